@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Configuration;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Binds the <c>Gateway</c> and <c>ReverseProxy</c> sections item by item, so that a binding failure
+/// (unknown key, value of the wrong type) is reported with its path and does not hide the others.
+/// </summary>
+internal static class GatewayConfigReader
+{
+    private static readonly BinderOptions Strict = new() { ErrorOnUnknownConfiguration = true };
+
+    public static (GatewayOptions Gateway, ProxySection Proxy) Read(IConfiguration root, List<ConfigError> errors)
+    {
+        var gatewaySection = root.GetSection(GatewayOptions.SectionName);
+        var gateway = new GatewayOptions
+        {
+            Issuers = BindMap<IssuerOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Issuers)), errors),
+            Policies = BindMap<PolicyOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
+            DefaultPolicy = NullIfEmpty(gatewaySection[nameof(GatewayOptions.DefaultPolicy)]),
+            ClaimHeaders = BindList<ClaimHeaderOptions>(gatewaySection.GetSection(nameof(GatewayOptions.ClaimHeaders)), errors),
+            StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
+            TokenSources = BindValue<TokenSourceOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenSources)), errors) ?? new(),
+            Limits = BindValue<LimitOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Limits)), errors) ?? new(),
+            ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,
+            Redis = BindValue<RedisOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Redis)), errors) ?? new(),
+            Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
+        };
+        ReportUnknownKeys(gatewaySection, errors, typeof(GatewayOptions));
+
+        var proxySection = root.GetSection(ProxySection.SectionName);
+        var routes = new List<RouteConfig>();
+        foreach (var child in proxySection.GetSection("Routes").GetChildren())
+        {
+            var route = BindValue<RouteConfig>(child, errors);
+            if (route is not null)
+            {
+                routes.Add(route with { RouteId = child.Key });
+            }
+        }
+
+        var clusters = new List<ClusterConfig>();
+        foreach (var child in proxySection.GetSection("Clusters").GetChildren())
+        {
+            var cluster = BindValue<ClusterConfig>(child, errors);
+            if (cluster is not null)
+            {
+                clusters.Add(cluster with { ClusterId = child.Key });
+            }
+        }
+
+        return (gateway, new ProxySection(routes, clusters));
+    }
+
+    private static Dictionary<string, T> BindMap<T>(IConfigurationSection section, List<ConfigError> errors)
+        where T : class, new()
+    {
+        var map = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var child in section.GetChildren())
+        {
+            var value = BindValue<T>(child, errors);
+            if (value is not null)
+            {
+                map[child.Key] = value;
+            }
+        }
+
+        return map;
+    }
+
+    private static List<T> BindList<T>(IConfigurationSection section, List<ConfigError> errors)
+        where T : class, new()
+    {
+        var list = new List<T>();
+        foreach (var child in section.GetChildren())
+        {
+            var value = BindValue<T>(child, errors);
+            if (value is not null)
+            {
+                list.Add(value);
+            }
+        }
+
+        return list;
+    }
+
+    private static T? BindValue<T>(IConfigurationSection section, List<ConfigError> errors)
+    {
+        if (!section.Exists())
+        {
+            return default;
+        }
+
+        try
+        {
+            // An empty object (a child with no value) binds to a fresh instance rather than null.
+            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = Strict.ErrorOnUnknownConfiguration)
+                ?? (typeof(T).IsValueType || section.Value is not null ? default : Activator.CreateInstance<T>());
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(new ConfigError(section.Path, Describe(ex)));
+            return default;
+        }
+    }
+
+    private static void ReportUnknownKeys(IConfigurationSection section, List<ConfigError> errors, Type type)
+    {
+        var known = type.GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key))
+            {
+                errors.Add(new ConfigError(child.Path, $"unknown key '{child.Key}' (known keys: {string.Join(", ", known.Order(StringComparer.Ordinal))})"));
+            }
+        }
+    }
+
+    // The binder's messages name the CLR type; keep the part a user can act on.
+    private static string Describe(InvalidOperationException ex)
+    {
+        var message = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+        return message.Replace("'ErrorOnUnknownConfiguration' was set on the provided BinderOptions, but the following properties were not found on the instance of ", "unknown key(s) for ", StringComparison.Ordinal);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

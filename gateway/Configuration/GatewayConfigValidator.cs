@@ -1,0 +1,455 @@
+using Gateway.Tokens;
+using Microsoft.IdentityModel.Tokens;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Checks the whole configuration and returns every problem at once, each with its configuration
+/// path. YARP's own validator checks routes and clusters; this adds the gateway's rules.
+/// </summary>
+public sealed class GatewayConfigValidator
+{
+    /// <summary>Route metadata key naming the route's policy.</summary>
+    public const string PolicyMetadataKey = "Policy";
+
+    /// <summary>Route metadata key prefix for per-route claim headers: <c>"ClaimHeader.X-Tenant": "org.tenant"</c>.</summary>
+    public const string ClaimHeaderMetadataPrefix = "ClaimHeader.";
+
+    public static IReadOnlySet<string> SupportedAlgorithms { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+    };
+
+    // Headers whose meaning belongs to HTTP or to the gateway itself: a claim may never overwrite them.
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Authorization", "Proxy-Authorization", "Content-Length", "Content-Type", "Transfer-Encoding",
+        "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer", "Cookie", "Expect", "Forwarded",
+        "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "traceparent", "tracestate",
+    };
+
+    private readonly IConfigValidator? _proxyValidator;
+
+    public GatewayConfigValidator(IConfigValidator? proxyValidator)
+    {
+        _proxyValidator = proxyValidator;
+    }
+
+    public async Task<List<ConfigError>> ValidateAsync(GatewayOptions gateway, ProxySection proxy, string environmentName)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(proxy);
+        var errors = new List<ConfigError>();
+        var isDevelopment = string.Equals(environmentName, "Development", StringComparison.OrdinalIgnoreCase);
+        ValidateIssuers(gateway, isDevelopment, errors);
+        ValidatePolicies(gateway, errors);
+        ValidateClaimHeaders(gateway.ClaimHeaders, "Gateway:ClaimHeaders", allowRemoval: false, errors);
+        ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
+        ValidateTokenSources(gateway.TokenSources, errors);
+        ValidateLimits(gateway.Limits, errors);
+        ValidateRedis(gateway.Redis, errors);
+        ValidateDevelopment(gateway.Development, isDevelopment, errors);
+        await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
+        return errors;
+    }
+
+    /// <summary>The exact <c>iss</c> a configured issuer accepts.</summary>
+    public static string? ExpectedIssuer(IssuerOptions issuer, string developmentIssuer)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        if (!string.IsNullOrEmpty(issuer.Issuer))
+        {
+            return issuer.Issuer;
+        }
+
+        return issuer.Development ? developmentIssuer : issuer.Authority;
+    }
+
+    private static void ValidateIssuers(GatewayOptions gateway, bool isDevelopment, List<ConfigError> errors)
+    {
+        if (gateway.Issuers.Count == 0)
+        {
+            errors.Add(new("Gateway:Issuers", "at least one issuer is required (a gateway with no issuer could only serve anonymous routes)"));
+        }
+
+        var seenIssuers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, issuer) in gateway.Issuers)
+        {
+            var path = $"Gateway:Issuers:{name}";
+            var sources = new[] { issuer.Authority is not null || issuer.MetadataAddress is not null, issuer.JwksUri is not null, issuer.Development }.Count(s => s);
+            if (sources == 0)
+            {
+                errors.Add(new(path, "no key source: set Authority (OIDC discovery), MetadataAddress, JwksUri (with Issuer) or Development"));
+            }
+            else if (sources > 1)
+            {
+                errors.Add(new(path, "more than one key source: set only one of Authority/MetadataAddress, JwksUri, Development"));
+            }
+
+            ValidateUrl(issuer.Authority, $"{path}:Authority", issuer, isDevelopment, errors);
+            ValidateUrl(issuer.MetadataAddress, $"{path}:MetadataAddress", issuer, isDevelopment, errors);
+            ValidateUrl(issuer.JwksUri, $"{path}:JwksUri", issuer, isDevelopment, errors);
+
+            if (issuer.JwksUri is not null && string.IsNullOrEmpty(issuer.Issuer))
+            {
+                errors.Add(new($"{path}:Issuer", "required with JwksUri: the exact 'iss' value tokens of this issuer carry"));
+            }
+
+            if (issuer.MetadataAddress is not null && issuer.Authority is null && string.IsNullOrEmpty(issuer.Issuer))
+            {
+                errors.Add(new($"{path}:Issuer", "required with MetadataAddress when Authority is not set"));
+            }
+
+            if (issuer.Development && !isDevelopment)
+            {
+                errors.Add(new($"{path}:Development", "the development issuer is refused outside the Development environment"));
+            }
+
+            var expected = ExpectedIssuer(issuer, Development.DevelopmentIssuerDefaults.Issuer);
+            if (!string.IsNullOrEmpty(expected))
+            {
+                if (seenIssuers.TryGetValue(expected, out var other))
+                {
+                    errors.Add(new($"{path}:Issuer", $"'{expected}' is already the issuer of '{other}': each 'iss' value must map to one issuer"));
+                }
+                else
+                {
+                    seenIssuers[expected] = name;
+                }
+            }
+
+            if (issuer.ValidateAudience && (issuer.Audiences.Count == 0 || issuer.Audiences.Any(string.IsNullOrWhiteSpace)))
+            {
+                errors.Add(new($"{path}:Audiences", "list at least one non-empty audience, or set ValidateAudience to false to accept any audience"));
+            }
+
+            for (var i = 0; i < issuer.Algorithms.Count; i++)
+            {
+                var algorithm = issuer.Algorithms[i];
+                if (string.Equals(algorithm, "none", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add(new($"{path}:Algorithms:{i}", "'none' can never be allowed: unsigned tokens are not accepted"));
+                }
+                else if (algorithm.StartsWith("HS", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add(new($"{path}:Algorithms:{i}", $"'{algorithm}' is an HMAC algorithm; keys come from a JWKS, and a public key must never be used as an HMAC secret"));
+                }
+                else if (!SupportedAlgorithms.Contains(algorithm))
+                {
+                    errors.Add(new($"{path}:Algorithms:{i}", $"unknown algorithm '{algorithm}' (supported: {string.Join(", ", SupportedAlgorithms.Order(StringComparer.Ordinal))})"));
+                }
+            }
+
+            if (issuer.ClockSkew < TimeSpan.Zero || issuer.ClockSkew > TimeSpan.FromMinutes(10))
+            {
+                errors.Add(new($"{path}:ClockSkew", "must be between 00:00:00 and 00:10:00"));
+            }
+
+            if (!ClaimPath.IsValid(issuer.RoleClaim))
+            {
+                errors.Add(new($"{path}:RoleClaim", $"'{issuer.RoleClaim}' is not a claim path"));
+            }
+
+            RequirePositive(issuer.KeyRefreshInterval, $"{path}:KeyRefreshInterval", errors);
+            RequirePositive(issuer.UnknownKidRefreshInterval, $"{path}:UnknownKidRefreshInterval", errors);
+            RequirePositive(issuer.FetchTimeout, $"{path}:FetchTimeout", errors);
+        }
+    }
+
+    private static void ValidateUrl(string? url, string path, IssuerOptions issuer, bool isDevelopment, List<ConfigError> errors)
+    {
+        if (url is null)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add(new(path, $"'{url}' is not an absolute http(s) URL"));
+            return;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp)
+        {
+            if (issuer.RequireHttpsMetadata)
+            {
+                errors.Add(new(path, "plain http is refused while RequireHttpsMetadata is true"));
+            }
+            else if (!uri.IsLoopback && !isDevelopment)
+            {
+                errors.Add(new(path, "plain http is allowed only for loopback addresses or in the Development environment"));
+            }
+        }
+    }
+
+    private static void ValidatePolicies(GatewayOptions gateway, List<ConfigError> errors)
+    {
+        foreach (var (name, policy) in gateway.Policies)
+        {
+            var path = $"Gateway:Policies:{name}";
+            if (string.Equals(name, Policies.PolicyCompiler.BuiltInDefaultName, StringComparison.Ordinal))
+            {
+                errors.Add(new(path, "this name is reserved for the built-in default policy"));
+            }
+
+            if (policy.Anonymous && (policy.Scopes.Count > 0 || policy.Roles.Count > 0 || policy.Claims.Count > 0 || policy.AllOf.Count > 0 || policy.AnyOf.Count > 0 || policy.Issuers.Count > 0))
+            {
+                errors.Add(new(path, "an anonymous policy cannot also require issuers, scopes, roles or claims"));
+            }
+
+            for (var i = 0; i < policy.Issuers.Count; i++)
+            {
+                if (!gateway.Issuers.ContainsKey(policy.Issuers[i]))
+                {
+                    errors.Add(new($"{path}:Issuers:{i}", $"unknown issuer '{policy.Issuers[i]}' (configured: {string.Join(", ", gateway.Issuers.Keys)})"));
+                }
+            }
+
+            ValidateGroup(policy, path, 0, errors);
+            if (policy.ClaimHeaders is not null)
+            {
+                ValidateClaimHeaders(policy.ClaimHeaders, $"{path}:ClaimHeaders", allowRemoval: true, errors);
+            }
+        }
+
+        if (gateway.DefaultPolicy is { } defaultPolicy)
+        {
+            if (!gateway.Policies.TryGetValue(defaultPolicy, out var policy))
+            {
+                errors.Add(new("Gateway:DefaultPolicy", $"unknown policy '{defaultPolicy}'"));
+            }
+            else if (policy.Anonymous)
+            {
+                errors.Add(new("Gateway:DefaultPolicy", $"'{defaultPolicy}' is anonymous; the default policy must require a token (name anonymous policies on routes explicitly)"));
+            }
+        }
+    }
+
+    private static void ValidateGroup(RequirementOptions group, string path, int depth, List<ConfigError> errors)
+    {
+        if (depth > 8)
+        {
+            errors.Add(new(path, "requirements nest deeper than 8 levels"));
+            return;
+        }
+
+        ValidateNonEmpty(group.Scopes, $"{path}:Scopes", "scope", errors);
+        ValidateNonEmpty(group.Roles, $"{path}:Roles", "role", errors);
+        for (var i = 0; i < group.Claims.Count; i++)
+        {
+            var rule = group.Claims[i];
+            var rulePath = $"{path}:Claims:{i}";
+            if (!ClaimPath.IsValid(rule.Claim))
+            {
+                errors.Add(new($"{rulePath}:Claim", $"'{rule.Claim}' is not a claim path (a claim name, or names joined by '.')"));
+            }
+
+            var operators = (rule.EqualTo is not null ? 1 : 0) + (rule.OneOf is not null ? 1 : 0) + (rule.Exists is not null ? 1 : 0) + (rule.Contains is not null ? 1 : 0);
+            if (operators != 1)
+            {
+                errors.Add(new(rulePath, "set exactly one of Equals, OneOf, Exists, Contains"));
+            }
+
+            if (rule.OneOf is { Count: 0 })
+            {
+                errors.Add(new($"{rulePath}:OneOf", "list at least one value"));
+            }
+        }
+
+        for (var i = 0; i < group.AllOf.Count; i++)
+        {
+            ValidateGroup(group.AllOf[i], $"{path}:AllOf:{i}", depth + 1, errors);
+        }
+
+        for (var i = 0; i < group.AnyOf.Count; i++)
+        {
+            ValidateGroup(group.AnyOf[i], $"{path}:AnyOf:{i}", depth + 1, errors);
+        }
+    }
+
+    private static void ValidateClaimHeaders(IReadOnlyList<ClaimHeaderOptions> headers, string path, bool allowRemoval, List<ConfigError> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var header = headers[i];
+            var itemPath = $"{path}:{i}";
+            ValidateHeaderName(header.Header, $"{itemPath}:Header", errors);
+            if (!seen.Add(header.Header))
+            {
+                errors.Add(new($"{itemPath}:Header", $"duplicate header mapping '{header.Header}' (header names are case-insensitive)"));
+            }
+
+            if (header.Claim.Length == 0 ? !allowRemoval : !ClaimPath.IsValid(header.Claim))
+            {
+                errors.Add(new($"{itemPath}:Claim", $"'{header.Claim}' is not a claim path"));
+            }
+        }
+    }
+
+    private static void ValidateHeaderNames(IReadOnlyList<string> names, string path, List<ConfigError> errors)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            ValidateHeaderName(names[i], $"{path}:{i}", errors);
+        }
+    }
+
+    internal static void ValidateHeaderName(string name, string path, List<ConfigError> errors)
+    {
+        if (string.IsNullOrEmpty(name) || !name.All(IsTokenChar))
+        {
+            errors.Add(new(path, $"'{name}' is not a valid header name"));
+        }
+        else if (ReservedHeaders.Contains(name) || name.StartsWith(':'))
+        {
+            errors.Add(new(path, $"'{name}' is reserved and cannot carry a claim"));
+        }
+    }
+
+    // RFC 9110 §5.6.2 tchar.
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+
+    private static void ValidateTokenSources(TokenSourceOptions sources, List<ConfigError> errors)
+    {
+        if (!sources.AuthorizationHeader && sources.Headers.Count == 0 && sources.Cookies.Count == 0 && sources.QueryParameters.Count == 0)
+        {
+            errors.Add(new("Gateway:TokenSources", "no token source is enabled"));
+        }
+
+        for (var i = 0; i < sources.Headers.Count; i++)
+        {
+            if (string.IsNullOrEmpty(sources.Headers[i]) || !sources.Headers[i].All(IsTokenChar))
+            {
+                errors.Add(new($"Gateway:TokenSources:Headers:{i}", $"'{sources.Headers[i]}' is not a valid header name"));
+            }
+        }
+
+        ValidateNonEmpty(sources.Cookies, "Gateway:TokenSources:Cookies", "cookie name", errors);
+        ValidateNonEmpty(sources.QueryParameters, "Gateway:TokenSources:QueryParameters", "parameter name", errors);
+    }
+
+    private static void ValidateLimits(LimitOptions limits, List<ConfigError> errors)
+    {
+        if (limits.MaxTokenLength is < 256 or > 65536)
+        {
+            errors.Add(new("Gateway:Limits:MaxTokenLength", "must be between 256 and 65536"));
+        }
+    }
+
+    private static void ValidateRedis(RedisOptions redis, List<ConfigError> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(redis.Configuration);
+            }
+            catch (ArgumentException ex)
+            {
+                // The message names the bad option, never the password.
+                errors.Add(new("Gateway:Redis:Configuration", $"not a valid StackExchange.Redis configuration string: {ex.Message.Split('\n')[0]}"));
+            }
+        }
+
+        if (string.IsNullOrEmpty(redis.KeyPrefix) || redis.KeyPrefix.Any(char.IsWhiteSpace))
+        {
+            errors.Add(new("Gateway:Redis:KeyPrefix", "must be non-empty and without spaces"));
+        }
+    }
+
+    private static void ValidateDevelopment(DevelopmentOptions development, bool isDevelopment, List<ConfigError> errors)
+    {
+        if (development.DemoDownstreamUrl is { } url)
+        {
+            if (!isDevelopment)
+            {
+                errors.Add(new("Gateway:Development:DemoDownstreamUrl", "the demo downstream is refused outside the Development environment"));
+            }
+            else if (!Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                errors.Add(new("Gateway:Development:DemoDownstreamUrl", $"'{url}' is not an absolute URL"));
+            }
+        }
+    }
+
+    private async Task ValidateProxyAsync(GatewayOptions gateway, ProxySection proxy, List<ConfigError> errors)
+    {
+        var clusterIds = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in proxy.Routes)
+        {
+            var path = $"ReverseProxy:Routes:{route.RouteId}";
+            if (!string.IsNullOrEmpty(route.AuthorizationPolicy))
+            {
+                errors.Add(new($"{path}:AuthorizationPolicy", "not used by this gateway: name the policy in Metadata:Policy"));
+            }
+
+            if (route.Metadata is { } metadata)
+            {
+                if (metadata.TryGetValue(PolicyMetadataKey, out var policy) && !gateway.Policies.ContainsKey(policy))
+                {
+                    errors.Add(new($"{path}:Metadata:{PolicyMetadataKey}", $"unknown policy '{policy}' (configured: {string.Join(", ", gateway.Policies.Keys)})"));
+                }
+
+                foreach (var (key, claim) in metadata)
+                {
+                    if (key.StartsWith(ClaimHeaderMetadataPrefix, StringComparison.Ordinal))
+                    {
+                        var header = key[ClaimHeaderMetadataPrefix.Length..];
+                        ValidateHeaderName(header, $"{path}:Metadata:{key}", errors);
+                        if (claim.Length > 0 && !ClaimPath.IsValid(claim))
+                        {
+                            errors.Add(new($"{path}:Metadata:{key}", $"'{claim}' is not a claim path"));
+                        }
+                    }
+                }
+            }
+
+            if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
+            {
+                errors.Add(new($"{path}:ClusterId", $"unknown cluster '{route.ClusterId}'"));
+            }
+
+            if (_proxyValidator is not null)
+            {
+                foreach (var error in await _proxyValidator.ValidateRouteAsync(route).ConfigureAwait(false))
+                {
+                    errors.Add(new(path, error.Message));
+                }
+            }
+        }
+
+        if (_proxyValidator is not null)
+        {
+            foreach (var cluster in proxy.Clusters)
+            {
+                foreach (var error in await _proxyValidator.ValidateClusterAsync(cluster).ConfigureAwait(false))
+                {
+                    errors.Add(new($"ReverseProxy:Clusters:{cluster.ClusterId}", error.Message));
+                }
+            }
+        }
+    }
+
+    private static void ValidateNonEmpty(IReadOnlyList<string> values, string path, string what, List<ConfigError> errors)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(values[i]))
+            {
+                errors.Add(new($"{path}:{i}", $"empty {what}"));
+            }
+        }
+    }
+
+    private static void RequirePositive(TimeSpan value, string path, List<ConfigError> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add(new(path, "must be a positive duration (hh:mm:ss)"));
+        }
+    }
+}

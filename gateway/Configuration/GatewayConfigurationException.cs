@@ -1,0 +1,30 @@
+namespace Gateway.Configuration;
+
+/// <summary>Thrown at startup when the configuration is invalid; the message lists every error.</summary>
+public sealed class GatewayConfigurationException : Exception
+{
+    public GatewayConfigurationException(IReadOnlyList<ConfigError> errors)
+        : base("Invalid gateway configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+    {
+        Errors = errors;
+    }
+
+    public GatewayConfigurationException()
+        : this([])
+    {
+    }
+
+    public GatewayConfigurationException(string message)
+        : base(message)
+    {
+        Errors = [];
+    }
+
+    public GatewayConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Errors = [];
+    }
+
+    public IReadOnlyList<ConfigError> Errors { get; }
+}

@@ -1,0 +1,43 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// The <c>Gateway</c> configuration section: everything the gateway adds on top of YARP's
+/// standard <c>ReverseProxy</c> section.
+/// </summary>
+public sealed record GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>Token issuers by name. At least one is required.</summary>
+    public IReadOnlyDictionary<string, IssuerOptions> Issuers { get; init; } = new Dictionary<string, IssuerOptions>();
+
+    /// <summary>Authorization policies by name; routes name them in <c>Metadata:Policy</c>.</summary>
+    public IReadOnlyDictionary<string, PolicyOptions> Policies { get; init; } = new Dictionary<string, PolicyOptions>();
+
+    /// <summary>
+    /// The policy of a route that names none. When unset, the built-in default applies:
+    /// any valid token from any configured issuer. It can never be an anonymous policy.
+    /// </summary>
+    public string? DefaultPolicy { get; init; }
+
+    /// <summary>Verified claims forwarded to every route as headers (policies and routes may override).</summary>
+    public IReadOnlyList<ClaimHeaderOptions> ClaimHeaders { get; init; } = [];
+
+    /// <summary>Extra header names removed from every client request, besides the claim headers.</summary>
+    public IReadOnlyList<string> StripHeaders { get; init; } = [];
+
+    /// <summary>Where tokens are read from.</summary>
+    public TokenSourceOptions TokenSources { get; init; } = new();
+
+    /// <summary>Limits on what the gateway accepts.</summary>
+    public LimitOptions Limits { get; init; } = new();
+
+    /// <summary>Whether the client's Authorization header is forwarded to the downstream (default true).</summary>
+    public bool ForwardAuthorizationHeader { get; init; } = true;
+
+    /// <summary>Optional shared key cache.</summary>
+    public RedisOptions Redis { get; init; } = new();
+
+    /// <summary>Development-only conveniences (demo downstream).</summary>
+    public DevelopmentOptions Development { get; init; } = new();
+}

@@ -1,0 +1,41 @@
+using System.Collections.Frozen;
+using Gateway.Enforcement;
+using Gateway.Forwarding;
+using Gateway.Tokens;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// One loaded, validated and compiled configuration. Requests read the current snapshot; a reload
+/// builds a new one and swaps it atomically, so a request never sees half of a change.
+/// </summary>
+public sealed class GatewaySnapshot
+{
+    public GatewaySnapshot(
+        GatewayOptions options,
+        ProxySection proxy,
+        IssuerRegistry issuers,
+        IReadOnlyDictionary<string, RoutePlan> routes,
+        IdentityHeaderStripper stripper,
+        TokenExtractor extractor)
+    {
+        Options = options;
+        Proxy = proxy;
+        Issuers = issuers;
+        Routes = routes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        Stripper = stripper;
+        Extractor = extractor;
+    }
+
+    public GatewayOptions Options { get; }
+
+    public ProxySection Proxy { get; }
+
+    public IssuerRegistry Issuers { get; }
+
+    public FrozenDictionary<string, RoutePlan> Routes { get; }
+
+    public IdentityHeaderStripper Stripper { get; }
+
+    public TokenExtractor Extractor { get; }
+}

@@ -1,0 +1,99 @@
+using Gateway.Development;
+using Gateway.Enforcement;
+using Gateway.Forwarding;
+using Gateway.Keys;
+using Gateway.Policies;
+using Gateway.Tokens;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>Compiles a validated configuration into a <see cref="GatewaySnapshot"/>.</summary>
+public static class GatewaySnapshotBuilder
+{
+    public static GatewaySnapshot Build(GatewayOptions options, ProxySection proxy, KeyManagerPool keys)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(proxy);
+        ArgumentNullException.ThrowIfNull(keys);
+
+        var issuers = new IssuerRegistry(options.Issuers.Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
+        var policies = options.Policies.ToDictionary(p => p.Key, p => PolicyCompiler.Compile(p.Key, p.Value), StringComparer.Ordinal);
+        var defaultPolicy = options.DefaultPolicy is { } name ? policies[name] : PolicyCompiler.BuiltInDefault;
+
+        var owned = new HashSet<string>(options.StripHeaders, StringComparer.OrdinalIgnoreCase);
+        var routes = new Dictionary<string, RoutePlan>(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in proxy.Routes)
+        {
+            var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey);
+            var policy = policyName is null ? defaultPolicy : policies[policyName];
+            var policyHeaders = policyName is null ? null : options.Policies[policyName].ClaimHeaders;
+            var mappings = MergeHeaders(options.ClaimHeaders, policyHeaders, route);
+            routes[route.RouteId] = new RoutePlan(route.RouteId, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(mappings));
+            owned.UnionWith(mappings.Select(m => m.Header));
+        }
+
+        // Every header any policy or route could set is stripped on every route.
+        owned.UnionWith(options.ClaimHeaders.Select(h => h.Header));
+        foreach (var policy in options.Policies.Values)
+        {
+            owned.UnionWith(policy.ClaimHeaders?.Select(h => h.Header) ?? []);
+        }
+
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned), new TokenExtractor(options.TokenSources));
+    }
+
+    private static IssuerPolicy BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
+    {
+        var expected = GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!;
+        var algorithms = issuer.Algorithms.Count > 0 ? issuer.Algorithms : GatewayConfigValidator.SupportedAlgorithms.ToArray();
+        return new IssuerPolicy(
+            name,
+            expected,
+            issuer.Audiences,
+            issuer.ValidateAudience,
+            algorithms,
+            issuer.ClockSkew,
+            ClaimPath.Parse(issuer.RoleClaim),
+            keys.GetOrCreate(name, issuer, expected, options.Development));
+    }
+
+    // Global mappings, then the policy's, then the route's, each overriding by header name; an empty claim removes the header.
+    private static List<ClaimHeaderMapping> MergeHeaders(IReadOnlyList<ClaimHeaderOptions> global, IReadOnlyList<ClaimHeaderOptions>? policy, RouteConfig route)
+    {
+        var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var order = new List<string>();
+        void Set(string header, string claim)
+        {
+            if (!merged.ContainsKey(header))
+            {
+                order.Add(header);
+            }
+
+            merged[header] = claim;
+        }
+
+        foreach (var mapping in global)
+        {
+            Set(mapping.Header, mapping.Claim);
+        }
+
+        foreach (var mapping in policy ?? [])
+        {
+            Set(mapping.Header, mapping.Claim);
+        }
+
+        foreach (var (key, claim) in route.Metadata ?? new Dictionary<string, string>())
+        {
+            if (key.StartsWith(GatewayConfigValidator.ClaimHeaderMetadataPrefix, StringComparison.Ordinal))
+            {
+                Set(key[GatewayConfigValidator.ClaimHeaderMetadataPrefix.Length..], claim);
+            }
+        }
+
+        return order
+            .Where(header => merged[header].Length > 0)
+            .Select(header => new ClaimHeaderMapping(header, ClaimPath.Parse(merged[header])))
+            .ToList();
+    }
+}

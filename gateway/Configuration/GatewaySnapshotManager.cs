@@ -1,0 +1,111 @@
+using Gateway.Keys;
+using Gateway.Observability;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Holds the current <see cref="GatewaySnapshot"/> and YARP's routes and clusters, both from the same
+/// configuration. On a change on disk it rebuilds both; an invalid change is logged with every error
+/// and the last good configuration stays active.
+/// </summary>
+public sealed partial class GatewaySnapshotManager : IDisposable
+{
+    private static readonly TimeSpan ReloadDebounce = TimeSpan.FromMilliseconds(300);
+    private readonly IConfiguration _configuration;
+    private readonly GatewayConfigLoader _loader;
+    private readonly KeyManagerPool _keys;
+    private readonly InMemoryConfigProvider _proxyConfig;
+    private readonly ILogger<GatewaySnapshotManager> _logger;
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private IDisposable? _changeSubscription;
+    private CancellationTokenSource? _pendingReload;
+    private volatile GatewaySnapshot _current;
+
+    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger)
+    {
+        _configuration = configuration;
+        _loader = loader;
+        _keys = keys;
+        _proxyConfig = proxyConfig;
+        _logger = logger;
+        _current = initial;
+    }
+
+    public GatewaySnapshot Current => _current;
+
+    /// <summary>Incremented on each applied reload; tests and health use it.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>Raised after a new configuration was applied.</summary>
+    public event Action<GatewaySnapshot>? Reloaded;
+
+    public void StartWatching()
+    {
+        _changeSubscription = ChangeToken.OnChange(_configuration.GetReloadToken, ScheduleReload);
+    }
+
+    // File watchers fire several times per save: wait for the writes to settle.
+    private void ScheduleReload()
+    {
+        var cts = new CancellationTokenSource();
+        Interlocked.Exchange(ref _pendingReload, cts)?.Cancel();
+        _ = Task.Delay(ReloadDebounce, cts.Token).ContinueWith(
+            _ => ReloadAsync(),
+            cts.Token,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default).Unwrap();
+    }
+
+    public async Task<bool> ReloadAsync()
+    {
+        await _reloadGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var (snapshot, errors) = await _loader.LoadAsync(_configuration, _keys).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                Log.ReloadRejected(_logger, errors.Count, string.Join("; ", errors));
+                return false;
+            }
+
+            _current = snapshot;
+            _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
+            Generation++;
+            Log.Reloaded(_logger, snapshot.Proxy.Routes.Count, snapshot.Issuers.All.Count);
+            Reloaded?.Invoke(snapshot);
+            return true;
+        }
+#pragma warning disable CA1031 // a failed reload must never take the gateway down
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ReloadRejected(_logger, 1, ex.Message);
+            return false;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _changeSubscription?.Dispose();
+        _pendingReload?.Cancel();
+        _pendingReload?.Dispose();
+        _reloadGate.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.ConfigurationLoaded, LogLevel.Information, "Configuration reloaded: {RouteCount} route(s), {IssuerCount} issuer(s).")]
+        public static partial void Reloaded(ILogger logger, int routeCount, int issuerCount);
+
+        [LoggerMessage(EventIds.ConfigurationReloadFailed, LogLevel.Error, "Configuration change rejected ({ErrorCount} error(s)); the last good configuration stays active: {Errors}")]
+        public static partial void ReloadRejected(ILogger logger, int errorCount, string errors);
+    }
+}

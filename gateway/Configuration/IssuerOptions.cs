@@ -1,0 +1,47 @@
+namespace Gateway.Configuration;
+
+/// <summary>How to verify tokens from one issuer. Exactly one key source: Authority, MetadataAddress, JwksUri or Development.</summary>
+public sealed record IssuerOptions
+{
+    /// <summary>OIDC authority; discovery is read from <c>{Authority}/.well-known/openid-configuration</c>.</summary>
+    public string? Authority { get; init; }
+
+    /// <summary>Full discovery document URL, when it is not under the authority.</summary>
+    public string? MetadataAddress { get; init; }
+
+    /// <summary>A plain JWKS URL (no discovery); <see cref="Issuer"/> is then required.</summary>
+    public string? JwksUri { get; init; }
+
+    /// <summary>The exact <c>iss</c> value. Defaults to <see cref="Authority"/> when that is set.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>The built-in development issuer (keys generated locally). Refused outside Development.</summary>
+    public bool Development { get; init; }
+
+    /// <summary>Accepted audiences; a token passes when any of its <c>aud</c> values is listed.</summary>
+    public IReadOnlyList<string> Audiences { get; init; } = [];
+
+    /// <summary>Set to false to accept any audience. Required to be explicit: the default is to validate.</summary>
+    public bool ValidateAudience { get; init; } = true;
+
+    /// <summary>Allowed signing algorithms; default: every supported asymmetric algorithm.</summary>
+    public IReadOnlyList<string> Algorithms { get; init; } = [];
+
+    /// <summary>Tolerance for exp/nbf; default 60 seconds.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Require https for discovery and JWKS (default true). Plain http is allowed on loopback only when false.</summary>
+    public bool RequireHttpsMetadata { get; init; } = true;
+
+    /// <summary>Claim (path) holding roles; a string or an array. Default <c>roles</c>.</summary>
+    public string RoleClaim { get; init; } = "roles";
+
+    /// <summary>How often keys are refreshed in the background even when all kids are known. Default 1 hour.</summary>
+    public TimeSpan KeyRefreshInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Minimum time between two refreshes caused by unknown kids. Default 30 seconds.</summary>
+    public TimeSpan UnknownKidRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Budget for one discovery or JWKS request. Default 5 seconds.</summary>
+    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,17 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// A named authorization policy. Everything listed must hold (scopes, roles, claim rules, every
+/// <see cref="RequirementOptions.AllOf"/> group and at least one <see cref="RequirementOptions.AnyOf"/> group).
+/// </summary>
+public sealed record PolicyOptions : RequirementOptions
+{
+    /// <summary>No token needed; nothing else may be set except claim headers (which then never apply).</summary>
+    public bool Anonymous { get; init; }
+
+    /// <summary>Names of accepted issuers; empty means every configured issuer.</summary>
+    public IReadOnlyList<string> Issuers { get; init; } = [];
+
+    /// <summary>Claim headers for routes using this policy, merged over the global ones by header name.</summary>
+    public IReadOnlyList<ClaimHeaderOptions>? ClaimHeaders { get; init; }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gateway.Tokens;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Enforcement;
+
+/// <summary>
+/// The one place that turns a refusal into an HTTP answer: RFC 6750 <c>WWW-Authenticate</c>
+/// challenges and an RFC 9457 <c>application/problem+json</c> body with a trace id. Descriptions are
+/// fixed strings: nothing from the request (least of all the token) is echoed.
+/// </summary>
+public static class ChallengeWriter
+{
+    public const string ProblemContentType = "application/problem+json";
+
+    public static Task WriteUnauthorizedAsync(HttpContext context, TokenStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return status switch
+        {
+            TokenStatus.Missing => WriteAsync(context, StatusCodes.Status401Unauthorized, "Bearer", "Unauthorized", "A bearer token is required."),
+            TokenStatus.Ambiguous => WriteAsync(context, StatusCodes.Status400BadRequest, "Bearer error=\"invalid_request\", error_description=\"more than one token in the request\"", "Bad Request", "The request carries more than one token."),
+            TokenStatus.KeysUnavailable => WriteUnavailableAsync(context),
+            _ => WriteAsync(context, StatusCodes.Status401Unauthorized, $"Bearer error=\"invalid_token\", error_description=\"{Describe(status)}\"", "Unauthorized", $"The token is not valid: {Describe(status)}."),
+        };
+    }
+
+    public static Task WriteIssuerNotAcceptedAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status401Unauthorized, "Bearer error=\"invalid_token\", error_description=\"the token issuer is not accepted for this route\"", "Unauthorized", "The token is not valid: the token issuer is not accepted for this route.");
+
+    public static Task WriteForbiddenAsync(HttpContext context, string? scopeHint)
+    {
+        var challenge = scopeHint is null
+            ? "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant access to this resource\""
+            : $"Bearer error=\"insufficient_scope\", error_description=\"the token does not grant access to this resource\", scope=\"{scopeHint}\"";
+        return WriteAsync(context, StatusCodes.Status403Forbidden, challenge, "Forbidden", "The token does not grant access to this resource.");
+    }
+
+    public static Task WriteMisconfiguredRouteAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The route has no active policy; the request was not forwarded.");
+
+    private static Task WriteUnavailableAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The issuer's signing keys are not available yet; retry later.");
+    }
+
+    /// <summary>The short RFC 6750 <c>error_description</c> for each reason: specific enough to debug, never the token.</summary>
+    public static string Describe(TokenStatus status) => status switch
+    {
+        TokenStatus.TooLarge => "the token is too large",
+        TokenStatus.Malformed => "the token is malformed",
+        TokenStatus.UnknownIssuer => "the token issuer is unknown",
+        TokenStatus.DisallowedAlgorithm => "the token algorithm is not allowed",
+        TokenStatus.UnknownKid => "the signing key is unknown",
+        TokenStatus.BadSignature => "the token signature is invalid",
+        TokenStatus.Expired => "the token is expired",
+        TokenStatus.NotYetValid => "the token is not valid yet",
+        TokenStatus.MissingExpiration => "the token has no expiration",
+        TokenStatus.WrongAudience => "the token audience is invalid",
+        TokenStatus.WrongIssuer => "the token issuer is invalid",
+        _ => "the token is invalid",
+    };
+
+    private static async Task WriteAsync(HttpContext context, int statusCode, string? challenge, string title, string detail)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        if (challenge is not null)
+        {
+            response.Headers.WWWAuthenticate = challenge;
+        }
+
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = ProblemContentType;
+        var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+        await using var writer = new Utf8JsonWriter(response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("type", $"https://httpstatuses.io/{statusCode}");
+        writer.WriteString("title", title);
+        writer.WriteNumber("status", statusCode);
+        writer.WriteString("detail", detail);
+        writer.WriteString("traceId", traceId);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

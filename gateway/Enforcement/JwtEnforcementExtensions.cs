@@ -1,0 +1,10 @@
+using Gateway.Enforcement;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class JwtEnforcementExtensions
+{
+    /// <summary>Adds JWT enforcement to YARP's proxy pipeline: <c>app.MapReverseProxy(p => p.UseJwtEnforcement())</c>.</summary>
+    public static IApplicationBuilder UseJwtEnforcement(this IApplicationBuilder proxyPipeline) =>
+        proxyPipeline.UseMiddleware<JwtEnforcementMiddleware>();
+}

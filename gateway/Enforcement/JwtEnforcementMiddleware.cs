@@ -1,0 +1,125 @@
+using Gateway.Configuration;
+using Gateway.Policies;
+using Gateway.Tokens;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Enforcement;
+
+/// <summary>
+/// Runs inside YARP's proxy pipeline, after a route matched and before the request is forwarded:
+/// strip client-sent identity headers → route's policy → token → validation → policy decision →
+/// claim headers. A refused request is answered here and never reaches the downstream.
+/// </summary>
+internal sealed partial class JwtEnforcementMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly GatewaySnapshotManager _snapshots;
+    private readonly TokenValidator _validator;
+    private readonly ILogger<JwtEnforcementMiddleware> _logger;
+
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, TokenValidator validator, ILogger<JwtEnforcementMiddleware> logger)
+    {
+        _next = next;
+        _snapshots = snapshots;
+        _validator = validator;
+        _logger = logger;
+    }
+
+    public Task Invoke(HttpContext context)
+    {
+        var snapshot = _snapshots.Current;
+        var request = context.Request;
+
+        // 1. Always first, on every route: a client never supplies the gateway's identity headers.
+        snapshot.Stripper.Strip(request.Headers);
+
+        // 2. The route's compiled plan; a route without one is never forwarded.
+        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
+        if (!snapshot.Routes.TryGetValue(routeId, out var plan))
+        {
+            Log.RoutePlanMissing(_logger, routeId);
+            return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
+        }
+
+        if (plan.Policy.IsAnonymous)
+        {
+            return _next(context);
+        }
+
+        return EnforceAsync(context, snapshot, plan);
+    }
+
+    private async Task EnforceAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan)
+    {
+        var extracted = snapshot.Extractor.Extract(context.Request);
+        if (extracted.Status != TokenStatus.Valid)
+        {
+            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, extracted.Status, null);
+            await ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status).ConfigureAwait(false);
+            return;
+        }
+
+        var outcome = await _validator.ValidateAsync(extracted.Token!, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, context.RequestAborted).ConfigureAwait(false);
+        if (!outcome.IsValid)
+        {
+            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
+            await ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status).ConfigureAwait(false);
+            return;
+        }
+
+        var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
+        var decision = plan.Policy.Evaluate(outcome.Claims!, issuer);
+        if (decision != PolicyDecision.Allow)
+        {
+            Log.PolicyDenied(_logger, plan.RouteId, plan.Policy.Name, decision, issuer.Name);
+            await (decision == PolicyDecision.IssuerNotAccepted
+                ? ChallengeWriter.WriteIssuerNotAcceptedAsync(context)
+                : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint)).ConfigureAwait(false);
+            return;
+        }
+
+        plan.ClaimHeaders.Apply(outcome.Claims!, context.Request.Headers);
+        RemoveTokenIfNotForwarded(context, snapshot, extracted);
+        await _next(context).ConfigureAwait(false);
+    }
+
+    // The Authorization header is forwarded unless configured otherwise; a query-string token never is.
+    private static void RemoveTokenIfNotForwarded(HttpContext context, GatewaySnapshot snapshot, ExtractedToken extracted)
+    {
+        if (extracted.Source == TokenSourceKind.AuthorizationHeader && !snapshot.Options.ForwardAuthorizationHeader)
+        {
+            context.Request.Headers.Authorization = default;
+        }
+        else if (extracted.Source == TokenSourceKind.QueryParameter)
+        {
+            var query = new QueryBuilder();
+            foreach (var (key, values) in context.Request.Query)
+            {
+                if (!string.Equals(key, extracted.SourceName, StringComparison.Ordinal))
+                {
+                    foreach (var value in values)
+                    {
+                        query.Add(key, value ?? "");
+                    }
+                }
+            }
+
+            context.Request.QueryString = query.ToQueryString();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Observability.EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}).")]
+        public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer);
+
+        [LoggerMessage(Observability.EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}).")]
+        public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string issuer);
+
+        [LoggerMessage(Observability.EventIds.RoutePlanMissing, LogLevel.Error, "Route {RouteId} has no compiled policy in the active configuration; refusing the request.")]
+        public static partial void RoutePlanMissing(ILogger logger, string routeId);
+    }
+}

@@ -1,0 +1,93 @@
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Where the configuration comes from, in this order: <c>--config PATH</c>, the <c>GATEWAY_CONFIG</c>
+/// environment variable, then <c>config/</c> in the current directory or the nearest parent that has one.
+/// A directory contributes <c>gateway.json</c> and <c>gateway.{Environment}.json</c>; a file is used alone.
+/// </summary>
+public sealed record ConfigLocation(IReadOnlyList<string> Files, string Description)
+{
+    public const string EnvironmentVariable = "GATEWAY_CONFIG";
+    public const string BaseFileName = "gateway.json";
+
+    public static ConfigLocation Resolve(string? explicitPath, string environmentName)
+    {
+        var path = explicitPath ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            path = FindDefaultDirectory() ?? throw new FileNotFoundException(
+                $"No configuration found: pass --config PATH, set {EnvironmentVariable}, or run from a directory that has config/{BaseFileName}.");
+        }
+
+        path = Path.GetFullPath(path);
+        if (File.Exists(path))
+        {
+            return new ConfigLocation([path], path);
+        }
+
+        if (Directory.Exists(path))
+        {
+            var files = new List<string>();
+            var baseFile = Path.Combine(path, BaseFileName);
+            if (File.Exists(baseFile))
+            {
+                files.Add(baseFile);
+            }
+
+            var environmentFile = Path.Combine(path, $"gateway.{environmentName}.json");
+            if (File.Exists(environmentFile))
+            {
+                files.Add(environmentFile);
+            }
+
+            if (files.Count == 0)
+            {
+                throw new FileNotFoundException($"The configuration directory '{path}' has no {BaseFileName}.");
+            }
+
+            return new ConfigLocation(files, path);
+        }
+
+        throw new FileNotFoundException($"The configuration path '{path}' does not exist.");
+    }
+
+    /// <summary>Takes <c>--config PATH</c> (or <c>--config=PATH</c>) out of the arguments.</summary>
+    public static (string? Path, string[] Remaining) ExtractArgument(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var rest = new List<string>();
+        string? path = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                path = args[++i];
+            }
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                path = args[i]["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (path, [.. rest]);
+    }
+
+    private static string? FindDefaultDirectory()
+    {
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "config");
+            if (File.Exists(Path.Combine(candidate, BaseFileName)))
+            {
+                return candidate;
+            }
+        }
+
+        var besideApp = Path.Combine(AppContext.BaseDirectory, "config");
+        return File.Exists(Path.Combine(besideApp, BaseFileName)) ? besideApp : null;
+    }
+}

@@ -1,0 +1,89 @@
+using Gateway.Configuration;
+using Gateway.Development;
+using Gateway.Keys;
+using Gateway.Redis;
+using Gateway.Tokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the gateway: YARP fed from the validated configuration, the key cache (memory, plus
+    /// Redis when <c>Gateway:Redis:Configuration</c> is set), token validation and enforcement.
+    /// </summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(KeyManagerPool.HttpClientName);
+        services.TryAddSingleton<TokenValidator>();
+        services.TryAddSingleton<DevelopmentKeyStores>();
+        AddKeyCache(services, configuration);
+        services.TryAddSingleton(sp => new KeyManagerPool(
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IKeyDocumentCache>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<DevelopmentKeyStores>().Get));
+
+        // YARP reads routes and clusters from the snapshot manager, never straight from the files:
+        // a configuration change reaches YARP only once the whole gateway configuration is valid.
+        services.TryAddSingleton(new InMemoryConfigProvider([], []));
+        services.TryAddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
+        services.AddReverseProxy();
+
+        services.TryAddSingleton(sp => new GatewayConfigLoader(sp.GetRequiredService<IConfigValidator>(), environment.EnvironmentName));
+        services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));
+        services.AddHostedService<KeyWarmupService>();
+
+        var demoUrl = configuration["Gateway:Development:DemoDownstreamUrl"];
+        if (environment.IsDevelopment() && !string.IsNullOrWhiteSpace(demoUrl))
+        {
+            services.AddHostedService(sp => new DemoDownstreamService(demoUrl, sp.GetRequiredService<ILogger<DemoDownstreamService>>()));
+        }
+
+        return services;
+    }
+
+    private static void AddKeyCache(IServiceCollection services, IConfiguration configuration)
+    {
+        var redis = configuration["Gateway:Redis:Configuration"];
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            services.TryAddSingleton<IKeyDocumentCache>(NullKeyDocumentCache.Instance);
+            return;
+        }
+
+        var prefix = configuration["Gateway:Redis:KeyPrefix"];
+        services.TryAddSingleton(_ => new RedisConnectionFactory(redis));
+        services.TryAddSingleton<IKeyDocumentCache>(sp => new RedisKeyDocumentCache(
+            sp.GetRequiredService<RedisConnectionFactory>(),
+            string.IsNullOrEmpty(prefix) ? new RedisOptions().KeyPrefix : prefix,
+            sp.GetRequiredService<ILogger<RedisKeyDocumentCache>>()));
+    }
+
+    private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)
+    {
+        var loader = services.GetRequiredService<GatewayConfigLoader>();
+        var keys = services.GetRequiredService<KeyManagerPool>();
+        var (snapshot, errors) = loader.LoadAsync(configuration, keys).GetAwaiter().GetResult();
+        if (snapshot is null)
+        {
+            throw new GatewayConfigurationException(errors);
+        }
+
+        var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
+        proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
+        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>());
+        manager.StartWatching();
+        return manager;
+    }
+}

@@ -1,0 +1,23 @@
+namespace Gateway.Observability;
+
+/// <summary>Every event id the gateway logs, in one table so ids never collide.</summary>
+internal static class EventIds
+{
+    public const int ConfigurationLoaded = 1000;
+    public const int ConfigurationRejected = 1001;
+    public const int ConfigurationReloadFailed = 1002;
+
+    public const int KeysLoaded = 2000;
+    public const int KeyLoadFailed = 2001;
+    public const int UnknownKidRefresh = 2002;
+    public const int SharedCacheUnavailable = 2003;
+    public const int SharedCacheEntryRejected = 2004;
+
+    public const int TokenRejected = 3000;
+    public const int PolicyDenied = 3001;
+    public const int RoutePlanMissing = 3002;
+    public const int ClaimHeaderSkipped = 3003;
+
+    public const int DevelopmentIssuerKeyCreated = 4000;
+    public const int DemoDownstreamStarted = 4001;
+}

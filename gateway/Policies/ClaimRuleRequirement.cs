@@ -1,0 +1,92 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Gateway.Tokens;
+
+namespace Gateway.Policies;
+
+/// <summary>
+/// A rule on one claim. Values compare as text: strings by their value, numbers and booleans by
+/// their JSON text (<c>42</c>, <c>true</c>); objects never equal a configured value.
+/// </summary>
+public sealed class ClaimRuleRequirement : IRequirement
+{
+    private readonly ClaimPath _path;
+    private readonly ClaimRuleKind _kind;
+    private readonly FrozenSet<string> _values;
+    private readonly bool _mustExist;
+
+    private ClaimRuleRequirement(ClaimPath path, ClaimRuleKind kind, IEnumerable<string> values, bool mustExist)
+    {
+        _path = path;
+        _kind = kind;
+        _values = values.ToFrozenSet(StringComparer.Ordinal);
+        _mustExist = mustExist;
+    }
+
+    public static ClaimRuleRequirement EqualTo(ClaimPath path, string value) => new(path, ClaimRuleKind.OneOf, [value], true);
+
+    public static ClaimRuleRequirement OneOf(ClaimPath path, IEnumerable<string> values) => new(path, ClaimRuleKind.OneOf, values, true);
+
+    public static ClaimRuleRequirement Exists(ClaimPath path, bool mustExist) => new(path, ClaimRuleKind.Exists, [], mustExist);
+
+    public static ClaimRuleRequirement Contains(ClaimPath path, string value) => new(path, ClaimRuleKind.Contains, [value], true);
+
+    public bool IsSatisfiedBy(TokenClaims claims, IssuerPolicy issuer)
+    {
+        var found = _path.TryResolve(claims.Payload, out var value) && value.ValueKind != JsonValueKind.Null;
+        switch (_kind)
+        {
+            case ClaimRuleKind.Exists:
+                return found == _mustExist;
+            case ClaimRuleKind.OneOf:
+                return found && TryScalarText(value, out var text) && _values.Contains(text);
+            case ClaimRuleKind.Contains:
+                if (!found)
+                {
+                    return false;
+                }
+
+                if (value.ValueKind != JsonValueKind.Array)
+                {
+                    return TryScalarText(value, out var single) && _values.Contains(single);
+                }
+
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (TryScalarText(item, out var element) && _values.Contains(element))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryScalarText(JsonElement value, out string text)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                text = value.GetString()!;
+                return true;
+            case JsonValueKind.Number:
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                text = value.GetRawText();
+                return true;
+            default:
+                text = "";
+                return false;
+        }
+    }
+
+    private enum ClaimRuleKind
+    {
+        OneOf,
+        Exists,
+        Contains,
+    }
+}

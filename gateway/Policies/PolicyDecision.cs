@@ -1,0 +1,10 @@
+namespace Gateway.Policies;
+
+public enum PolicyDecision
+{
+    Allow,
+    /// <summary>A valid token from an issuer this policy does not accept: 401.</summary>
+    IssuerNotAccepted,
+    /// <summary>A valid token lacking a scope, role or claim: 403.</summary>
+    Forbidden,
+}

@@ -1,0 +1,30 @@
+using Gateway.Configuration;
+using Gateway.Hosting;
+
+// One binary, three entry points: the gateway itself, `token` (development tokens) and `check-config`.
+return args.FirstOrDefault() switch
+{
+    "token" => await TokenCommand.RunAsync(args[1..], Console.Out, Console.Error),
+    "check-config" => await CheckConfigCommand.RunAsync(args[1..], Console.Out, Console.Error),
+    _ => await RunGatewayAsync(args),
+};
+
+static async Task<int> RunGatewayAsync(string[] args)
+{
+    try
+    {
+        await using var app = GatewayApplication.Build(args);
+        await app.RunAsync();
+        return 0;
+    }
+    catch (GatewayConfigurationException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 1;
+    }
+    catch (FileNotFoundException ex)
+    {
+        await Console.Error.WriteLineAsync("error: " + ex.Message);
+        return 1;
+    }
+}

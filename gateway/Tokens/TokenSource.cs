@@ -1,0 +1,11 @@
+namespace Gateway.Tokens;
+
+/// <summary>Where in the request a token was found.</summary>
+public enum TokenSourceKind
+{
+    None,
+    AuthorizationHeader,
+    Header,
+    Cookie,
+    QueryParameter,
+}

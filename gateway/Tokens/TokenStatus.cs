@@ -1,0 +1,24 @@
+namespace Gateway.Tokens;
+
+/// <summary>Why a token was accepted or refused. One place (<c>ChallengeWriter</c>) maps these to HTTP answers.</summary>
+public enum TokenStatus
+{
+    Valid,
+    Missing,
+    /// <summary>More than one token in the request (RFC 6750 §2: a client must use one method).</summary>
+    Ambiguous,
+    TooLarge,
+    Malformed,
+    UnknownIssuer,
+    DisallowedAlgorithm,
+    UnknownKid,
+    BadSignature,
+    Expired,
+    NotYetValid,
+    MissingExpiration,
+    WrongAudience,
+    WrongIssuer,
+    /// <summary>No signing keys could ever be loaded for the token's issuer: the gateway cannot decide.</summary>
+    KeysUnavailable,
+    Invalid,
+}

@@ -1,0 +1,25 @@
+namespace Gateway.Tokens;
+
+/// <summary>The result of validating one token: a status, and on success the issuer and verified claims.</summary>
+public sealed class TokenValidationOutcome
+{
+    private TokenValidationOutcome(TokenStatus status, string? issuerName, TokenClaims? claims)
+    {
+        Status = status;
+        IssuerName = issuerName;
+        Claims = claims;
+    }
+
+    public TokenStatus Status { get; }
+
+    /// <summary>The configured issuer name the token was matched to (set once the issuer is known).</summary>
+    public string? IssuerName { get; }
+
+    public TokenClaims? Claims { get; }
+
+    public bool IsValid => Status == TokenStatus.Valid;
+
+    public static TokenValidationOutcome Success(string issuerName, TokenClaims claims) => new(TokenStatus.Valid, issuerName, claims);
+
+    public static TokenValidationOutcome Failure(TokenStatus status, string? issuerName = null) => new(status, issuerName, null);
+}
