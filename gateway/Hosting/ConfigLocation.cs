@@ -51,21 +51,21 @@ public sealed record ConfigLocation(IReadOnlyList<string> Files, string Descript
         throw new FileNotFoundException($"The configuration path '{path}' does not exist.");
     }
 
-    /// <summary>Takes <c>--config PATH</c> (or <c>--config=PATH</c>) out of the arguments.</summary>
-    public static (string? Path, string[] Remaining) ExtractArgument(string[] args)
+    /// <summary>Takes <c>--config PATH</c> (or <c>--config=PATH</c>), or another named option, out of the arguments.</summary>
+    public static (string? Path, string[] Remaining) ExtractArgument(string[] args, string option = "--config")
     {
         ArgumentNullException.ThrowIfNull(args);
         var rest = new List<string>();
         string? path = null;
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--config" && i + 1 < args.Length)
+            if (args[i] == option && i + 1 < args.Length)
             {
                 path = args[++i];
             }
-            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            else if (args[i].StartsWith(option + "=", StringComparison.Ordinal))
             {
-                path = args[i]["--config=".Length..];
+                path = args[i][(option.Length + 1)..];
             }
             else
             {

@@ -14,7 +14,8 @@ public static class GatewayApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var (configPath, rest) = ConfigLocation.ExtractArgument(args);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, EnvironmentName = GatewayEnvironment.Name });
+        var (environmentArgument, _) = ConfigLocation.ExtractArgument(rest, "--environment");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, EnvironmentName = environmentArgument ?? GatewayEnvironment.Name });
         var location = ConfigLocation.Resolve(configPath, builder.Environment.EnvironmentName);
         builder.Configuration.AddGatewaySources(location, rest);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway (the same <see cref="GatewayApplication"/> the program runs) listening on a
+/// loopback port, configured from a JSON file in a temporary directory that tests can rewrite.
+/// </summary>
+public sealed class GatewayInstance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayInstance(WebApplication app, string configFile, CapturingLoggerProvider logs)
+    {
+        _app = app;
+        ConfigFile = configFile;
+        Logs = logs;
+        Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(app.Urls.First()) };
+    }
+
+    public HttpClient Client { get; }
+
+    public string ConfigFile { get; }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public GatewaySnapshotManager Snapshots => _app.Services.GetRequiredService<GatewaySnapshotManager>();
+
+    public static async Task<GatewayInstance> StartAsync(JsonObject config, string environment = "Production", params string[] extraArgs)
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var file = Path.Combine(directory, "gateway.json");
+        await File.WriteAllTextAsync(file, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var logs = new CapturingLoggerProvider();
+        var app = GatewayApplication.Build(
+            ["--config", file, "--environment", environment, "--urls", "http://127.0.0.1:0", .. extraArgs],
+            builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                builder.Logging.AddProvider(logs);
+            });
+        await app.StartAsync();
+        return new GatewayInstance(app, file, logs);
+    }
+
+    /// <summary>Rewrites the configuration file and waits until the gateway applied it (or rejected it).</summary>
+    public async Task<bool> RewriteConfigAsync(JsonObject config)
+    {
+        var generation = Snapshots.Generation;
+        var rejectedBefore = Logs.Count(global::Gateway.Observability.EventIds.ConfigurationReloadFailed);
+        await File.WriteAllTextAsync(ConfigFile, config.ToJsonString());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Snapshots.Generation != generation)
+            {
+                return true;
+            }
+
+            if (Logs.Count(global::Gateway.Observability.EventIds.ConfigurationReloadFailed) > rejectedBefore)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("the gateway neither applied nor rejected the new configuration within 10 s");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(ConfigFile)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
