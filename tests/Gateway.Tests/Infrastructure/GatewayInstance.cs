@@ -52,6 +52,24 @@ public sealed class GatewayInstance : IAsyncDisposable
         return new GatewayInstance(app, file, logs);
     }
 
+    /// <summary>Waits until every issuer's keys are loaded (the readiness endpoint answers 200).</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync("/healthz/ready");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException("the gateway did not become ready");
+    }
+
     /// <summary>Rewrites the configuration file and waits until the gateway applied it (or rejected it).</summary>
     public async Task<bool> RewriteConfigAsync(JsonObject config)
     {
