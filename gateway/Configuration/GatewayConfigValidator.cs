@@ -51,6 +51,7 @@ public sealed class GatewayConfigValidator
         ValidateTokenSources(gateway.TokenSources, errors);
         ValidateLimits(gateway.Limits, errors);
         ValidateRedis(gateway.Redis, errors);
+        ValidateKeyCache(gateway.KeyCache, errors);
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
@@ -355,9 +356,36 @@ public sealed class GatewayConfigValidator
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(redis.Configuration) && (redis.IntegrityKey is null || redis.IntegrityKey.Length < 32))
+        {
+            errors.Add(new("Gateway:Redis:IntegrityKey", "required with Redis, at least 32 characters, the same on every replica (set it from a secret, e.g. Gateway__Redis__IntegrityKey): it stops a writable Redis from injecting signing keys"));
+        }
+
+        if (redis.OperationTimeout <= TimeSpan.Zero || redis.OperationTimeout > TimeSpan.FromSeconds(10))
+        {
+            errors.Add(new("Gateway:Redis:OperationTimeout", "must be between 00:00:00.001 and 00:00:10"));
+        }
+
         if (string.IsNullOrEmpty(redis.KeyPrefix) || redis.KeyPrefix.Any(char.IsWhiteSpace))
         {
             errors.Add(new("Gateway:Redis:KeyPrefix", "must be non-empty and without spaces"));
+        }
+    }
+
+    private static void ValidateKeyCache(KeyCacheOptions cache, List<ConfigError> errors)
+    {
+        RequirePositive(cache.MinRefreshInterval, "Gateway:KeyCache:MinRefreshInterval", errors);
+        RequirePositive(cache.MaxRefreshInterval, "Gateway:KeyCache:MaxRefreshInterval", errors);
+        RequirePositive(cache.MaxStaleness, "Gateway:KeyCache:MaxStaleness", errors);
+        RequirePositive(cache.PeerFetchWait, "Gateway:KeyCache:PeerFetchWait", errors);
+        if (cache.MinRefreshInterval > cache.MaxRefreshInterval)
+        {
+            errors.Add(new("Gateway:KeyCache:MinRefreshInterval", "must not be larger than MaxRefreshInterval"));
+        }
+
+        if (cache.MaxStaleness < cache.MinRefreshInterval)
+        {
+            errors.Add(new("Gateway:KeyCache:MaxStaleness", "must not be smaller than MinRefreshInterval"));
         }
     }
 

@@ -35,6 +35,9 @@ public sealed record GatewayOptions
     /// <summary>Whether the client's Authorization header is forwarded to the downstream (default true).</summary>
     public bool ForwardAuthorizationHeader { get; init; } = true;
 
+    /// <summary>Lifetimes of cached signing keys.</summary>
+    public KeyCacheOptions KeyCache { get; init; } = new();
+
     /// <summary>Optional shared key cache.</summary>
     public RedisOptions Redis { get; init; } = new();
 

@@ -55,7 +55,7 @@ public static class GatewaySnapshotBuilder
             algorithms,
             issuer.ClockSkew,
             ClaimPath.Parse(issuer.RoleClaim),
-            keys.GetOrCreate(name, issuer, expected, options.Development));
+            keys.GetOrCreate(name, issuer, expected, options));
     }
 
     // Global mappings, then the policy's, then the route's, each overriding by header name; an empty claim removes the header.

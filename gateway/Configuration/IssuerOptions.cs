@@ -36,12 +36,18 @@ public sealed record IssuerOptions
     /// <summary>Claim (path) holding roles; a string or an array. Default <c>roles</c>.</summary>
     public string RoleClaim { get; init; } = "roles";
 
-    /// <summary>How often keys are refreshed in the background even when all kids are known. Default 1 hour.</summary>
+    /// <summary>
+    /// Lifetime of a fetched key set when the IdP sends no <c>Cache-Control: max-age</c> (bounded by
+    /// <c>KeyCache:MinRefreshInterval</c>/<c>MaxRefreshInterval</c>); keys are refreshed ahead, at 80% of it. Default 1 hour.
+    /// </summary>
     public TimeSpan KeyRefreshInterval { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Minimum time between two refreshes caused by unknown kids. Default 30 seconds.</summary>
+    /// <summary>
+    /// Minimum time between two fetches caused by unknown kids, per replica and (with Redis) across
+    /// the fleet; unknown kids are answered 401 at once in between. Default 30 seconds.
+    /// </summary>
     public TimeSpan UnknownKidRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Budget for one discovery or JWKS request. Default 5 seconds.</summary>
+    /// <summary>Budget for one key load (discovery + JWKS); a request never waits longer for keys. Default 5 seconds.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

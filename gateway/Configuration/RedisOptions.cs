@@ -7,4 +7,14 @@ public sealed record RedisOptions
 
     /// <summary>Prefix of every key the gateway writes, so several gateways can share one Redis.</summary>
     public string KeyPrefix { get; init; } = "jwtgw:";
+
+    /// <summary>
+    /// Secret shared by every replica (at least 32 characters), used to sign each cache entry with
+    /// HMAC-SHA256: a replica never uses an entry whose signature does not verify, so whoever can
+    /// write to Redis still cannot inject a signing key. Required when Redis is configured.
+    /// </summary>
+    public string? IntegrityKey { get; init; }
+
+    /// <summary>Budget for one Redis operation; a slower Redis counts as unavailable for that operation. Default 500 ms.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -29,7 +29,7 @@ public static class GatewayServiceCollectionExtensions
         AddKeyCache(services, configuration);
         services.TryAddSingleton(sp => new KeyManagerPool(
             sp.GetRequiredService<IHttpClientFactory>(),
-            sp.GetRequiredService<IKeyDocumentCache>(),
+            sp.GetRequiredService<ISharedKeyStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<DevelopmentKeyStores>().Get));
@@ -42,7 +42,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new GatewayConfigLoader(sp.GetRequiredService<IConfigValidator>(), environment.EnvironmentName));
         services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));
-        services.AddHostedService<KeyWarmupService>();
+        services.AddHostedService<KeyRefreshService>();
 
         var demoUrl = configuration["Gateway:Development:DemoDownstreamUrl"];
         if (environment.IsDevelopment() && !string.IsNullOrWhiteSpace(demoUrl))
@@ -53,21 +53,24 @@ public static class GatewayServiceCollectionExtensions
         return services;
     }
 
+    // Redis settings are read once at startup: changing them needs a restart (the connection lives as long as the process).
     private static void AddKeyCache(IServiceCollection services, IConfiguration configuration)
     {
-        var redis = configuration["Gateway:Redis:Configuration"];
-        if (string.IsNullOrWhiteSpace(redis))
+        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
-            services.TryAddSingleton<IKeyDocumentCache>(NullKeyDocumentCache.Instance);
+            services.TryAddSingleton<ISharedKeyStore>(MemoryOnlyKeyStore.Instance);
             return;
         }
 
-        var prefix = configuration["Gateway:Redis:KeyPrefix"];
-        services.TryAddSingleton(_ => new RedisConnectionFactory(redis));
-        services.TryAddSingleton<IKeyDocumentCache>(sp => new RedisKeyDocumentCache(
+        services.TryAddSingleton(_ => new RedisConnectionFactory(redis.Configuration));
+        services.TryAddSingleton(sp => new RedisSharedKeyStore(
             sp.GetRequiredService<RedisConnectionFactory>(),
-            string.IsNullOrEmpty(prefix) ? new RedisOptions().KeyPrefix : prefix,
-            sp.GetRequiredService<ILogger<RedisKeyDocumentCache>>()));
+            new KeyEntryProtector(redis.IntegrityKey ?? throw new GatewayConfigurationException([new ConfigError("Gateway:Redis:IntegrityKey", "required with Redis")])),
+            redis.KeyPrefix,
+            redis.OperationTimeout,
+            sp.GetRequiredService<ILogger<RedisSharedKeyStore>>()));
+        services.TryAddSingleton<ISharedKeyStore>(sp => sp.GetRequiredService<RedisSharedKeyStore>());
     }
 
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)

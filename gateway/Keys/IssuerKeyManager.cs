@@ -4,83 +4,129 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Keys;
 
 /// <summary>
-/// Keeps one issuer's signing keys. Requests read <see cref="Current"/> from memory; loads go
-/// shared cache (Redis) first, then the identity provider, one at a time (single flight).
+/// Keeps one issuer's signing keys at two levels: process memory (read by every request, never
+/// waiting on Redis) and the shared store (Redis), which replicas use to fetch once for the fleet.
 /// <list type="bullet">
-/// <item>Keys older than the refresh interval are refreshed in the background while the old ones keep serving.</item>
-/// <item>An unknown <c>kid</c> triggers at most one refresh per <see cref="KeySourceSettings.UnknownKidRefreshInterval"/>;
-/// between those, unknown kids are answered from memory at once.</item>
-/// <item>A failed fetch keeps the last good keys.</item>
+/// <item>A load goes: shared copy (if fresh enough) → fetch lease → identity provider → publish to
+/// the fleet. A replica that loses the lease waits briefly for the winner's result, else keeps its keys.</item>
+/// <item>Loads are single-flight per replica; requests wait at most <see cref="KeySourceSettings.FetchTimeout"/>.</item>
+/// <item>Keys are refreshed ahead of expiry in the background (<see cref="RefreshIfDueAsync"/>); a failed
+/// refresh keeps the last keys until <see cref="KeySourceSettings.MaxStaleness"/> after they were fetched.</item>
+/// <item>An unknown kid causes at most one load per <see cref="KeySourceSettings.UnknownKidRefreshInterval"/>;
+/// kids still unknown after it are remembered and refused at once.</item>
 /// </list>
 /// </summary>
 public sealed partial class IssuerKeyManager
 {
+    private static readonly TimeSpan PeerPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
     private readonly IKeyDocumentFetcher _fetcher;
-    private readonly IKeyDocumentCache _cache;
+    private readonly ISharedKeyStore _shared;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly UnknownKidCache _unknownKids = new();
     private readonly Lock _gate = new();
     private volatile IssuerKeySet? _current;
     private Task<IssuerKeySet?>? _inflight;
-    private DateTimeOffset _lastUnknownKidRefresh = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastUnknownKidLoad = DateTimeOffset.MinValue;
+    private DateTimeOffset _nextRetry = DateTimeOffset.MinValue;
+    private int _consecutiveFailures;
     private int _originFetchCount;
 
-    public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, IKeyDocumentCache cache, TimeProvider time, ILogger logger)
+    public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
     {
         Settings = settings;
         _fetcher = fetcher;
-        _cache = cache;
+        _shared = shared;
         _time = time;
         _logger = logger;
     }
 
     public KeySourceSettings Settings { get; }
 
-    /// <summary>The keys in memory, or null when none could be loaded yet.</summary>
+    /// <summary>The keys in memory, whatever their age (null until a first load succeeded).</summary>
     public IssuerKeySet? Current => _current;
 
-    /// <summary>Number of times the identity provider (origin) was asked, for tests and metrics.</summary>
+    /// <summary>Number of times this replica called the identity provider.</summary>
     public int OriginFetchCount => Volatile.Read(ref _originFetchCount);
 
-    /// <summary>Returns the keys in memory, loading them first when there are none; schedules a background refresh when they are due.</summary>
+    /// <summary>Keys usable for validation now, loading them when there are none (or only ones past the staleness limit).</summary>
     public ValueTask<IssuerKeySet?> GetKeysAsync(CancellationToken cancellationToken)
     {
         var current = _current;
-        if (current is null)
+        if (current is not null && _time.GetUtcNow() <= current.UsableUntil)
         {
-            return new ValueTask<IssuerKeySet?>(WaitAsync(StartLoad(LoadReason.Cold), cancellationToken));
+            return new ValueTask<IssuerKeySet?>(current);
         }
 
-        if (_time.GetUtcNow() - current.FetchedAt >= Settings.RefreshInterval)
-        {
-            _ = StartLoad(LoadReason.Scheduled);
-        }
-
-        return new ValueTask<IssuerKeySet?>(current);
+        return LoadForRequestAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Called when a token names a kid the current set does not hold: refreshes at most once per
-    /// interval and returns the (possibly) new set. Within the interval it returns the current set at once.
+    /// Called when a token names a kid the current set lacks. Loads at most once per interval; in
+    /// between, and for kids a load already failed to find, it answers from memory at once.
     /// </summary>
     public async ValueTask<IssuerKeySet?> RefreshForUnknownKidAsync(string kid, CancellationToken cancellationToken)
     {
+        var now = _time.GetUtcNow();
+        if (_unknownKids.Contains(kid, now))
+        {
+            return Usable(_current);
+        }
+
         Task<IssuerKeySet?> load;
         lock (_gate)
         {
-            var now = _time.GetUtcNow();
-            if (_inflight is null && now - _lastUnknownKidRefresh < Settings.UnknownKidRefreshInterval)
+            if (_inflight is null && now - _lastUnknownKidLoad < Settings.UnknownKidRefreshInterval)
             {
-                return _current;
+                return Usable(_current);
             }
 
-            _lastUnknownKidRefresh = now;
+            _lastUnknownKidLoad = now;
             load = StartLoad(LoadReason.UnknownKid);
         }
 
-        Log.UnknownKidRefresh(_logger, Settings.IssuerName, kid);
-        return await WaitAsync(load, cancellationToken).ConfigureAwait(false);
+        Log.UnknownKidRefresh(_logger, Settings.IssuerName, Observability.LogValue.Safe(kid));
+        var set = await WaitBoundedAsync(load, cancellationToken).ConfigureAwait(false);
+        if (set is null || !set.ById.ContainsKey(kid))
+        {
+            _unknownKids.Add(kid, _time.GetUtcNow() + Settings.UnknownKidRefreshInterval);
+        }
+
+        return Usable(set ?? _current);
     }
+
+    /// <summary>Background tick: first load when none succeeded yet, refresh-ahead when due, with backoff after failures.</summary>
+    public Task RefreshIfDueAsync()
+    {
+        var now = _time.GetUtcNow();
+        var current = _current;
+        if (now < _nextRetry || (current is not null && now < current.RefreshAt))
+        {
+            return Task.CompletedTask;
+        }
+
+        return StartLoad(current is null ? LoadReason.Cold : LoadReason.Scheduled);
+    }
+
+    /// <summary>Another replica published new keys: take them from the shared store (never from the IdP).</summary>
+    public async Task ReloadFromSharedAsync()
+    {
+        using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
+        var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
+        if (shared is not null && IsNewer(shared))
+        {
+            Apply(shared, "redis");
+        }
+    }
+
+    private async ValueTask<IssuerKeySet?> LoadForRequestAsync(CancellationToken cancellationToken)
+    {
+        var set = await WaitBoundedAsync(StartLoad(_current is null ? LoadReason.Cold : LoadReason.Scheduled), cancellationToken).ConfigureAwait(false);
+        return Usable(set ?? _current);
+    }
+
+    private IssuerKeySet? Usable(IssuerKeySet? set) => set is not null && _time.GetUtcNow() <= set.UsableUntil ? set : null;
 
     private Task<IssuerKeySet?> StartLoad(LoadReason reason)
     {
@@ -90,30 +136,57 @@ public sealed partial class IssuerKeyManager
         }
     }
 
+    // A request waits for a load at most the fetch budget; the load itself goes on in the background.
+    private async Task<IssuerKeySet?> WaitBoundedAsync(Task<IssuerKeySet?> load, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await load.WaitAsync(Settings.FetchTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return _current;
+        }
+    }
+
     private async Task<IssuerKeySet?> LoadAsync(LoadReason reason)
     {
-        await Task.Yield(); // leave the caller's lock and request before doing I/O
+        await Task.Yield(); // never run I/O inside the caller's lock
+        KeyDocument? shared = null;
         try
         {
             using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
-            var document = await ReadSharedCacheAsync(reason, timeout.Token).ConfigureAwait(false);
-            var fromCache = document is not null;
-            if (document is null)
+            shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
+            if (shared is not null && SharedCopyWillDo(shared, reason))
             {
-                Interlocked.Increment(ref _originFetchCount);
-                document = await _fetcher.FetchAsync(timeout.Token).ConfigureAwait(false);
-                await _cache.SetAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
+                return Succeeded(Apply(shared, "redis"));
             }
 
-            var set = new IssuerKeySet(new JsonWebKeySet(document.JwksJson).Keys.ToArray(), document.FetchedAt, fromCache ? "redis" : "origin", document.DiscoveredIssuer);
-            _current = set;
-            Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, set.Source);
-            return set;
+            var lease = Settings.UnknownKidRefreshInterval > Settings.FetchTimeout ? Settings.UnknownKidRefreshInterval : Settings.FetchTimeout;
+            if (!await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, lease, timeout.Token).ConfigureAwait(false))
+            {
+                var fromPeer = await WaitForPeerAsync(timeout.Token).ConfigureAwait(false);
+                if (fromPeer is not null)
+                {
+                    return Succeeded(Apply(fromPeer, "redis"));
+                }
+
+                if (_current is not null)
+                {
+                    Log.PeerFetchPending(_logger, Settings.IssuerName);
+                    return _current; // another replica is fetching; keep serving what we have
+                }
+            }
+
+            Interlocked.Increment(ref _originFetchCount);
+            var document = await _fetcher.FetchAsync(timeout.Token).ConfigureAwait(false);
+            var set = Apply(document, "origin");
+            await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
+            return Succeeded(set);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex.Message, _current is not null);
-            return _current;
+            return Failed(ex, shared);
         }
         finally
         {
@@ -124,22 +197,86 @@ public sealed partial class IssuerKeyManager
         }
     }
 
-    // On a cold start another replica may already have fetched the keys; on a refresh the shared copy
-    // is used only when it is newer than ours, so a stale Redis entry never hides a rotation.
-    private async Task<KeyDocument?> ReadSharedCacheAsync(LoadReason reason, CancellationToken cancellationToken)
+    // Cold: any copy within its lifetime. Refresh: only a copy newer than ours that is not itself due.
+    // Unknown kid: any copy newer than ours (another replica just fetched).
+    private bool SharedCopyWillDo(KeyDocument shared, LoadReason reason)
     {
-        var shared = await _cache.GetAsync(Settings.IssuerName, Settings.SourceAddress, cancellationToken).ConfigureAwait(false);
-        if (shared is null || _time.GetUtcNow() - shared.FetchedAt >= Settings.RefreshInterval)
+        var now = _time.GetUtcNow();
+        var lifetime = Settings.LifetimeFor(shared.MaxAge);
+        return reason switch
         {
-            return null;
+            LoadReason.Cold => now - shared.FetchedAt < lifetime,
+            LoadReason.Scheduled => IsNewer(shared) && now - shared.FetchedAt < lifetime * KeySourceSettings.RefreshAheadRatio,
+            _ => IsNewer(shared),
+        };
+    }
+
+    private bool IsNewer(KeyDocument document) => _current is not { } current || document.FetchedAt > current.FetchedAt;
+
+    private async Task<KeyDocument?> WaitForPeerAsync(CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + Settings.PeerFetchWait;
+        while (_time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(PeerPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, cancellationToken).ConfigureAwait(false);
+            if (shared is not null && IsNewer(shared))
+            {
+                return shared;
+            }
+        }
+
+        return null;
+    }
+
+    private IssuerKeySet Apply(KeyDocument document, string source)
+    {
+        var set = new IssuerKeySet(
+            new JsonWebKeySet(document.JwksJson).Keys.ToArray(),
+            document.FetchedAt,
+            source,
+            document.DiscoveredIssuer,
+            Settings.LifetimeFor(document.MaxAge),
+            Settings.MaxStaleness);
+        lock (_gate)
+        {
+            // Never go back in time: a late, older result must not replace newer keys.
+            if (_current is { } current && current.FetchedAt > set.FetchedAt)
+            {
+                return current;
+            }
+
+            _current = set;
+        }
+
+        _unknownKids.Clear();
+        Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, source);
+        return set;
+    }
+
+    private IssuerKeySet Succeeded(IssuerKeySet set)
+    {
+        _consecutiveFailures = 0;
+        _nextRetry = DateTimeOffset.MinValue;
+        return set;
+    }
+
+    private IssuerKeySet? Failed(Exception ex, KeyDocument? sharedFallback)
+    {
+        var failures = Interlocked.Increment(ref _consecutiveFailures);
+        var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, failures - 1), MaxRetryDelay.TotalSeconds));
+        _nextRetry = _time.GetUtcNow() + delay;
+
+        // Stale-if-error: with nothing in memory, an old shared copy within the staleness limit beats nothing.
+        if (_current is null && sharedFallback is not null && _time.GetUtcNow() - sharedFallback.FetchedAt <= Settings.MaxStaleness)
+        {
+            Apply(sharedFallback, "redis");
         }
 
         var current = _current;
-        return reason == LoadReason.Cold || current is null || shared.FetchedAt > current.FetchedAt ? shared : null;
+        Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex.Message, current is not null, current?.UsableUntil);
+        return current;
     }
-
-    private static async Task<IssuerKeySet?> WaitAsync(Task<IssuerKeySet?> load, CancellationToken cancellationToken) =>
-        await load.WaitAsync(cancellationToken).ConfigureAwait(false);
 
     private enum LoadReason
     {

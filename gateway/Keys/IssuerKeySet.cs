@@ -9,8 +9,12 @@ namespace Gateway.Keys;
 /// </summary>
 public sealed class IssuerKeySet
 {
-    public IssuerKeySet(IReadOnlyList<JsonWebKey> keys, DateTimeOffset fetchedAt, string source, string? discoveredIssuer = null)
+    public IssuerKeySet(IReadOnlyList<JsonWebKey> keys, DateTimeOffset fetchedAt, string source, string? discoveredIssuer = null, TimeSpan? lifetime = null, TimeSpan? maxStaleness = null)
     {
+        var life = lifetime ?? TimeSpan.FromHours(1);
+        RefreshAt = fetchedAt + (life * KeySourceSettings.RefreshAheadRatio);
+        ExpiresAt = fetchedAt + life;
+        UsableUntil = fetchedAt + (maxStaleness ?? TimeSpan.FromHours(24));
         ArgumentNullException.ThrowIfNull(keys);
         var usable = keys.Where(IsSigningKey).ToArray();
         Keys = usable;
@@ -29,7 +33,16 @@ public sealed class IssuerKeySet
 
     public DateTimeOffset FetchedAt { get; }
 
-    /// <summary>Where the set came from (<c>idp</c>, <c>redis</c>, <c>development</c>), for logs and metrics.</summary>
+    /// <summary>When a background refresh is due (refresh-ahead, before the set expires).</summary>
+    public DateTimeOffset RefreshAt { get; }
+
+    /// <summary>When the set's lifetime (the IdP's max-age within bounds) ends.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>Until when the set may still validate tokens if no refresh succeeds (maximum staleness).</summary>
+    public DateTimeOffset UsableUntil { get; }
+
+    /// <summary>Where the set came from (<c>origin</c>: the identity provider, or <c>redis</c>), for logs and metrics.</summary>
     public string Source { get; }
 
     /// <summary>The <c>issuer</c> of the discovery document, when keys came through discovery.</summary>

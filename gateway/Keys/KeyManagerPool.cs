@@ -2,45 +2,63 @@ using System.Collections.Concurrent;
 using Gateway.Configuration;
 using Gateway.Development;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.Protocols;
 
 namespace Gateway.Keys;
 
 /// <summary>
 /// Creates one <see cref="IssuerKeyManager"/> per key source and keeps it across configuration
-/// reloads while the source's settings do not change, so a reload never drops loaded keys.
+/// reloads while the source's settings do not change, so a reload never drops loaded keys. Routes
+/// change notices from the shared store to the managers they concern.
 /// </summary>
 public sealed class KeyManagerPool
 {
+    /// <summary>Name of the HttpClient used for discovery and JWKS requests.</summary>
+    public const string HttpClientName = "jwt-gateway-keys";
+
     private readonly ConcurrentDictionary<(KeySourceSettings Settings, bool RequireHttps, string? ExpectedIssuer), IssuerKeyManager> _managers = new();
     private readonly IHttpClientFactory _httpClients;
-    private readonly IKeyDocumentCache _cache;
+    private readonly ISharedKeyStore _shared;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly Func<string?, DevelopmentKeyStore> _developmentKeys;
 
-    public KeyManagerPool(IHttpClientFactory httpClients, IKeyDocumentCache cache, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys)
+    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys)
     {
         _httpClients = httpClients;
-        _cache = cache;
+        _shared = shared;
         _time = time;
         _loggers = loggers;
         _developmentKeys = developmentKeys;
+        _shared.Changed += OnSharedChanged;
     }
 
-    /// <summary>Name of the HttpClient used for discovery and JWKS requests.</summary>
-    public const string HttpClientName = "jwt-gateway-keys";
+    public IEnumerable<IssuerKeyManager> Managers => _managers.Values;
 
-    public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, DevelopmentOptions development)
+    public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, GatewayOptions gateway)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        ArgumentNullException.ThrowIfNull(development);
+        ArgumentNullException.ThrowIfNull(gateway);
         var address = issuer.Development
-            ? "development:" + (development.KeyDirectory ?? DevelopmentKeyStore.DefaultDirectory)
+            ? "development:" + (gateway.Development.KeyDirectory ?? DevelopmentKeyStore.DefaultDirectory)
             : issuer.JwksUri ?? issuer.MetadataAddress ?? DiscoveryAddress(issuer.Authority!);
-        var settings = new KeySourceSettings(issuerName, address, issuer.KeyRefreshInterval, issuer.UnknownKidRefreshInterval, issuer.FetchTimeout);
+        var cache = gateway.KeyCache;
+        var settings = new KeySourceSettings(
+            issuerName,
+            address,
+            issuer.KeyRefreshInterval,
+            cache.MinRefreshInterval,
+            cache.MaxRefreshInterval,
+            issuer.UnknownKidRefreshInterval,
+            issuer.FetchTimeout,
+            cache.MaxStaleness,
+            cache.PeerFetchWait);
         var key = (settings, issuer.RequireHttpsMetadata, issuer.JwksUri is null ? expectedIssuer : null);
-        return _managers.GetOrAdd(key, k => new IssuerKeyManager(k.Settings, CreateFetcher(issuer, k.Settings, k.ExpectedIssuer, development), _cache, _time, _loggers.CreateLogger<IssuerKeyManager>()));
+        return _managers.GetOrAdd(key, k => new IssuerKeyManager(
+            k.Settings,
+            CreateFetcher(issuer, k.Settings, k.ExpectedIssuer, gateway.Development),
+            issuer.Development ? MemoryOnlyKeyStore.Instance : _shared,
+            _time,
+            _loggers.CreateLogger<IssuerKeyManager>()));
     }
 
     public static string DiscoveryAddress(string authority) => authority.TrimEnd('/') + "/.well-known/openid-configuration";
@@ -52,9 +70,20 @@ public sealed class KeyManagerPool
             return new DevelopmentKeyFetcher(_developmentKeys(development.KeyDirectory), _time);
         }
 
-        var retriever = new HttpDocumentRetriever(_httpClients.CreateClient(HttpClientName)) { RequireHttps = issuer.RequireHttpsMetadata };
+        var http = _httpClients.CreateClient(HttpClientName);
         return issuer.JwksUri is not null
-            ? new JwksFetcher(settings.SourceAddress, retriever, _time)
-            : new DiscoveryFetcher(settings.SourceAddress, expectedIssuer, retriever, _time);
+            ? HttpKeyDocumentFetcher.ForJwks(http, settings.SourceAddress, issuer.RequireHttpsMetadata, _time)
+            : HttpKeyDocumentFetcher.ForDiscovery(http, settings.SourceAddress, expectedIssuer!, issuer.RequireHttpsMetadata, _time);
+    }
+
+    private void OnSharedChanged(string issuerName, string sourceAddress)
+    {
+        foreach (var manager in _managers.Values)
+        {
+            if (manager.Settings.IssuerName == issuerName && manager.Settings.SourceAddress == sourceAddress)
+            {
+                _ = manager.ReloadFromSharedAsync();
+            }
+        }
     }
 }

@@ -1,9 +1,27 @@
 namespace Gateway.Keys;
 
-/// <summary>The timing rules of one issuer's key source. Value equality lets a reload keep a manager whose source did not change.</summary>
+/// <summary>
+/// Where one issuer's keys come from and the timing rules they follow. Value equality lets a
+/// configuration reload keep a manager (and its loaded keys) whose source did not change.
+/// </summary>
 public sealed record KeySourceSettings(
     string IssuerName,
     string SourceAddress,
-    TimeSpan RefreshInterval,
+    TimeSpan DefaultLifetime,
+    TimeSpan MinLifetime,
+    TimeSpan MaxLifetime,
     TimeSpan UnknownKidRefreshInterval,
-    TimeSpan FetchTimeout);
+    TimeSpan FetchTimeout,
+    TimeSpan MaxStaleness,
+    TimeSpan PeerFetchWait)
+{
+    /// <summary>Share of a key set's lifetime after which it is refreshed in the background.</summary>
+    public const double RefreshAheadRatio = 0.8;
+
+    /// <summary>The lifetime of a fetched set: the IdP's max-age within bounds, else the default.</summary>
+    public TimeSpan LifetimeFor(TimeSpan? maxAge)
+    {
+        var lifetime = maxAge ?? DefaultLifetime;
+        return lifetime < MinLifetime ? MinLifetime : lifetime > MaxLifetime ? MaxLifetime : lifetime;
+    }
+}

@@ -12,6 +12,8 @@ internal static class EventIds
     public const int UnknownKidRefresh = 2002;
     public const int SharedCacheUnavailable = 2003;
     public const int SharedCacheEntryRejected = 2004;
+    public const int PeerFetchPending = 2005;
+    public const int SharedCacheChangeReceived = 2006;
 
     public const int TokenRejected = 3000;
     public const int PolicyDenied = 3001;

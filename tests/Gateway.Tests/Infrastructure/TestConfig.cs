@@ -45,6 +45,9 @@ public sealed class TestConfig
         };
     }
 
+    /// <summary>The shared secret the test replicas sign Redis entries with.</summary>
+    public const string IntegrityKey = "test-integrity-key-0123456789abcdef0123456789";
+
     public JsonObject Root { get; }
 
     public JsonObject Gateway => Root["Gateway"]!.AsObject();
@@ -91,7 +94,7 @@ public sealed class TestConfig
 
     public TestConfig WithRedis(RedisServer redis, string prefix = "jwtgw-test:")
     {
-        Gateway["Redis"] = new JsonObject { ["Configuration"] = redis.ConnectionString, ["KeyPrefix"] = prefix };
+        Gateway["Redis"] = new JsonObject { ["Configuration"] = redis.ConnectionString, ["KeyPrefix"] = prefix, ["IntegrityKey"] = IntegrityKey };
         return this;
     }
 

@@ -1,0 +1,25 @@
+namespace Gateway.Keys;
+
+/// <summary>
+/// The shared level of the key cache (Redis), through which replicas share fetched key documents,
+/// elect the one replica that calls the identity provider, and tell each other about new keys.
+/// Implementations never throw: an unavailable store reads as a miss, grants every lease (each
+/// replica then fetches for itself) and drops writes.
+/// </summary>
+public interface ISharedKeyStore
+{
+    /// <summary>A verified entry for this issuer and source, or null (missing, unavailable, or failing the integrity check).</summary>
+    Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken);
+
+    /// <summary>Stores the document and notifies every replica.</summary>
+    Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks for the right to call the identity provider for this source for <paramref name="lease"/>;
+    /// false means another replica holds it and will publish what it fetches.
+    /// </summary>
+    Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Raised when another replica published new keys for (issuer, source).</summary>
+    event Action<string, string>? Changed;
+}

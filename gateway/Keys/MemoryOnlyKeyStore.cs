@@ -1,0 +1,22 @@
+namespace Gateway.Keys;
+
+/// <summary>The embedded default without Redis: nothing is shared, every replica fetches for itself.</summary>
+public sealed class MemoryOnlyKeyStore : ISharedKeyStore
+{
+    public static MemoryOnlyKeyStore Instance { get; } = new();
+
+    public event Action<string, string>? Changed
+    {
+        add { }
+        remove { }
+    }
+
+    public Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken) =>
+        Task.FromResult<KeyDocument?>(null);
+
+    public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
+}

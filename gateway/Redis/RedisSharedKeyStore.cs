@@ -1,0 +1,209 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Keys;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Gateway.Redis;
+
+/// <summary>
+/// The Redis level of the key cache. Per (issuer, source):
+/// <list type="bullet">
+/// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
+/// <item><c>{prefix}lease:{issuer}:{hash}</c>: the fetch lease (<c>SET NX PX</c>), held by the one replica allowed to call the IdP;</item>
+/// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
+/// </list>
+/// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
+/// miss, grants the lease (replicas fetch for themselves) and drops writes.
+/// </summary>
+public sealed partial class RedisSharedKeyStore : ISharedKeyStore
+{
+    private readonly RedisConnectionFactory _connections;
+    private readonly KeyEntryProtector _protector;
+    private readonly string _prefix;
+    private readonly TimeSpan _operationTimeout;
+    private readonly ILogger<RedisSharedKeyStore> _logger;
+    private readonly string _instanceId = Guid.NewGuid().ToString("N");
+    private int _subscribed;
+    private long _rejectedEntries;
+
+    public RedisSharedKeyStore(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, ILogger<RedisSharedKeyStore> logger)
+    {
+        _connections = connections;
+        _protector = protector;
+        _prefix = prefix;
+        _operationTimeout = operationTimeout;
+        _logger = logger;
+    }
+
+    /// <summary>How long an entry lives in Redis; replicas judge freshness from its fetch time anyway.</summary>
+    public static TimeSpan EntryLifetime { get; } = TimeSpan.FromDays(2);
+
+    public event Action<string, string>? Changed;
+
+    /// <summary>Entries refused because their signature, issuer or source did not check out.</summary>
+    public long RejectedEntries => Interlocked.Read(ref _rejectedEntries);
+
+    public RedisChannel Channel => RedisChannel.Literal(_prefix + "keys-changed");
+
+    /// <summary>Connects and subscribes to change notices (called at startup; retried on each use until it succeeds).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is null)
+            {
+                return null;
+            }
+
+            var value = await Bounded(database.StringGetAsync(EntryKey(issuerName, sourceAddress)), cancellationToken).ConfigureAwait(false);
+            return value.IsNullOrEmpty ? null : Open(issuerName, sourceAddress, value.ToString());
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "read", ex.GetType().Name);
+            return null;
+        }
+    }
+
+    public async Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is null)
+            {
+                return;
+            }
+
+            var payload = JsonSerializer.Serialize(new EntryPayload(
+                issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.DiscoveredIssuer, document.JwksJson));
+            var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
+            await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
+            await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "write", ex.GetType().Name);
+        }
+    }
+
+    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is null)
+            {
+                return true;
+            }
+
+            return await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "lease", ex.GetType().Name);
+            return true;
+        }
+    }
+
+    internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
+
+    internal string LeaseKey(string issuerName, string sourceAddress) => $"{_prefix}lease:{issuerName}:{SourceHash(sourceAddress)}";
+
+    private KeyDocument? Open(string issuerName, string sourceAddress, string text)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>(text);
+            if (envelope?.Payload is { } payloadText && _protector.Verify(payloadText, envelope.Mac))
+            {
+                var payload = JsonSerializer.Deserialize<EntryPayload>(payloadText);
+                if (payload is not null && payload.Issuer == issuerName && payload.Source == sourceAddress && !string.IsNullOrEmpty(payload.Jwks))
+                {
+                    return new KeyDocument(
+                        payload.Jwks,
+                        payload.DiscoveredIssuer,
+                        DateTimeOffset.FromUnixTimeMilliseconds(payload.FetchedAtMs),
+                        payload.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        Interlocked.Increment(ref _rejectedEntries);
+        Log.EntryRejected(_logger, issuerName);
+        return null;
+    }
+
+    private async Task<IDatabase?> GetConnectedAsync(CancellationToken cancellationToken)
+    {
+        var connection = await Bounded(_connections.GetConnectionAsync(), cancellationToken).ConfigureAwait(false);
+        if (!connection.IsConnected)
+        {
+            return null;
+        }
+
+        if (Interlocked.Exchange(ref _subscribed, 1) == 0)
+        {
+            try
+            {
+                // The client re-subscribes by itself after a reconnect.
+                await Bounded(connection.GetSubscriber().SubscribeAsync(Channel, OnChanged), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                Interlocked.Exchange(ref _subscribed, 0);
+                throw;
+            }
+        }
+
+        return connection.GetDatabase();
+    }
+
+    private void OnChanged(RedisChannel channel, RedisValue message)
+    {
+        var text = message.ToString();
+        var split = text.IndexOf('\n', StringComparison.Ordinal);
+        if (split > 0)
+        {
+            // The notice only says "look again": what is read is verified like any entry.
+            Changed?.Invoke(text[..split], text[(split + 1)..]);
+        }
+    }
+
+    private async Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
+        await operation.WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
+
+    private async Task Bounded(Task operation, CancellationToken cancellationToken) =>
+        await operation.WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
+
+    private static bool IsUnavailable(Exception ex) =>
+        ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
+
+    private static string SourceHash(string sourceAddress) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sourceAddress)))[..16];
+
+    private sealed record Envelope(int V, string Payload, string Mac);
+
+    private sealed record EntryPayload(string Issuer, string Source, long FetchedAtMs, long? MaxAgeSeconds, string? DiscoveredIssuer, string Jwks);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Observability.EventIds.SharedCacheUnavailable, LogLevel.Warning, "Redis key cache {Operation} skipped: {ErrorType}. Serving from memory and the identity provider.")]
+        public static partial void Unavailable(ILogger logger, string operation, string errorType);
+
+        [LoggerMessage(Observability.EventIds.SharedCacheEntryRejected, LogLevel.Warning, "Redis key cache entry for issuer {Issuer} rejected: its integrity check failed or it belongs to another issuer or source. Fetching from the identity provider instead.")]
+        public static partial void EntryRejected(ILogger logger, string issuer);
+    }
+}
