@@ -15,10 +15,14 @@ public interface ISharedKeyStore
     Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Asks for the right to call the identity provider for this source for <paramref name="lease"/>;
-    /// false means another replica holds it and will publish what it fetches.
+    /// Asks for the right to call the identity provider for this source, for <paramref name="lease"/>.
+    /// Leases of different <paramref name="purpose"/>s are independent (a scheduled load does not
+    /// spend the unknown-kid allowance). False: another replica holds it and publishes what it fetches.
     /// </summary>
-    Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken);
+    Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Gives a lease back early (after the fetch it covered was published).</summary>
+    Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken);
 
     /// <summary>Raised when another replica published new keys for (issuer, source).</summary>
     event Action<string, string>? Changed;

@@ -162,8 +162,10 @@ public sealed partial class IssuerKeyManager
                 return Succeeded(Apply(shared, "redis"));
             }
 
-            var lease = Settings.UnknownKidRefreshInterval > Settings.FetchTimeout ? Settings.UnknownKidRefreshInterval : Settings.FetchTimeout;
-            if (!await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, lease, timeout.Token).ConfigureAwait(false))
+            // Unknown kids: one fetch per interval for the whole fleet (the lease expires, never released).
+            // First and scheduled loads: one replica at a time (released once published).
+            var (purpose, lease) = reason == LoadReason.UnknownKid ? ("kid", Settings.UnknownKidRefreshInterval) : ("load", Settings.FetchTimeout);
+            if (!await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, lease, timeout.Token).ConfigureAwait(false))
             {
                 var fromPeer = await WaitForPeerAsync(timeout.Token).ConfigureAwait(false);
                 if (fromPeer is not null)
@@ -182,6 +184,11 @@ public sealed partial class IssuerKeyManager
             var document = await _fetcher.FetchAsync(timeout.Token).ConfigureAwait(false);
             var set = Apply(document, "origin");
             await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
+            if (purpose == "load")
+            {
+                await _shared.ReleaseFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, timeout.Token).ConfigureAwait(false);
+            }
+
             return Succeeded(set);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -28,7 +28,9 @@ internal sealed class KeyRefreshService : BackgroundService
     {
         if (_services.GetService<RedisSharedKeyStore>() is { } redis)
         {
-            await redis.StartAsync(stoppingToken).ConfigureAwait(false);
+            using var connectBudget = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            connectBudget.CancelAfter(TimeSpan.FromSeconds(5));
+            await redis.StartAsync(connectBudget.Token).ConfigureAwait(false); // never throws: Redis is optional at startup
         }
 
         using var timer = new PeriodicTimer(Tick, _time);

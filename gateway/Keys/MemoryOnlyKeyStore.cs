@@ -17,6 +17,9 @@ public sealed class MemoryOnlyKeyStore : ISharedKeyStore
     public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken) =>
+    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) =>
         Task.FromResult(true);
+
+    public Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
 }

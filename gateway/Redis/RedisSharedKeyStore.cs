@@ -11,7 +11,7 @@ namespace Gateway.Redis;
 /// The Redis level of the key cache. Per (issuer, source):
 /// <list type="bullet">
 /// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
-/// <item><c>{prefix}lease:{issuer}:{hash}</c>: the fetch lease (<c>SET NX PX</c>), held by the one replica allowed to call the IdP;</item>
+/// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>): <c>load</c> (held during a scheduled or first load, released after) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early);</item>
 /// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
 /// </list>
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
@@ -50,7 +50,14 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <summary>Connects and subscribes to change notices (called at startup; retried on each use until it succeeds).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "connect", ex.GetType().Name);
+        }
     }
 
     public async Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken)
@@ -96,7 +103,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken)
     {
         try
         {
@@ -106,7 +113,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 return true;
             }
 
-            return await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+            return await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress, purpose), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -115,9 +122,28 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
+    public async Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is not null)
+            {
+                // Delete only our own lease: compare-and-delete in one step.
+                await Bounded(database.ScriptEvaluateAsync(ReleaseScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId]), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "release", ex.GetType().Name);
+        }
+    }
+
+    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
     internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
 
-    internal string LeaseKey(string issuerName, string sourceAddress) => $"{_prefix}lease:{issuerName}:{SourceHash(sourceAddress)}";
+    internal string LeaseKey(string issuerName, string sourceAddress, string purpose) => $"{_prefix}lease:{purpose}:{issuerName}:{SourceHash(sourceAddress)}";
 
     private KeyDocument? Open(string issuerName, string sourceAddress, string text)
     {
@@ -148,7 +174,8 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private async Task<IDatabase?> GetConnectedAsync(CancellationToken cancellationToken)
     {
-        var connection = await Bounded(_connections.GetConnectionAsync(), cancellationToken).ConfigureAwait(false);
+        // The first connection may take longer than one operation: it is bounded by the caller's budget only.
+        var connection = await _connections.GetConnectionAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!connection.IsConnected)
         {
             return null;

@@ -67,7 +67,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             await Task.Delay(25);
         }
 
-        throw new TimeoutException("the gateway did not become ready");
+        throw new TimeoutException("the gateway did not become ready. Logs:\n" + Logs.AllText());
     }
 
     /// <summary>Rewrites the configuration file and waits until the gateway applied it (or rejected it).</summary>

@@ -9,16 +9,44 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
-    private readonly Process _process;
+    private readonly string _binary;
     private readonly string _directory;
+    private Process _process;
 
-    public RedisServer()
+    public RedisServer(int? port = null, bool start = true)
     {
-        var binary = FindBinary() ?? throw new InvalidOperationException(
+        _binary = FindBinary() ?? throw new InvalidOperationException(
             "redis-server is not installed. Run tests/run.sh (it installs it with apt-get) or 'apt-get install -y redis-server'.");
-        Port = FreePort.Next();
+        Port = port ?? FreePort.Next();
         _directory = Directory.CreateTempSubdirectory("gateway-redis-").FullName;
-        var start = new ProcessStartInfo(binary)
+        _process = start ? StartProcess() : null!;
+    }
+
+    /// <summary>Starts the server again on the same port (after <see cref="Stop"/>, or when created with start: false).</summary>
+    public void Start()
+    {
+        if (_process is { HasExited: false })
+        {
+            return;
+        }
+
+        _process?.Dispose();
+        _process = StartProcess();
+    }
+
+    /// <summary>Kills the server (SIGKILL), as a crash would.</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit(5000);
+        }
+    }
+
+    private Process StartProcess()
+    {
+        var start = new ProcessStartInfo(_binary)
         {
             WorkingDirectory = _directory,
             RedirectStandardOutput = true,
@@ -29,10 +57,11 @@ public sealed class RedisServer : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        WaitUntilListening();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        WaitUntilListening(process);
+        return process;
     }
 
     public int Port { get; }
@@ -41,16 +70,31 @@ public sealed class RedisServer : IDisposable
 
     public int ProcessId => _process.Id;
 
-    public bool IsRunning => !_process.HasExited;
+    public bool IsRunning => _process is { HasExited: false };
 
-    private void WaitUntilListening()
+    /// <summary>Sends one command in RESP over a plain socket (e.g. DEBUG SLEEP to make Redis slow) without waiting for its answer.</summary>
+    public void SendRaw(params string[] command)
+    {
+        using var client = new TcpClient();
+        client.Connect("127.0.0.1", Port);
+        var text = new System.Text.StringBuilder().Append('*').Append(command.Length).Append("\r\n");
+        foreach (var part in command)
+        {
+            text.Append('$').Append(System.Text.Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
+        }
+
+        client.GetStream().Write(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        Thread.Sleep(50); // let the server read it before the socket closes
+    }
+
+    private void WaitUntilListening(Process process)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited at start: {_process.StandardError.ReadToEnd()}");
+                throw new InvalidOperationException($"redis-server exited at start: {process.StandardError.ReadToEnd()}");
             }
 
             try
@@ -86,15 +130,11 @@ public sealed class RedisServer : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
+            Stop();
         }
         finally
         {
-            _process.Dispose();
+            _process?.Dispose();
             try
             {
                 Directory.Delete(_directory, recursive: true);

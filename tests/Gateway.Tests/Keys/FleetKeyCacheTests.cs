@@ -1,0 +1,183 @@
+using System.Net;
+using Gateway.Redis;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Keys;
+
+/// <summary>Several gateway replicas sharing one real redis-server and one identity provider that counts requests.</summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class FleetKeyCacheTests
+{
+    private readonly IntegrationFixture _fixture;
+
+    public FleetKeyCacheTests(IntegrationFixture fixture)
+    {
+        _fixture = fixture;
+    }
+
+    private TestIdentityProvider Idp => _fixture.Idp;
+
+    private TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
+
+    private static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
+    {
+        var replicas = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => config.StartAsync()));
+        await Task.WhenAll(replicas.Select(r => r.WaitUntilReadyAsync()));
+        return replicas;
+    }
+
+    private static async Task StopAsync(IEnumerable<GatewayInstance> replicas)
+    {
+        foreach (var replica in replicas)
+        {
+            await replica.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ColdStart_OfThreeReplicas_FetchesFromTheIdentityProviderOnce()
+    {
+        Idp.ResetCounters();
+        var fleet = await StartFleetAsync(FleetConfig(), 3);
+        try
+        {
+            Assert.Equal(1, Idp.DiscoveryFetches);
+            Assert.Equal(1, Idp.JwksFetches);
+            foreach (var replica in fleet)
+            {
+                using var response = await replica.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
+    public async Task KeyRotation_OneFetch_AndEveryReplicaHasTheNewKeyWithinASecond()
+    {
+        var fleet = await StartFleetAsync(FleetConfig(), 3);
+        var rotated = Idp.AddRsaKey("fleet-rot-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Idp.ResetCounters();
+            var token = Idp.Mint(kid: rotated.Kid);
+
+            using (var first = await fleet[0].Client.GetWithTokenAsync("/api/x", token))
+            {
+                Assert.True(first.StatusCode == HttpStatusCode.OK, fleet[0].Logs.AllText());
+            }
+
+            // The change notice reaches the other replicas: they hold the key without any request.
+            var deadline = DateTime.UtcNow.AddSeconds(1);
+            while (DateTime.UtcNow < deadline && !fleet.All(r => HasKey(r, rotated.Kid)))
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.All(fleet, r => Assert.True(HasKey(r, rotated.Kid), "a replica did not receive the rotated key within 1 s"));
+            foreach (var replica in fleet)
+            {
+                using var response = await replica.Client.GetWithTokenAsync("/api/x", token);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            Assert.Equal(1, Idp.JwksFetches);
+        }
+        finally
+        {
+            Idp.Unpublish(rotated.Kid);
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
+    public async Task RotatedKey_UsedOnAnotherReplicaAtOnce_WaitsForThePeerInsteadOfFetching()
+    {
+        var fleet = await StartFleetAsync(FleetConfig(), 2);
+        var rotated = Idp.AddRsaKey("fleet-race-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Idp.ResetCounters();
+            var token = Idp.Mint(kid: rotated.Kid);
+
+            var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
+
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.Equal(1, Idp.JwksFetches);
+        }
+        finally
+        {
+            Idp.Unpublish(rotated.Kid);
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownKidFlood_AcrossReplicas_IsBoundedToOneFetchPerInterval()
+    {
+        var fleet = await StartFleetAsync(FleetConfig(), 3); // UnknownKidRefreshInterval: 2 s
+        try
+        {
+            var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("attacker");
+            var rsa = ((Microsoft.IdentityModel.Tokens.RsaSecurityKey)attacker.SecurityKey).Rsa;
+            var tokens = Enumerable.Range(0, 90)
+                .Select(i => Idp.Mint(key: attacker with { SecurityKey = new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa) { KeyId = "flood-" + i } }))
+                .ToArray();
+            Idp.ResetCounters();
+
+            var statuses = await Task.WhenAll(tokens.Select(async (token, i) =>
+            {
+                using var response = await fleet[i % fleet.Length].Client.GetWithTokenAsync("/api/x", token);
+                return response.StatusCode;
+            }));
+
+            Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+            Assert.Equal(1, Idp.JwksFetches);
+        }
+        finally
+        {
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
+    public async Task TamperedRedisEntry_IsRejected_AndItsKeyNeverValidates()
+    {
+        var config = FleetConfig();
+        await using (var seed = await config.StartAsync())
+        {
+            await seed.WaitUntilReadyAsync();
+        }
+
+        // An attacker with write access to Redis replaces the entry with their own key, without the integrity key.
+        var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("injected");
+        var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
+        var forger = new RedisSharedKeyStore(
+            new RedisConnectionFactory(_fixture.Redis.ConnectionString),
+            new KeyEntryProtector("not-the-fleet-key-000000000000000000000000"),
+            prefix,
+            TimeSpan.FromSeconds(2),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisSharedKeyStore>.Instance);
+        var source = Gateway.Keys.KeyManagerPool.DiscoveryAddress(Idp.Issuer);
+        await forger.PublishAsync("test", source, new Gateway.Keys.KeyDocument(TestIdentityProvider.JwksJson([attacker]), Idp.Issuer, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        Idp.ResetCounters();
+        await using var replica = await config.StartAsync();
+        await replica.WaitUntilReadyAsync();
+
+        var store = replica.Services.GetRequiredService<RedisSharedKeyStore>();
+        Assert.True(store.RejectedEntries >= 1);
+        Assert.Equal(1, Idp.JwksFetches); // re-fetched from the identity provider instead
+        using var forged = await replica.Client.GetWithTokenAsync("/api/x", Idp.Mint(key: attacker));
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        using var genuine = await replica.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+        Assert.Equal(HttpStatusCode.OK, genuine.StatusCode);
+    }
+
+    private static bool HasKey(GatewayInstance replica, string kid) =>
+        replica.Snapshots.Current.Issuers.ByName["test"].Keys.Current?.ById.ContainsKey(kid) == true;
+}
