@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Yarp.ReverseProxy.Configuration;
 
@@ -17,7 +18,7 @@ internal static class GatewayConfigReader
         var gateway = new GatewayOptions
         {
             Issuers = BindMap<IssuerOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Issuers)), errors),
-            Policies = BindMap<PolicyOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
+            Policies = BindPolicies(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
             DefaultPolicy = NullIfEmpty(gatewaySection[nameof(GatewayOptions.DefaultPolicy)]),
             ClaimHeaders = BindList<ClaimHeaderOptions>(gatewaySection.GetSection(nameof(GatewayOptions.ClaimHeaders)), errors),
             StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
@@ -70,6 +71,53 @@ internal static class GatewayConfigReader
         return map;
     }
 
+    // The reflection binder's unknown-key check ignores [ConfigurationKeyName] (dotnet/runtime#119114),
+    // so it refuses the documented claim rule key "Equals". Policies are bound without that check and
+    // their keys are checked here instead, honouring the attribute, with the same error per unknown key.
+    private static Dictionary<string, PolicyOptions> BindPolicies(IConfigurationSection section, List<ConfigError> errors)
+    {
+        var map = new Dictionary<string, PolicyOptions>(StringComparer.Ordinal);
+        foreach (var child in section.GetChildren())
+        {
+            var before = errors.Count;
+            ReportUnknownKeysDeep(child, typeof(PolicyOptions), errors);
+            var value = BindValue<PolicyOptions>(child, errors, strict: false);
+            if (value is not null && errors.Count == before)
+            {
+                map[child.Key] = value;
+            }
+        }
+
+        return map;
+    }
+
+    private static void ReportUnknownKeysDeep(IConfigurationSection section, Type type, List<ConfigError> errors)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is not null)
+            .ToDictionary(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var property))
+            {
+                errors.Add(new ConfigError(child.Path, $"unknown key '{child.Key}' (known keys: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})"));
+                continue;
+            }
+
+            // Lists of option records (Claims, AllOf, AnyOf, ClaimHeaders): check each item.
+            var itemType = property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
+                ? property.PropertyType.GetGenericArguments()[0]
+                : null;
+            if (itemType is not null && itemType != typeof(string) && itemType.IsClass)
+            {
+                foreach (var item in child.GetChildren())
+                {
+                    ReportUnknownKeysDeep(item, itemType, errors);
+                }
+            }
+        }
+    }
+
     private static List<T> BindList<T>(IConfigurationSection section, List<ConfigError> errors)
         where T : class, new()
     {
@@ -86,7 +134,7 @@ internal static class GatewayConfigReader
         return list;
     }
 
-    private static T? BindValue<T>(IConfigurationSection section, List<ConfigError> errors)
+    private static T? BindValue<T>(IConfigurationSection section, List<ConfigError> errors, bool strict = true)
     {
         if (!section.Exists())
         {
@@ -96,7 +144,7 @@ internal static class GatewayConfigReader
         try
         {
             // An empty object (a child with no value) binds to a fresh instance rather than null.
-            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = Strict.ErrorOnUnknownConfiguration)
+            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = strict && Strict.ErrorOnUnknownConfiguration)
                 ?? (typeof(T).IsValueType || section.Value is not null ? default : Activator.CreateInstance<T>());
         }
         catch (InvalidOperationException ex)

@@ -41,12 +41,16 @@ public static class ClaimHeaderEncoder
                 }
 
                 var builder = new StringBuilder();
+                var first = true;
                 foreach (var item in claim.EnumerateArray())
                 {
-                    if (builder.Length > 0)
+                    // Not builder.Length: an empty first element must still be followed by its comma.
+                    if (!first)
                     {
                         builder.Append(',');
                     }
+
+                    first = false;
 
                     builder.Append(item.ValueKind switch
                     {

@@ -39,7 +39,7 @@ public sealed class ClaimRuleRequirement : IRequirement
             case ClaimRuleKind.Exists:
                 return found == _mustExist;
             case ClaimRuleKind.OneOf:
-                return found && TryScalarText(value, out var text) && _values.Contains(text);
+                return found && Matches(value);
             case ClaimRuleKind.Contains:
                 if (!found)
                 {
@@ -48,12 +48,12 @@ public sealed class ClaimRuleRequirement : IRequirement
 
                 if (value.ValueKind != JsonValueKind.Array)
                 {
-                    return TryScalarText(value, out var single) && _values.Contains(single);
+                    return Matches(value);
                 }
 
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (TryScalarText(item, out var element) && _values.Contains(element))
+                    if (Matches(item))
                     {
                         return true;
                     }
@@ -63,6 +63,24 @@ public sealed class ClaimRuleRequirement : IRequirement
             default:
                 return false;
         }
+    }
+
+    // A JSON boolean written in the configuration file reaches the options as "True"/"False" (the
+    // configuration system's text for it), so a boolean claim also matches that spelling. Strings
+    // still compare exactly: a string claim "true" never matches a configured "True".
+    private bool Matches(JsonElement value)
+    {
+        if (!TryScalarText(value, out var text))
+        {
+            return false;
+        }
+
+        return _values.Contains(text) || value.ValueKind switch
+        {
+            JsonValueKind.True => _values.Contains(bool.TrueString),
+            JsonValueKind.False => _values.Contains(bool.FalseString),
+            _ => false,
+        };
     }
 
     private static bool TryScalarText(JsonElement value, out string text)

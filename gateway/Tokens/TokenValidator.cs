@@ -115,11 +115,44 @@ public sealed class TokenValidator
         {
             var bytes = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
             using var document = JsonDocument.Parse(bytes, PayloadOptions);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? new TokenClaims(document.RootElement.Clone()) : null;
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            EnsureReadableText(document.RootElement);
+            return new TokenClaims(document.RootElement.Clone());
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             return null;
+        }
+    }
+
+    // Valid JSON can still escape text that is not valid UTF-16 (a lone "\ud800"): reading it throws.
+    // Such a payload is malformed, rather than failing later, as a 500, in a policy or a claim header.
+    private static void EnsureReadableText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    EnsureReadableText(item);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    EnsureReadableText(property.Value);
+                }
+
+                break;
         }
     }
 
