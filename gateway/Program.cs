@@ -27,4 +27,10 @@ static async Task<int> RunGatewayAsync(string[] args)
         await Console.Error.WriteLineAsync("error: " + ex.Message);
         return 1;
     }
+    catch (InvalidDataException ex)
+    {
+        // A configuration file that is not valid JSON: the provider names the file, line and position.
+        await Console.Error.WriteLineAsync($"error: {ex.Message} {ex.InnerException?.Message}");
+        return 1;
+    }
 }

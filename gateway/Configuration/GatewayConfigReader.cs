@@ -38,7 +38,9 @@ internal static class GatewayConfigReader
             var route = BindValue<RouteConfig>(child, errors);
             if (route is not null)
             {
-                routes.Add(route with { RouteId = child.Key });
+                // Configuration keys are case-insensitive everywhere else: so are the gateway's metadata keys ("policy" = "Policy").
+                var metadata = route.Metadata is null ? null : new Dictionary<string, string>(route.Metadata, StringComparer.OrdinalIgnoreCase);
+                routes.Add(route with { RouteId = child.Key, Metadata = metadata });
             }
         }
 

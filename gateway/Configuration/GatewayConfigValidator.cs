@@ -391,7 +391,7 @@ public sealed class GatewayConfigValidator
 
     private static void ValidateDevelopment(DevelopmentOptions development, bool isDevelopment, List<ConfigError> errors)
     {
-        if (development.DemoDownstreamUrl is { } url)
+        if (!string.IsNullOrWhiteSpace(development.DemoDownstreamUrl) && development.DemoDownstreamUrl is { } url)
         {
             if (!isDevelopment)
             {
@@ -424,7 +424,7 @@ public sealed class GatewayConfigValidator
 
                 foreach (var (key, claim) in metadata)
                 {
-                    if (key.StartsWith(ClaimHeaderMetadataPrefix, StringComparison.Ordinal))
+                    if (key.StartsWith(ClaimHeaderMetadataPrefix, StringComparison.OrdinalIgnoreCase))
                     {
                         var header = key[ClaimHeaderMetadataPrefix.Length..];
                         ValidateHeaderName(header, $"{path}:Metadata:{key}", errors);

@@ -32,7 +32,7 @@ public sealed record GatewayOptions
     /// <summary>Limits on what the gateway accepts.</summary>
     public LimitOptions Limits { get; init; } = new();
 
-    /// <summary>Whether the client's Authorization header is forwarded to the downstream (default true).</summary>
+    /// <summary>Whether the header that carried the token (Authorization or a custom token header) is forwarded to the downstream (default true).</summary>
     public bool ForwardAuthorizationHeader { get; init; } = true;
 
     /// <summary>Lifetimes of cached signing keys.</summary>

@@ -85,7 +85,7 @@ public static class GatewaySnapshotBuilder
 
         foreach (var (key, claim) in route.Metadata ?? new Dictionary<string, string>())
         {
-            if (key.StartsWith(GatewayConfigValidator.ClaimHeaderMetadataPrefix, StringComparison.Ordinal))
+            if (key.StartsWith(GatewayConfigValidator.ClaimHeaderMetadataPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 Set(key[GatewayConfigValidator.ClaimHeaderMetadataPrefix.Length..], claim);
             }

@@ -86,19 +86,21 @@ internal sealed partial class JwtEnforcementMiddleware
         await _next(context).ConfigureAwait(false);
     }
 
-    // The Authorization header is forwarded unless configured otherwise; a query-string token never is.
+    // A header token (Authorization or a custom header) is forwarded unless ForwardAuthorizationHeader is false;
+    // a query-string token never is (query strings end up in access logs).
     private static void RemoveTokenIfNotForwarded(HttpContext context, GatewaySnapshot snapshot, ExtractedToken extracted)
     {
-        if (extracted.Source == TokenSourceKind.AuthorizationHeader && !snapshot.Options.ForwardAuthorizationHeader)
+        if (extracted.Source is TokenSourceKind.AuthorizationHeader or TokenSourceKind.Header && !snapshot.Options.ForwardAuthorizationHeader)
         {
-            context.Request.Headers.Authorization = default;
+            context.Request.Headers.Remove(extracted.SourceName!);
         }
         else if (extracted.Source == TokenSourceKind.QueryParameter)
         {
             var query = new QueryBuilder();
             foreach (var (key, values) in context.Request.Query)
             {
-                if (!string.Equals(key, extracted.SourceName, StringComparison.Ordinal))
+                // The query collection matched the name case-insensitively: remove it the same way.
+                if (!string.Equals(key, extracted.SourceName, StringComparison.OrdinalIgnoreCase))
                 {
                     foreach (var value in values)
                     {

@@ -96,7 +96,10 @@ public static class ClaimHeaderEncoder
         return builder.ToString();
     }
 
-    private static string CompactJson(JsonElement element) => JsonSerializer.Serialize(element);
+    // Relaxed escaping keeps non-ASCII as UTF-8 (then percent-encoded like any value) instead of \uXXXX.
+    private static readonly JsonSerializerOptions CompactJsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string CompactJson(JsonElement element) => JsonSerializer.Serialize(element, CompactJsonOptions);
 
     private static char[] BuildUnsafeChars()
     {

@@ -2,6 +2,7 @@ using Gateway.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Hosting;
@@ -76,6 +77,7 @@ internal static class CheckConfigCommand
     private static async Task<List<ConfigError>> ValidateAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, string environment)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.Logging.ClearProviders(); // stdout carries the verdict only
         builder.Services.AddReverseProxy();
         await using var services = builder.Services.BuildServiceProvider();
         var loader = new GatewayConfigLoader(services.GetRequiredService<IConfigValidator>(), environment);

@@ -85,7 +85,7 @@ public static class GatewayServiceCollectionExtensions
 
         var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
         proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>());
+        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetService<Gateway.Hosting.ConfigFileErrors>());
         manager.StartWatching();
         return manager;
     }

@@ -16,7 +16,7 @@ public sealed partial class IssuerKeyManager
         [LoggerMessage(EventIds.UnknownKidRefresh, LogLevel.Information, "Token for issuer {Issuer} names unknown key id {Kid}: refreshing keys.")]
         public static partial void UnknownKidRefresh(ILogger logger, string issuer, string kid);
 
-        [LoggerMessage(EventIds.PeerFetchPending, LogLevel.Debug, "Another replica holds the fetch lease for issuer {Issuer}; serving current keys until its result arrives.")]
-        public static partial void PeerFetchPending(ILogger logger, string issuer);
+        [LoggerMessage(EventIds.PeerFetchPending, LogLevel.Debug, "Another replica holds the {Purpose} fetch lease for issuer {Issuer}; serving current keys until its result arrives.")]
+        public static partial void PeerFetchPending(ILogger logger, string issuer, string purpose);
     }
 }

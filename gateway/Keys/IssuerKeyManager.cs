@@ -28,6 +28,7 @@ public sealed partial class IssuerKeyManager
     private readonly Lock _gate = new();
     private volatile IssuerKeySet? _current;
     private Task<IssuerKeySet?>? _inflight;
+    private LoadReason _inflightReason;
     private DateTimeOffset _lastUnknownKidLoad = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRetry = DateTimeOffset.MinValue;
     private int _consecutiveFailures;
@@ -74,6 +75,18 @@ public sealed partial class IssuerKeyManager
             return Usable(_current);
         }
 
+        // A first or scheduled load already under way may bring the kid: wait for it before asking for more.
+        Task<IssuerKeySet?>? earlier;
+        lock (_gate)
+        {
+            earlier = _inflightReason == LoadReason.UnknownKid ? null : _inflight;
+        }
+
+        if (earlier is not null && await WaitBoundedAsync(earlier, cancellationToken).ConfigureAwait(false) is { } loaded && loaded.ById.ContainsKey(kid))
+        {
+            return Usable(loaded);
+        }
+
         Task<IssuerKeySet?> load;
         lock (_gate)
         {
@@ -83,7 +96,7 @@ public sealed partial class IssuerKeyManager
             }
 
             _lastUnknownKidLoad = now;
-            load = StartLoad(LoadReason.UnknownKid);
+            load = StartLoad(LoadReason.UnknownKid, kid);
         }
 
         Log.UnknownKidRefresh(_logger, Settings.IssuerName, Observability.LogValue.Safe(kid));
@@ -128,11 +141,17 @@ public sealed partial class IssuerKeyManager
 
     private IssuerKeySet? Usable(IssuerKeySet? set) => set is not null && _time.GetUtcNow() <= set.UsableUntil ? set : null;
 
-    private Task<IssuerKeySet?> StartLoad(LoadReason reason)
+    private Task<IssuerKeySet?> StartLoad(LoadReason reason, string? kid = null)
     {
         lock (_gate)
         {
-            return _inflight ??= LoadAsync(reason);
+            if (_inflight is null)
+            {
+                _inflightReason = reason;
+                _inflight = LoadAsync(reason, kid);
+            }
+
+            return _inflight;
         }
     }
 
@@ -149,7 +168,7 @@ public sealed partial class IssuerKeyManager
         }
     }
 
-    private async Task<IssuerKeySet?> LoadAsync(LoadReason reason)
+    private async Task<IssuerKeySet?> LoadAsync(LoadReason reason, string? kid)
     {
         await Task.Yield(); // never run I/O inside the caller's lock
         KeyDocument? shared = null;
@@ -159,7 +178,13 @@ public sealed partial class IssuerKeyManager
             shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
             if (shared is not null && SharedCopyWillDo(shared, reason))
             {
-                return Succeeded(Apply(shared, "redis"));
+                var fromShared = Apply(shared, "redis");
+                if (kid is null || fromShared.ById.ContainsKey(kid))
+                {
+                    return Succeeded(fromShared);
+                }
+
+                // Newer than ours but fetched before the key was rotated in: still ask the IdP (under the kid lease).
             }
 
             // Unknown kids: one fetch per interval for the whole fleet (the lease expires, never released).
@@ -167,7 +192,7 @@ public sealed partial class IssuerKeyManager
             var (purpose, lease) = reason == LoadReason.UnknownKid ? ("kid", Settings.UnknownKidRefreshInterval) : ("load", Settings.FetchTimeout);
             if (!await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, lease, timeout.Token).ConfigureAwait(false))
             {
-                var fromPeer = await WaitForPeerAsync(timeout.Token).ConfigureAwait(false);
+                var fromPeer = await WaitForPeerAsync(_current?.FetchedAt, timeout.Token).ConfigureAwait(false);
                 if (fromPeer is not null)
                 {
                     return Succeeded(Apply(fromPeer, "redis"));
@@ -175,7 +200,7 @@ public sealed partial class IssuerKeyManager
 
                 if (_current is not null)
                 {
-                    Log.PeerFetchPending(_logger, Settings.IssuerName);
+                    Log.PeerFetchPending(_logger, Settings.IssuerName, purpose);
                     return _current; // another replica is fetching; keep serving what we have
                 }
             }
@@ -220,12 +245,19 @@ public sealed partial class IssuerKeyManager
 
     private bool IsNewer(KeyDocument document) => _current is not { } current || document.FetchedAt > current.FetchedAt;
 
-    private async Task<KeyDocument?> WaitForPeerAsync(CancellationToken cancellationToken)
+    // Polls the shared store for the lease holder's result; also stops when a change notice already
+    // brought newer keys into memory (then the caller serves those).
+    private async Task<KeyDocument?> WaitForPeerAsync(DateTimeOffset? baseline, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + Settings.PeerFetchWait;
         while (_time.GetUtcNow() < deadline)
         {
             await Task.Delay(PeerPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            if (_current is { } current && (baseline is null || current.FetchedAt > baseline))
+            {
+                return null;
+            }
+
             var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, cancellationToken).ConfigureAwait(false);
             if (shared is not null && IsNewer(shared))
             {
