@@ -1,3 +1,6 @@
+using System.ComponentModel;
+using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Yarp.ReverseProxy.Configuration;
 
@@ -7,9 +10,8 @@ namespace Gateway.Configuration;
 /// Binds the <c>Gateway</c> and <c>ReverseProxy</c> sections item by item, so that a binding failure
 /// (unknown key, value of the wrong type) is reported with its path and does not hide the others.
 /// </summary>
-internal static class GatewayConfigReader
+internal static partial class GatewayConfigReader
 {
-    private static readonly BinderOptions Strict = new() { ErrorOnUnknownConfiguration = true };
 
     public static (GatewayOptions Gateway, ProxySection Proxy) Read(IConfiguration root, List<ConfigError> errors)
     {
@@ -92,18 +94,98 @@ internal static class GatewayConfigReader
             return default;
         }
 
+        // Unknown keys are found here rather than with the binder's ErrorOnUnknownConfiguration, which
+        // stops at the first type, reports only the section, and ignores [ConfigurationKeyName]
+        // (it refused the documented claim rule key "Equals").
+        ReportUnknownKeysDeep(section, typeof(T), errors, depth: 0);
         try
         {
             // An empty object (a child with no value) binds to a fresh instance rather than null.
-            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = Strict.ErrorOnUnknownConfiguration)
+            return section.Get<T>()
                 ?? (typeof(T).IsValueType || section.Value is not null ? default : Activator.CreateInstance<T>());
         }
         catch (InvalidOperationException ex)
         {
-            errors.Add(new ConfigError(section.Path, Describe(ex)));
+            // "Failed to convert configuration value '…' at 'Gateway:Issuers:x:ClockSkew' to type …": report that path.
+            var match = ValuePathPattern().Match(ex.Message);
+            errors.Add(new ConfigError(match.Success ? match.Groups["path"].Value : section.Path, Describe(ex)));
             return default;
         }
     }
+
+    // Walks the section against the type the binder will bind it to, reporting each key it would not bind.
+    private static void ReportUnknownKeysDeep(IConfigurationSection section, Type type, List<ConfigError> errors, int depth)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (depth > 32 || IsLeaf(type))
+        {
+            return;
+        }
+
+        if (ElementType(type) is { } element)
+        {
+            foreach (var child in section.GetChildren())
+            {
+                ReportUnknownKeysDeep(child, element, errors, depth + 1);
+            }
+
+            return;
+        }
+
+        var properties = BindableProperties(type);
+        foreach (var child in section.GetChildren())
+        {
+            if (properties.TryGetValue(child.Key, out var propertyType))
+            {
+                ReportUnknownKeysDeep(child, propertyType, errors, depth + 1);
+            }
+            else
+            {
+                errors.Add(new ConfigError(child.Path, $"unknown key '{child.Key}' (known keys: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})"));
+            }
+        }
+    }
+
+    private static bool IsLeaf(Type type) =>
+        type == typeof(string) || type == typeof(object) || type.IsPrimitive || type.IsEnum
+        || TypeDescriptor.GetConverter(type).CanConvertFrom(typeof(string));
+
+    // Arrays, lists and dictionaries: the children are items of this type.
+    private static Type? ElementType(Type type)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        var interfaces = type.IsInterface ? type.GetInterfaces().Prepend(type) : type.GetInterfaces();
+        var generic = interfaces.Where(i => i.IsGenericType).ToList();
+        var dictionary = generic.FirstOrDefault(i => i.GetGenericTypeDefinition() == typeof(IDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>));
+        if (dictionary is not null)
+        {
+            return dictionary.GetGenericArguments()[1];
+        }
+
+        return generic.FirstOrDefault(i => i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+    }
+
+    // The keys the binder binds: public instance properties, by [ConfigurationKeyName] when set.
+    private static Dictionary<string, Type> BindableProperties(Type type)
+    {
+        var properties = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0)
+            {
+                properties.TryAdd(property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name, property.PropertyType);
+            }
+        }
+
+        return properties;
+    }
+
+    [GeneratedRegex(@" at '(?<path>[^']+)' to type ", RegexOptions.CultureInvariant)]
+    private static partial Regex ValuePathPattern();
 
     private static void ReportUnknownKeys(IConfigurationSection section, List<ConfigError> errors, Type type)
     {
