@@ -73,6 +73,15 @@ public static class GatewayServiceCollectionExtensions
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)
     {
         var loader = services.GetRequiredService<GatewayConfigLoader>();
+
+        // Validate before resolving the key pool: its Redis connection parses Gateway:Redis:Configuration
+        // and would otherwise throw on a bad string instead of every configuration error being reported.
+        var validationErrors = loader.ValidateAsync(configuration).GetAwaiter().GetResult();
+        if (validationErrors.Count > 0)
+        {
+            throw new GatewayConfigurationException(validationErrors);
+        }
+
         var keys = services.GetRequiredService<KeyManagerPool>();
         var (snapshot, errors) = loader.LoadAsync(configuration, keys).GetAwaiter().GetResult();
         if (snapshot is null)
