@@ -9,10 +9,25 @@ public static class GatewayConfiguration
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(location);
+        // A configuration manager loads each source as it is added: past that point, a load is a reload.
+        var loaded = false;
         foreach (var file in location.Files)
         {
-            configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
+            configuration.AddJsonFile(source =>
+            {
+                source.Path = file;
+                source.Optional = false;
+                source.ReloadOnChange = true;
+                source.ResolveFileProvider();
+
+                // At startup a broken file fails loudly. On a reload the provider would rethrow inside the file
+                // watcher: nothing logged, no change signalled. Ignoring it lets the change through, and the
+                // snapshot manager rejects it (GatewayConfigLoader re-reads the files and names the broken one).
+                source.OnLoadException = context => context.Ignore = Volatile.Read(ref loaded);
+            });
         }
+
+        Volatile.Write(ref loaded, true);
 
         // Re-added after the files so that standard overrides (Gateway__Redis__Configuration=...) win.
         configuration.AddEnvironmentVariables();
