@@ -1,5 +1,6 @@
 using Gateway.Keys;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
@@ -27,9 +28,45 @@ public sealed class GatewayConfigLoader
 
     public async Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, KeyManagerPool keys)
     {
-        var errors = new List<ConfigError>();
+        // A file that no longer parses reaches here as an empty file: report the file, not what its absence implies.
+        var errors = UnreadableFiles(configuration);
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
         var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
         errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
         return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway, proxy, keys), errors);
+    }
+
+    private static List<ConfigError> UnreadableFiles(IConfiguration configuration)
+    {
+        var errors = new List<ConfigError>();
+        foreach (var provider in (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>() ?? [])
+        {
+            var path = provider.Source.FileProvider?.GetFileInfo(provider.Source.Path ?? "").PhysicalPath;
+            if (path is null || (provider.Source.Optional && !File.Exists(path)))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var stream = File.OpenRead(path);
+                using var parser = new JsonConfigurationProvider(new JsonConfigurationSource());
+                parser.Load(stream);
+            }
+            catch (FormatException ex)
+            {
+                errors.Add(new ConfigError(path, ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message));
+            }
+            catch (IOException ex)
+            {
+                errors.Add(new ConfigError(path, ex.Message));
+            }
+        }
+
+        return errors;
     }
 }

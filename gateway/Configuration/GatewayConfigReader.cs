@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Yarp.ReverseProxy.Configuration;
 
@@ -8,9 +10,8 @@ namespace Gateway.Configuration;
 /// Binds the <c>Gateway</c> and <c>ReverseProxy</c> sections item by item, so that a binding failure
 /// (unknown key, value of the wrong type) is reported with its path and does not hide the others.
 /// </summary>
-internal static class GatewayConfigReader
+internal static partial class GatewayConfigReader
 {
-    private static readonly BinderOptions Strict = new() { ErrorOnUnknownConfiguration = true };
 
     public static (GatewayOptions Gateway, ProxySection Proxy) Read(IConfiguration root, List<ConfigError> errors)
     {
@@ -18,7 +19,7 @@ internal static class GatewayConfigReader
         var gateway = new GatewayOptions
         {
             Issuers = BindMap<IssuerOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Issuers)), errors),
-            Policies = BindPolicies(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
+            Policies = BindMap<PolicyOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
             DefaultPolicy = NullIfEmpty(gatewaySection[nameof(GatewayOptions.DefaultPolicy)]),
             ClaimHeaders = BindList<ClaimHeaderOptions>(gatewaySection.GetSection(nameof(GatewayOptions.ClaimHeaders)), errors),
             StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
@@ -73,53 +74,6 @@ internal static class GatewayConfigReader
         return map;
     }
 
-    // The reflection binder's unknown-key check ignores [ConfigurationKeyName] (dotnet/runtime#119114),
-    // so it refuses the documented claim rule key "Equals". Policies are bound without that check and
-    // their keys are checked here instead, honouring the attribute, with the same error per unknown key.
-    private static Dictionary<string, PolicyOptions> BindPolicies(IConfigurationSection section, List<ConfigError> errors)
-    {
-        var map = new Dictionary<string, PolicyOptions>(StringComparer.Ordinal);
-        foreach (var child in section.GetChildren())
-        {
-            var before = errors.Count;
-            ReportUnknownKeysDeep(child, typeof(PolicyOptions), errors);
-            var value = BindValue<PolicyOptions>(child, errors, strict: false);
-            if (value is not null && errors.Count == before)
-            {
-                map[child.Key] = value;
-            }
-        }
-
-        return map;
-    }
-
-    private static void ReportUnknownKeysDeep(IConfigurationSection section, Type type, List<ConfigError> errors)
-    {
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is not null)
-            .ToDictionary(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? p.Name, StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
-        {
-            if (!properties.TryGetValue(child.Key, out var property))
-            {
-                errors.Add(new ConfigError(child.Path, $"unknown key '{child.Key}' (known keys: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})"));
-                continue;
-            }
-
-            // Lists of option records (Claims, AllOf, AnyOf, ClaimHeaders): check each item.
-            var itemType = property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
-                ? property.PropertyType.GetGenericArguments()[0]
-                : null;
-            if (itemType is not null && itemType != typeof(string) && itemType.IsClass)
-            {
-                foreach (var item in child.GetChildren())
-                {
-                    ReportUnknownKeysDeep(item, itemType, errors);
-                }
-            }
-        }
-    }
-
     private static List<T> BindList<T>(IConfigurationSection section, List<ConfigError> errors)
         where T : class, new()
     {
@@ -136,25 +90,105 @@ internal static class GatewayConfigReader
         return list;
     }
 
-    private static T? BindValue<T>(IConfigurationSection section, List<ConfigError> errors, bool strict = true)
+    private static T? BindValue<T>(IConfigurationSection section, List<ConfigError> errors)
     {
         if (!section.Exists())
         {
             return default;
         }
 
+        // Unknown keys are found here rather than with the binder's ErrorOnUnknownConfiguration, which
+        // stops at the first type, reports only the section, and ignores [ConfigurationKeyName]
+        // (it refused the documented claim rule key "Equals").
+        ReportUnknownKeysDeep(section, typeof(T), errors, depth: 0);
         try
         {
             // An empty object (a child with no value) binds to a fresh instance rather than null.
-            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = strict && Strict.ErrorOnUnknownConfiguration)
+            return section.Get<T>()
                 ?? (typeof(T).IsValueType || section.Value is not null ? default : Activator.CreateInstance<T>());
         }
         catch (InvalidOperationException ex)
         {
-            errors.Add(new ConfigError(section.Path, Describe(ex)));
+            // "Failed to convert configuration value '…' at 'Gateway:Issuers:x:ClockSkew' to type …": report that path.
+            var match = ValuePathPattern().Match(ex.Message);
+            errors.Add(new ConfigError(match.Success ? match.Groups["path"].Value : section.Path, Describe(ex)));
             return default;
         }
     }
+
+    // Walks the section against the type the binder will bind it to, reporting each key it would not bind.
+    private static void ReportUnknownKeysDeep(IConfigurationSection section, Type type, List<ConfigError> errors, int depth)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (depth > 32 || IsLeaf(type))
+        {
+            return;
+        }
+
+        if (ElementType(type) is { } element)
+        {
+            foreach (var child in section.GetChildren())
+            {
+                ReportUnknownKeysDeep(child, element, errors, depth + 1);
+            }
+
+            return;
+        }
+
+        var properties = BindableProperties(type);
+        foreach (var child in section.GetChildren())
+        {
+            if (properties.TryGetValue(child.Key, out var propertyType))
+            {
+                ReportUnknownKeysDeep(child, propertyType, errors, depth + 1);
+            }
+            else
+            {
+                errors.Add(new ConfigError(child.Path, $"unknown key '{child.Key}' (known keys: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})"));
+            }
+        }
+    }
+
+    private static bool IsLeaf(Type type) =>
+        type == typeof(string) || type == typeof(object) || type.IsPrimitive || type.IsEnum
+        || TypeDescriptor.GetConverter(type).CanConvertFrom(typeof(string));
+
+    // Arrays, lists and dictionaries: the children are items of this type.
+    private static Type? ElementType(Type type)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        var interfaces = type.IsInterface ? type.GetInterfaces().Prepend(type) : type.GetInterfaces();
+        var generic = interfaces.Where(i => i.IsGenericType).ToList();
+        var dictionary = generic.FirstOrDefault(i => i.GetGenericTypeDefinition() == typeof(IDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>));
+        if (dictionary is not null)
+        {
+            return dictionary.GetGenericArguments()[1];
+        }
+
+        return generic.FirstOrDefault(i => i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+    }
+
+    // The keys the binder binds: public instance properties, by [ConfigurationKeyName] when set.
+    private static Dictionary<string, Type> BindableProperties(Type type)
+    {
+        var properties = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0)
+            {
+                properties.TryAdd(property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name, property.PropertyType);
+            }
+        }
+
+        return properties;
+    }
+
+    [GeneratedRegex(@" at '(?<path>[^']+)' to type ", RegexOptions.CultureInvariant)]
+    private static partial Regex ValuePathPattern();
 
     private static void ReportUnknownKeys(IConfigurationSection section, List<ConfigError> errors, Type type)
     {

@@ -25,13 +25,8 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     private CancellationTokenSource? _pendingReload;
     private volatile GatewaySnapshot _current;
 
-    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger, Hosting.ConfigFileErrors? fileErrors = null)
+    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger)
     {
-        if (fileErrors is not null)
-        {
-            fileErrors.Failed += (file, error) => Log.ReloadRejected(logger, 1, $"{Path.GetFileName(file)}: {error}");
-        }
-
         _configuration = configuration;
         _loader = loader;
         _keys = keys;

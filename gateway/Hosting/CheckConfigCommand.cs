@@ -54,8 +54,9 @@ internal static class CheckConfigCommand
         }
         catch (InvalidDataException ex)
         {
-            // Not JSON at all: the configuration provider names the file and position.
-            errors = [new ConfigError(location.Description, ex.InnerException?.Message ?? ex.Message)];
+            // Not JSON at all: the configuration provider names the file, its parser the position.
+            var detail = ex.InnerException?.InnerException is { } parser ? $"{ex.InnerException.Message} {parser.Message}" : ex.InnerException?.Message ?? ex.Message;
+            errors = [new ConfigError(location.Description, detail)];
         }
 
         if (errors.Count == 0)

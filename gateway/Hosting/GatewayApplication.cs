@@ -17,9 +17,7 @@ public static class GatewayApplication
         var (environmentArgument, _) = ConfigLocation.ExtractArgument(rest, "--environment");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, EnvironmentName = environmentArgument ?? GatewayEnvironment.Name });
         var location = ConfigLocation.Resolve(configPath, builder.Environment.EnvironmentName);
-        var fileErrors = new ConfigFileErrors();
-        builder.Services.AddSingleton(fileErrors);
-        builder.Configuration.AddGatewaySources(location, rest, fileErrors);
+        builder.Configuration.AddGatewaySources(location, rest);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddGateway(builder.Configuration, builder.Environment);
         configure?.Invoke(builder);

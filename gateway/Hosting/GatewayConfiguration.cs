@@ -5,32 +5,29 @@ namespace Gateway.Hosting;
 /// <summary>Builds the configuration stack: the JSON files (reloaded on change), then environment variables and the command line, which override them.</summary>
 public static class GatewayConfiguration
 {
-    public static void AddGatewaySources(this IConfigurationManager configuration, ConfigLocation location, string[] args, ConfigFileErrors? errors = null)
+    public static void AddGatewaySources(this IConfigurationManager configuration, ConfigLocation location, string[] args)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(location);
+        // A configuration manager loads each source as it is added: past that point, a load is a reload.
+        var loaded = false;
         foreach (var file in location.Files)
         {
-            var loadedOnce = false;
             configuration.AddJsonFile(source =>
             {
                 source.Path = file;
                 source.Optional = false;
                 source.ReloadOnChange = true;
                 source.ResolveFileProvider();
-                source.OnLoadException = context =>
-                {
-                    // At startup a broken file stops the process (the exception propagates);
-                    // on reload it is reported and the last good configuration stays active.
-                    if (loadedOnce)
-                    {
-                        errors?.Report(file, context.Exception);
-                        context.Ignore = true;
-                    }
-                };
+
+                // At startup a broken file fails loudly. On a reload the provider would rethrow inside the file
+                // watcher: nothing logged, no change signalled. Ignoring it lets the change through, and the
+                // snapshot manager rejects it (GatewayConfigLoader re-reads the files and names the broken one).
+                source.OnLoadException = context => context.Ignore = Volatile.Read(ref loaded);
             });
-            loadedOnce = true; // a ConfigurationManager loads a source when it is added
         }
+
+        Volatile.Write(ref loaded, true);
 
         // Re-added after the files so that standard overrides (Gateway__Redis__Configuration=...) win.
         configuration.AddEnvironmentVariables();

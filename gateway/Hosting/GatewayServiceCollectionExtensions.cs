@@ -76,6 +76,15 @@ public static class GatewayServiceCollectionExtensions
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)
     {
         var loader = services.GetRequiredService<GatewayConfigLoader>();
+
+        // Validate before resolving the key pool: its Redis connection parses Gateway:Redis:Configuration
+        // and would otherwise throw on a bad string instead of every configuration error being reported.
+        var validationErrors = loader.ValidateAsync(configuration).GetAwaiter().GetResult();
+        if (validationErrors.Count > 0)
+        {
+            throw new GatewayConfigurationException(validationErrors);
+        }
+
         var keys = services.GetRequiredService<KeyManagerPool>();
         var (snapshot, errors) = loader.LoadAsync(configuration, keys).GetAwaiter().GetResult();
         if (snapshot is null)
@@ -85,7 +94,7 @@ public static class GatewayServiceCollectionExtensions
 
         var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
         proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetService<Gateway.Hosting.ConfigFileErrors>());
+        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>());
         manager.StartWatching();
         return manager;
     }

@@ -40,16 +40,31 @@ public sealed class GatewayInstance : IAsyncDisposable
         var file = Path.Combine(directory, "gateway.json");
         await File.WriteAllTextAsync(file, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var logs = new CapturingLoggerProvider();
-        var app = GatewayApplication.Build(
-            ["--config", file, "--environment", environment, "--urls", "http://127.0.0.1:0", .. extraArgs],
-            builder =>
+        WebApplication? app = null;
+        try
+        {
+            app = GatewayApplication.Build(
+                ["--config", file, "--environment", environment, "--urls", "http://127.0.0.1:0", .. extraArgs],
+                builder =>
+                {
+                    builder.Logging.ClearProviders();
+                    builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                    builder.Logging.AddProvider(logs);
+                });
+            await app.StartAsync();
+            return new GatewayInstance(app, file, logs);
+        }
+        catch
+        {
+            // An invalid configuration (the tests expect that) must not leave the temporary directory behind.
+            if (app is not null)
             {
-                builder.Logging.ClearProviders();
-                builder.Logging.SetMinimumLevel(LogLevel.Debug);
-                builder.Logging.AddProvider(logs);
-            });
-        await app.StartAsync();
-        return new GatewayInstance(app, file, logs);
+                await app.DisposeAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>Waits until every issuer's keys are loaded (the readiness endpoint answers 200).</summary>
@@ -71,11 +86,14 @@ public sealed class GatewayInstance : IAsyncDisposable
     }
 
     /// <summary>Rewrites the configuration file and waits until the gateway applied it (or rejected it).</summary>
-    public async Task<bool> RewriteConfigAsync(JsonObject config)
+    public Task<bool> RewriteConfigAsync(JsonObject config) => RewriteConfigTextAsync(config.ToJsonString());
+
+    /// <summary>Writes <paramref name="text"/> (which need not be JSON) as the configuration file and waits until the gateway applied or rejected it.</summary>
+    public async Task<bool> RewriteConfigTextAsync(string text)
     {
         var generation = Snapshots.Generation;
         var rejectedBefore = Logs.Count(global::Gateway.Observability.EventIds.ConfigurationReloadFailed);
-        await File.WriteAllTextAsync(ConfigFile, config.ToJsonString());
+        await File.WriteAllTextAsync(ConfigFile, text);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {

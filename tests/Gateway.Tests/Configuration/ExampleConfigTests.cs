@@ -1,0 +1,97 @@
+using Gateway.Hosting;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Configuration;
+
+/// <summary>The configurations shipped in the repository pass <c>check-config</c>: each example in Production, the quickstart in Development only.</summary>
+public sealed class ExampleConfigTests
+{
+    public static TheoryData<string> ExampleFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in FileNames())
+        {
+            data.Add(file);
+        }
+
+        return data;
+    }
+
+    private static IEnumerable<string> FileNames() =>
+        Directory.GetFiles(RepositoryRoot.Combine("config", "examples"), "*.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal);
+
+    [Fact]
+    public void Examples_CoverEveryDocumentedScenario()
+    {
+        var files = FileNames().ToHashSet();
+        Assert.Superset(new HashSet<string> { "oidc-authority.json", "jwks-uri.json", "policies.json", "redis-fleet.json", "token-sources.json" }, files);
+        var readme = File.ReadAllText(RepositoryRoot.Combine("config", "examples", "README.md"));
+        Assert.All(files, file => Assert.Contains(file, readme));
+    }
+
+    [Theory]
+    [MemberData(nameof(ExampleFiles))]
+    public async Task Example_PassesCheckConfig_InProduction(string fileName)
+    {
+        var (exit, stdout, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config", "examples", fileName), "Production");
+
+        Assert.True(exit == 0, $"check-config {fileName} exited {exit}:\n{stderr}");
+        Assert.Contains("valid (Production)", stdout);
+        Assert.Equal("", stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(ExampleFiles))]
+    public void Example_HoldsNoSecretAndOnlyHttpsUrls(string fileName)
+    {
+        var text = File.ReadAllText(RepositoryRoot.Combine("config", "examples", fileName));
+
+        Assert.DoesNotContain("http://", text);
+        Assert.DoesNotContain("RequireHttpsMetadata", text);
+        foreach (var match in System.Text.RegularExpressions.Regex.Matches(text, "password=([^,\"]*)").Cast<System.Text.RegularExpressions.Match>())
+        {
+            Assert.Equal("CHANGE_ME", match.Groups[1].Value);
+        }
+    }
+
+    [Fact]
+    public async Task QuickstartConfigDirectory_PassesCheckConfig_InDevelopment()
+    {
+        var (exit, stdout, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config"), "Development");
+
+        Assert.True(exit == 0, $"check-config config/ exited {exit}:\n{stderr}");
+        Assert.Contains("valid (Development)", stdout);
+    }
+
+    [Fact]
+    public async Task QuickstartConfigDirectory_FailsCheckConfig_InProduction()
+    {
+        // Production reads gateway.json (and gateway.Production.json, absent): the development issuer,
+        // its routes and the demo downstream live in gateway.Development.json only.
+        var (exit, stdout, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config"), "Production");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains("(Production)", stderr);
+        Assert.Contains("  Gateway:Issuers: at least one issuer is required", stderr);
+    }
+
+    [Fact]
+    public async Task QuickstartDevelopmentFile_FailsCheckConfig_InProduction_DevelopmentIssuerRefused()
+    {
+        // The Development file on its own, checked as if it were deployed to Production.
+        var (exit, _, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config", "gateway.Development.json"), "Production");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("  Gateway:Issuers:dev:Development: the development issuer is refused outside the Development environment", stderr);
+        Assert.Contains("  Gateway:Development:DemoDownstreamUrl: the demo downstream is refused outside the Development environment", stderr);
+    }
+
+    internal static async Task<(int Exit, string Stdout, string Stderr)> CheckConfigAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CheckConfigCommand.RunAsync([args[0], "--environment", args[1], .. args[2..]], stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+}
