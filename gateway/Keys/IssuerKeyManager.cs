@@ -205,8 +205,10 @@ public sealed partial class IssuerKeyManager
                 }
             }
 
+            // The identity provider gets a full budget of its own, whatever the shared level used up.
             Interlocked.Increment(ref _originFetchCount);
-            var document = await _fetcher.FetchAsync(timeout.Token).ConfigureAwait(false);
+            using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
+            var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);
             var set = Apply(document, "origin");
             await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
             if (purpose == "load")

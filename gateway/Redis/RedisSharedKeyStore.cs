@@ -37,6 +37,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         _logger = logger;
     }
 
+    /// <summary>Longest wait for the first connection to Redis during a key load.</summary>
+    public static TimeSpan ConnectWait { get; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long an entry lives in Redis; replicas judge freshness from its fetch time anyway.</summary>
     public static TimeSpan EntryLifetime { get; } = TimeSpan.FromDays(2);
 
@@ -174,8 +177,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private async Task<IDatabase?> GetConnectedAsync(CancellationToken cancellationToken)
     {
-        // The first connection may take longer than one operation: it is bounded by the caller's budget only.
-        var connection = await _connections.GetConnectionAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The first connection may take longer than one operation, but never more than ConnectWait:
+        // a Redis that hangs at connect must leave the key load time to ask the identity provider.
+        var connection = await _connections.GetConnectionAsync().WaitAsync(ConnectWait, cancellationToken).ConfigureAwait(false);
         if (!connection.IsConnected)
         {
             return null;

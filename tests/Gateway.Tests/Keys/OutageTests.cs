@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Redis;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Keys;
+
+/// <summary>Redis and identity provider outages: no valid request is refused while cached keys are usable.</summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class OutageTests
+{
+    private readonly IntegrationFixture _fixture;
+
+    public OutageTests(IntegrationFixture fixture)
+    {
+        _fixture = fixture;
+    }
+
+    private TestIdentityProvider Idp => _fixture.Idp;
+
+    private TestConfig ConfigWithRedis(RedisServer redis) =>
+        _fixture.Config().WithRedis(redis, "outage-" + Guid.NewGuid().ToString("N")[..8] + ":");
+
+    [Fact]
+    public async Task RedisKilledAndRestarted_ValidRequestsKeepPassing_AndNoticesResume()
+    {
+        using var redis = new RedisServer();
+        var config = ConfigWithRedis(redis);
+        await using var a = await config.StartAsync();
+        await using var b = await config.StartAsync();
+        await a.WaitUntilReadyAsync();
+        await b.WaitUntilReadyAsync();
+
+        redis.Stop();
+        for (var i = 0; i < 20; i++)
+        {
+            using var fromA = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+            using var fromB = await b.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+            Assert.Equal(HttpStatusCode.OK, fromA.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, fromB.StatusCode);
+        }
+
+        // A key rotated in while Redis is down is still accepted: the replica asks the IdP itself.
+        var duringOutage = Idp.AddRsaKey("outage-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var rotated = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: duringOutage.Kid));
+            Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        }
+        finally
+        {
+            Idp.Unpublish(duringOutage.Kid);
+        }
+
+        // Redis comes back: both replicas reconnect and re-subscribe by themselves.
+        redis.Start();
+        await WaitUntilAsync(() => IsConnected(a) && IsConnected(b), TimeSpan.FromSeconds(20), "replicas did not reconnect to Redis");
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the unknown-kid interval of the earlier rotation pass
+
+        var afterRestart = Idp.AddRsaKey("after-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var first = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: afterRestart.Kid));
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            await WaitUntilAsync(() => HasKey(b, afterRestart.Kid), TimeSpan.FromSeconds(2), "the change notice did not reach the other replica after Redis restarted");
+        }
+        finally
+        {
+            Idp.Unpublish(afterRestart.Kid);
+        }
+    }
+
+    [Fact]
+    public async Task RedisAbsentAtStartup_GatewayServesFromTheIdentityProvider_AndUsesRedisOnceItAppears()
+    {
+        using var redis = new RedisServer(start: false);
+        var config = ConfigWithRedis(redis);
+        var started = Stopwatch.StartNew();
+        await using var gateway = await config.StartAsync();
+        await gateway.WaitUntilReadyAsync();
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(8), $"startup took {started.Elapsed}");
+
+        using var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        redis.Start();
+        await WaitUntilAsync(() => IsConnected(gateway), TimeSpan.FromSeconds(20), "the gateway did not connect once Redis appeared");
+        var rotated = Idp.AddRsaKey("late-redis-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var withNewKey = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: rotated.Kid));
+            Assert.Equal(HttpStatusCode.OK, withNewKey.StatusCode);
+
+            // What it fetched is now in Redis for the rest of the fleet.
+            var reader = ReaderFor(redis, config);
+            var entry = await reader.GetAsync("test", Gateway.Keys.KeyManagerPool.DiscoveryAddress(Idp.Issuer), CancellationToken.None);
+            Assert.NotNull(entry);
+            Assert.Contains(rotated.Kid, entry.JwksJson);
+        }
+        finally
+        {
+            Idp.Unpublish(rotated.Kid);
+        }
+    }
+
+    [Fact]
+    public async Task SlowRedis_NeverDelaysRequestsWhoseKeysAreInMemory_NorAColdStart()
+    {
+        using var redis = new RedisServer();
+        var config = ConfigWithRedis(redis);
+        await using var warm = await config.StartAsync();
+        await warm.WaitUntilReadyAsync();
+
+        redis.SendRaw("DEBUG", "SLEEP", "4"); // Redis answers nothing for 4 s
+        var slowest = TimeSpan.Zero;
+        for (var i = 0; i < 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await warm.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+            slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(slowest < TimeSpan.FromSeconds(1), $"a request took {slowest} while Redis was slow");
+
+        // A replica starting while Redis hangs falls back to the identity provider within its budget.
+        var coldStart = Stopwatch.StartNew();
+        await using var cold = await config.StartAsync();
+        await cold.WaitUntilReadyAsync(TimeSpan.FromSeconds(6));
+        using var fromCold = await cold.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+        Assert.Equal(HttpStatusCode.OK, fromCold.StatusCode);
+        Assert.True(coldStart.Elapsed < TimeSpan.FromSeconds(6), $"cold start took {coldStart.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(IdpFailure.ServerError)]
+    [InlineData(IdpFailure.MalformedJwks)]
+    [InlineData(IdpFailure.Hang)]
+    public async Task IdentityProviderDown_CachedKeysServeUntilMaxStaleness_Then503_ThenRecover(IdpFailure failure)
+    {
+        var config = _fixture.Config();
+        config.Issuer["KeyRefreshInterval"] = "00:00:01";
+        config.Issuer["FetchTimeout"] = "00:00:01";
+        config.Gateway["KeyCache"] = new JsonObject { ["MinRefreshInterval"] = "00:00:01", ["MaxStaleness"] = "00:00:04" };
+        await using var gateway = await config.StartAsync();
+        await gateway.WaitUntilReadyAsync();
+        var loadedAt = DateTime.UtcNow;
+        var token = Idp.Mint();
+        try
+        {
+            Idp.Failure = failure;
+
+            // Within the staleness limit: every valid request passes, and quickly even if the IdP hangs.
+            while (DateTime.UtcNow - loadedAt < TimeSpan.FromSeconds(2.5))
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await gateway.Client.GetWithTokenAsync("/api/x", token);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"request took {watch.Elapsed}");
+                await Task.Delay(100);
+            }
+
+            // An unknown kid with the IdP down: 401 within the fetch budget, never a hang.
+            var unknown = Stopwatch.StartNew();
+            using (var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(key: TestIdentityProvider.CreateUnpublishedRsaKey("while-down"))))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            }
+
+            Assert.True(unknown.Elapsed < TimeSpan.FromSeconds(2), $"unknown kid took {unknown.Elapsed}");
+
+            // Past the staleness limit: the gateway cannot decide, and says so with 503.
+            await WaitUntilAsync(() => DateTime.UtcNow - loadedAt > TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(10), "");
+            var forwardedBefore = _fixture.Downstream.Received.Count;
+            using (var stale = await gateway.Client.GetWithTokenAsync("/api/x", token))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, stale.StatusCode);
+                Assert.Equal("5", stale.Headers.RetryAfter?.ToString());
+            }
+
+            Assert.Equal(forwardedBefore, _fixture.Downstream.Received.Count);
+        }
+        finally
+        {
+            Idp.Failure = IdpFailure.None;
+        }
+
+        // The IdP is back: the retry (with backoff) restores service by itself.
+        await WaitUntilAsync(
+            async () =>
+            {
+                using var response = await gateway.Client.GetWithTokenAsync("/api/x", token);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(15),
+            "the gateway did not recover after the identity provider came back");
+    }
+
+    [Fact]
+    public async Task IssuerWhoseKeysNeverLoaded_Answers503_NotAFalse401()
+    {
+        Idp.Failure = IdpFailure.ServerError;
+        try
+        {
+            await using var gateway = await _fixture.Config().StartAsync();
+            using var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint());
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("5", response.Headers.RetryAfter?.ToString());
+            using var ready = await gateway.Client.GetAsync("/healthz/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        finally
+        {
+            Idp.Failure = IdpFailure.None;
+        }
+    }
+
+    private static RedisSharedKeyStore ReaderFor(RedisServer redis, TestConfig config) => new(
+        new RedisConnectionFactory(redis.ConnectionString),
+        new KeyEntryProtector(TestConfig.IntegrityKey),
+        config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>(),
+        TimeSpan.FromSeconds(2),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisSharedKeyStore>.Instance);
+
+    private static bool IsConnected(GatewayInstance gateway) =>
+        gateway.Services.GetRequiredService<RedisConnectionFactory>().GetConnectionAsync() is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
+
+    private static bool HasKey(GatewayInstance replica, string kid) =>
+        replica.Snapshots.Current.Issuers.ByName["test"].Keys.Current?.ById.ContainsKey(kid) == true;
+
+    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string message) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, message);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string message)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail(message);
+    }
+}
