@@ -40,6 +40,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public IdpFailure Failure { get; set; }
 
+    /// <summary>When set, the JWKS is served with <c>Cache-Control: max-age</c> of this many seconds.</summary>
+    public int? JwksMaxAgeSeconds { get; set; }
+
     public static async Task<TestIdentityProvider> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -168,6 +171,11 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         }
 
         context.Response.ContentType = "application/json";
+        if (JwksMaxAgeSeconds is { } maxAge)
+        {
+            context.Response.Headers.CacheControl = $"public, max-age={maxAge}";
+        }
+
         await context.Response.WriteAsync(JwksJson(keys));
     }
 
@@ -199,6 +207,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Failure = IdpFailure.None;
+        JwksMaxAgeSeconds = null;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
