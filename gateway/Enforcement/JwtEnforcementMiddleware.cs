@@ -62,7 +62,7 @@ internal sealed partial class JwtEnforcementMiddleware
             return;
         }
 
-        var outcome = await _validator.ValidateAsync(extracted.Token!, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, context.RequestAborted).ConfigureAwait(false);
+        var outcome = await _validator.ValidateAsync(extracted.Token.AsMemory(), snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, snapshot.TokenCache, context.RequestAborted).ConfigureAwait(false);
         if (!outcome.IsValid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
