@@ -52,6 +52,7 @@ public sealed class GatewayConfigValidator
         ValidateLimits(gateway.Limits, errors);
         ValidateRedis(gateway.Redis, errors);
         ValidateKeyCache(gateway.KeyCache, errors);
+        ValidateTokenCache(gateway.TokenCache, errors);
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
@@ -386,6 +387,19 @@ public sealed class GatewayConfigValidator
         if (cache.MaxStaleness < cache.MinRefreshInterval)
         {
             errors.Add(new("Gateway:KeyCache:MaxStaleness", "must not be smaller than MinRefreshInterval"));
+        }
+    }
+
+    private static void ValidateTokenCache(TokenCacheOptions cache, List<ConfigError> errors)
+    {
+        if (cache.MaxEntries is < 1 or > 10_000_000)
+        {
+            errors.Add(new("Gateway:TokenCache:MaxEntries", "must be between 1 and 10000000"));
+        }
+
+        if (cache.MaxEntryLifetime <= TimeSpan.Zero || cache.MaxEntryLifetime > TimeSpan.FromDays(1))
+        {
+            errors.Add(new("Gateway:TokenCache:MaxEntryLifetime", "must be between 00:00:00.001 and 1.00:00:00"));
         }
     }
 

@@ -17,8 +17,10 @@ public sealed class GatewaySnapshot
         IssuerRegistry issuers,
         IReadOnlyDictionary<string, RoutePlan> routes,
         IdentityHeaderStripper stripper,
-        TokenExtractor extractor)
+        TokenExtractor extractor,
+        ValidatedTokenCache? tokenCache = null)
     {
+        TokenCache = tokenCache;
         Options = options;
         Proxy = proxy;
         Issuers = issuers;
@@ -38,4 +40,10 @@ public sealed class GatewaySnapshot
     public IdentityHeaderStripper Stripper { get; }
 
     public TokenExtractor Extractor { get; }
+
+    /// <summary>
+    /// Tokens validated under this configuration (null when <c>Gateway:TokenCache:Enabled</c> is false).
+    /// Each snapshot has its own: a reload never serves a token validated under the previous rules.
+    /// </summary>
+    public ValidatedTokenCache? TokenCache { get; }
 }

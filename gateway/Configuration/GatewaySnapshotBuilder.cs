@@ -40,7 +40,10 @@ public static class GatewaySnapshotBuilder
             owned.UnionWith(policy.ClaimHeaders?.Select(h => h.Header) ?? []);
         }
 
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned), new TokenExtractor(options.TokenSources));
+        var cache = options.TokenCache.Enabled
+            ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
+            : null;
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned), new TokenExtractor(options.TokenSources), cache);
     }
 
     private static IssuerPolicy BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)

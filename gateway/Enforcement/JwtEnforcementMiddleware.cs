@@ -52,22 +52,36 @@ internal sealed partial class JwtEnforcementMiddleware
         return EnforceAsync(context, snapshot, plan);
     }
 
-    private async Task EnforceAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan)
+    // The hot path stays synchronous up to the downstream call while validation completes synchronously
+    // (a cached token): no async state machine is allocated for a request that is let through.
+    private Task EnforceAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan)
     {
         var extracted = snapshot.Extractor.Extract(context.Request);
         if (extracted.Status != TokenStatus.Valid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, extracted.Status, null);
-            await ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status).ConfigureAwait(false);
-            return;
+            return ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status);
         }
 
-        var outcome = await _validator.ValidateAsync(extracted.Token!, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, context.RequestAborted).ConfigureAwait(false);
+        var pending = _validator.ValidateAsync(extracted.Value, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, snapshot.TokenCache, context.RequestAborted);
+        return pending.IsCompletedSuccessfully
+            ? AuthorizeAndForward(context, snapshot, plan, extracted, pending.Result)
+            : AwaitValidationAsync(context, snapshot, plan, extracted, pending);
+    }
+
+    private async Task AwaitValidationAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, ValueTask<TokenValidationOutcome> pending)
+    {
+        var outcome = await pending.ConfigureAwait(false);
+        await AuthorizeAndForward(context, snapshot, plan, extracted, outcome).ConfigureAwait(false);
+    }
+
+    // Validation outcome → policy decision → claim headers → forward.
+    private Task AuthorizeAndForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome)
+    {
         if (!outcome.IsValid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
-            await ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status).ConfigureAwait(false);
-            return;
+            return ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status);
         }
 
         var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
@@ -75,15 +89,14 @@ internal sealed partial class JwtEnforcementMiddleware
         if (decision != PolicyDecision.Allow)
         {
             Log.PolicyDenied(_logger, plan.RouteId, plan.Policy.Name, decision, issuer.Name);
-            await (decision == PolicyDecision.IssuerNotAccepted
+            return decision == PolicyDecision.IssuerNotAccepted
                 ? ChallengeWriter.WriteIssuerNotAcceptedAsync(context)
-                : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint)).ConfigureAwait(false);
-            return;
+                : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint);
         }
 
         plan.ClaimHeaders.Apply(outcome.Claims!, context.Request.Headers);
         RemoveTokenIfNotForwarded(context, snapshot, extracted);
-        await _next(context).ConfigureAwait(false);
+        return _next(context);
     }
 
     // A header token (Authorization or a custom header) is forwarded unless ForwardAuthorizationHeader is false;

@@ -17,17 +17,39 @@ public sealed class ClaimHeaderPlan
 
     public IReadOnlyList<ClaimHeaderMapping> Mappings => _mappings;
 
-    /// <summary>Sets each header from its claim; an absent claim leaves the header absent (it was stripped before).</summary>
+    /// <summary>
+    /// Sets each header from its claim; an absent claim leaves the header absent (it was stripped before).
+    /// The encoded values are kept with the claims, so a token served from the cache is not re-encoded.
+    /// </summary>
     public void Apply(TokenClaims claims, IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(headers);
-        foreach (var mapping in _mappings)
+        if (_mappings.Length == 0)
         {
-            if (mapping.Claim.TryResolve(claims.Payload, out var value) && ClaimHeaderEncoder.Encode(value) is { } encoded)
+            return;
+        }
+
+        var values = claims.GetOrAddDerived(this, static (c, plan) => plan.Encode(c));
+        for (var i = 0; i < _mappings.Length; i++)
+        {
+            if (values[i] is { } encoded)
             {
-                headers[mapping.Header] = encoded;
+                headers[_mappings[i].Header] = encoded;
             }
         }
+    }
+
+    /// <summary>The header value of each mapping, in order (null: no header).</summary>
+    public string?[] Encode(TokenClaims claims)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var values = new string?[_mappings.Length];
+        for (var i = 0; i < _mappings.Length; i++)
+        {
+            values[i] = _mappings[i].Claim.TryResolve(claims.Payload, out var value) ? ClaimHeaderEncoder.Encode(value) : null;
+        }
+
+        return values;
     }
 }

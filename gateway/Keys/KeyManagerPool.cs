@@ -32,6 +32,9 @@ public sealed class KeyManagerPool
         _shared.Changed += OnSharedChanged;
     }
 
+    /// <summary>The clock the key managers (and the validated-token caches built with them) use.</summary>
+    public TimeProvider Time => _time;
+
     public IEnumerable<IssuerKeyManager> Managers => _managers.Values;
 
     public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, GatewayOptions gateway)

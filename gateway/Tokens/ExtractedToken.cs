@@ -1,11 +1,17 @@
 namespace Gateway.Tokens;
 
-/// <summary>A token taken from the request, not yet trusted.</summary>
-public readonly record struct ExtractedToken(TokenStatus Status, string? Token, TokenSourceKind Source, string? SourceName)
+/// <summary>
+/// A token taken from the request, not yet trusted. <see cref="Value"/> points into the request's own
+/// header (or cookie, or query) string: extracting a token copies nothing.
+/// </summary>
+public readonly record struct ExtractedToken(TokenStatus Status, ReadOnlyMemory<char> Value, TokenSourceKind Source, string? SourceName)
 {
-    public static ExtractedToken Missing { get; } = new(TokenStatus.Missing, null, TokenSourceKind.None, null);
+    public static ExtractedToken Missing { get; } = new(TokenStatus.Missing, default, TokenSourceKind.None, null);
 
-    public static ExtractedToken Ambiguous { get; } = new(TokenStatus.Ambiguous, null, TokenSourceKind.None, null);
+    public static ExtractedToken Ambiguous { get; } = new(TokenStatus.Ambiguous, default, TokenSourceKind.None, null);
 
-    public static ExtractedToken Found(string token, TokenSourceKind source, string? name) => new(TokenStatus.Valid, token, source, name);
+    /// <summary>The token as a string (a copy; the request path uses <see cref="Value"/>). Null unless a token was found.</summary>
+    public string? Token => Status == TokenStatus.Valid ? Value.ToString() : null;
+
+    public static ExtractedToken Found(ReadOnlyMemory<char> token, TokenSourceKind source, string? name) => new(TokenStatus.Valid, token, source, name);
 }

@@ -4,12 +4,14 @@ namespace Gateway.Tokens;
 
 /// <summary>
 /// The verified payload of a token, read once after validation. Policies and claim headers work on
-/// it without re-parsing the token. Immutable apart from lazily built lookup sets.
+/// it without re-parsing the token. Immutable apart from lazily built lookup sets, which are published
+/// atomically: one instance is shared by concurrent requests when it comes from the validated-token cache.
 /// </summary>
 public sealed class TokenClaims
 {
-    private HashSet<string>? _scopes;
-    private (ClaimPath Path, HashSet<string> Values)? _roles;
+    private volatile HashSet<string>? _scopes;
+    private volatile RoleSet? _roles;
+    private volatile DerivedValues? _derived;
 
     public TokenClaims(JsonElement payload)
     {
@@ -28,22 +30,46 @@ public sealed class TokenClaims
     /// <summary>Scopes from the space-delimited <c>scope</c> claim and from <c>scp</c> (array or space-delimited string).</summary>
     public bool HasScope(string scope)
     {
-        _scopes ??= ReadScopes(Payload);
-        return _scopes.Contains(scope);
+        var scopes = _scopes ??= ReadScopes(Payload);
+        return scopes.Contains(scope);
     }
 
     /// <summary>Roles from the issuer's role claim (a string or an array of strings).</summary>
     public bool HasRole(ClaimPath roleClaim, string role)
     {
         var roles = _roles;
-        if (roles is null || !ReferenceEquals(roles.Value.Path, roleClaim))
+        if (roles is null || !ReferenceEquals(roles.Path, roleClaim))
         {
-            roles = (roleClaim, ReadStrings(Payload, roleClaim, splitOnSpaces: false));
+            roles = new RoleSet(roleClaim, ReadStrings(Payload, roleClaim, splitOnSpaces: false));
             _roles = roles;
         }
 
-        return roles.Value.Values.Contains(role);
+        return roles.Values.Contains(role);
     }
+
+    /// <summary>
+    /// Values derived from these claims by <paramref name="owner"/> (a route's claim headers), computed on
+    /// first use and reused while the same owner asks again: a cached token's headers are encoded once.
+    /// One slot: another owner replaces it (correct, only slower).
+    /// </summary>
+    public string?[] GetOrAddDerived<TOwner>(TOwner owner, Func<TokenClaims, TOwner, string?[]> compute)
+        where TOwner : class
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        var derived = _derived;
+        if (derived is not null && ReferenceEquals(derived.Owner, owner))
+        {
+            return derived.Values;
+        }
+
+        var values = compute(this, owner);
+        _derived = new DerivedValues(owner, values);
+        return values;
+    }
+
+    private sealed record RoleSet(ClaimPath Path, HashSet<string> Values);
+
+    private sealed record DerivedValues(object Owner, string?[] Values);
 
     private static HashSet<string> ReadScopes(JsonElement payload)
     {

@@ -67,7 +67,7 @@ public sealed class TokenExtractor
         {
             if (request.Cookies.TryGetValue(name, out var token) && !string.IsNullOrEmpty(token))
             {
-                return ExtractedToken.Found(token, TokenSourceKind.Cookie, name);
+                return ExtractedToken.Found(token.AsMemory(), TokenSourceKind.Cookie, name);
             }
         }
 
@@ -75,7 +75,7 @@ public sealed class TokenExtractor
         {
             if (request.Query.TryGetValue(name, out StringValues values) && values.Count > 0)
             {
-                return values.Count > 1 ? ExtractedToken.Ambiguous : ExtractedToken.Found(values[0] ?? "", TokenSourceKind.QueryParameter, name);
+                return values.Count > 1 ? ExtractedToken.Ambiguous : ExtractedToken.Found((values[0] ?? "").AsMemory(), TokenSourceKind.QueryParameter, name);
             }
         }
 
@@ -83,9 +83,9 @@ public sealed class TokenExtractor
     }
 
     // "Bearer" is case-insensitive (RFC 7235 §2.1); other schemes (Basic, DPoP...) are not ours.
-    private static bool TryStripBearer(string? value, bool requirePrefix, out string token)
+    private static bool TryStripBearer(string? value, bool requirePrefix, out ReadOnlyMemory<char> token)
     {
-        token = "";
+        token = default;
         if (string.IsNullOrEmpty(value))
         {
             return false;
@@ -93,7 +93,7 @@ public sealed class TokenExtractor
 
         if (value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            token = value.AsSpan(BearerPrefix.Length).Trim(' ').ToString();
+            token = value.AsMemory(BearerPrefix.Length).Trim(' ');
             return true;
         }
 
@@ -107,7 +107,7 @@ public sealed class TokenExtractor
             return false;
         }
 
-        token = value.Trim();
+        token = value.AsMemory().Trim();
         return true;
     }
 }

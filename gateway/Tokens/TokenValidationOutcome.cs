@@ -21,5 +21,11 @@ public sealed class TokenValidationOutcome
 
     public static TokenValidationOutcome Success(string issuerName, TokenClaims claims) => new(TokenStatus.Valid, issuerName, claims);
 
-    public static TokenValidationOutcome Failure(TokenStatus status, string? issuerName = null) => new(status, issuerName, null);
+    // Failures before the issuer is known carry nothing else: one shared instance per status.
+    private static readonly TokenValidationOutcome[] AnonymousFailures = Enum.GetValues<TokenStatus>().Select(s => new TokenValidationOutcome(s, null, null)).ToArray();
+
+    public static TokenValidationOutcome Failure(TokenStatus status, string? issuerName = null) =>
+        issuerName is null && (int)status < AnonymousFailures.Length && AnonymousFailures[(int)status].Status == status
+            ? AnonymousFailures[(int)status]
+            : new(status, issuerName, null);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,22 +16,52 @@ namespace Gateway.Tokens;
 public sealed class TokenValidator
 {
     private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
+    private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public async ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
+    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
+        return ValidateAsync(token.AsMemory(), issuers, maxTokenLength, cache: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="token"/>. With a <paramref name="cache"/>, a token that passed full
+    /// validation before (same SHA-256, same issuer configuration, same key set, before its <c>exp</c>) is
+    /// answered from it synchronously and without allocating; a success of the full pipeline is added to it.
+    /// </summary>
+    public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(issuers);
         if (token.Length > maxTokenLength)
         {
-            return TokenValidationOutcome.Failure(TokenStatus.TooLarge);
+            return new(TokenValidationOutcome.Failure(TokenStatus.TooLarge));
         }
 
-        if (!LooksLikeJws(token))
+        TokenHash hash = default;
+        if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
+        {
+            if (cache.TryGet(hash, issuers, out var cached))
+            {
+                return new(cached);
+            }
+        }
+        else
+        {
+            cache = null; // not cacheable (not ASCII): it will fail as malformed anyway
+        }
+
+        return ValidateFullyAsync(token, issuers, cache, hash, cancellationToken);
+    }
+
+    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, IssuerRegistry issuers, ValidatedTokenCache? cache, TokenHash hash, CancellationToken cancellationToken)
+    {
+        if (!LooksLikeJws(tokenMemory.Span))
         {
             return TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 
+        var token = MemoryMarshalString(tokenMemory);
         JsonWebToken jwt;
         try
         {
@@ -41,7 +72,7 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 
-        var issuer = issuers.FindByIssuerClaim(TryRead(() => jwt.Issuer));
+        var issuer = issuers.FindByIssuerClaim(ReadIssuer(jwt));
         if (issuer is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
@@ -85,29 +116,25 @@ public sealed class TokenValidator
         }
 
         var claims = ReadClaims(jwt);
-        return claims is null
-            ? TokenValidationOutcome.Failure(TokenStatus.Malformed, issuer.Name)
-            : TokenValidationOutcome.Success(issuer.Name, claims);
-    }
-
-    // Compact JWS: three base64url parts. Encrypted tokens (five parts) are not accepted.
-    private static bool LooksLikeJws(string token)
-    {
-        var dots = 0;
-        foreach (var c in token)
+        if (claims is null)
         {
-            if (c == '.')
-            {
-                dots++;
-            }
-            else if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_'))
-            {
-                return false;
-            }
+            return TokenValidationOutcome.Failure(TokenStatus.Malformed, issuer.Name);
         }
 
-        return dots == 2 && token[0] != '.';
+        var outcome = TokenValidationOutcome.Success(issuer.Name, claims);
+        cache?.Add(hash, issuer, keys, outcome, new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)));
+        return outcome;
     }
+
+    // The string itself when the memory covers a whole string (no copy), else a copy.
+    private static string MemoryMarshalString(ReadOnlyMemory<char> memory) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetString(memory, out var text, out var start, out var length) && start == 0 && length == text.Length
+            ? text
+            : memory.ToString();
+
+    // Compact JWS: three base64url parts. Encrypted tokens (five parts) are not accepted.
+    private static bool LooksLikeJws(ReadOnlySpan<char> token) =>
+        token.Length > 0 && token[0] != '.' && !token.ContainsAnyExcept(JwsChars) && token.Count('.') == 2;
 
     private static TokenClaims? ReadClaims(JsonWebToken jwt)
     {
@@ -156,11 +183,11 @@ public sealed class TokenValidator
         }
     }
 
-    private static string? TryRead(Func<string> read)
+    private static string? ReadIssuer(JsonWebToken jwt)
     {
         try
         {
-            return read();
+            return jwt.Issuer;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or JsonException)
         {

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Load benchmark: bare YARP (the ceiling) vs the standard ASP.NET Core stack (JwtBearer + a route
+# AuthorizationPolicy + a claims-to-headers transform) vs the gateway with full enforcement, all
+# proxying to the same fixed-response nginx on loopback and all validating the same tokens.
+#
+#   bash tests/Benchmarks/load/run.sh           # full run: ~25 minutes (see docs/performance.md)
+#   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
+#
+# Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
+# starts is stopped by PID on exit. Not part of tests/run.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+ROOT="$(pwd)"
+LOAD="$ROOT/tests/Benchmarks/load"
+
+MODE=full
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MODE=quick ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+# Seconds of load before measuring (per target, once), per scenario (per target), per measured run;
+# measured rounds; distinct tokens. The full settings follow MACHINE-style advice: a .NET proxy needs
+# 60-90 s of load to reach steady state (tiered JIT, dynamic PGO), and runs are noisy (±20-30 %):
+# targets are interleaved within each round and medians are reported.
+if [ "$MODE" = quick ]; then
+  WARMUP=${WARMUP:-3}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-1}; DURATION=${DURATION:-3}; ROUNDS=${ROUNDS:-1}; DISTINCT=${DISTINCT:-2000}
+else
+  WARMUP=${WARMUP:-60}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-10}; DURATION=${DURATION:-20}; ROUNDS=${ROUNDS:-5}; DISTINCT=${DISTINCT:-10000}
+fi
+CONNECTIONS=${CONNECTIONS:-32}
+TARGET_CPU=${TARGET_CPU:-1}   # the proxy under test
+LOAD_CPU=${LOAD_CPU:-0}       # wrk and nginx
+ISSUER="https://bench-idp.example"
+AUDIENCE="api"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Same logging for every .NET target: warnings only (refused tokens are logged at Information).
+export Logging__LogLevel__Default=Warning
+
+need_install=()
+command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_install+=(nginx-light)  # nginx without extra modules
+command -v taskset >/dev/null 2>&1 || need_install+=(util-linux)
+if [ "${#need_install[@]}" -gt 0 ]; then
+  echo "load: installing ${need_install[*]}"
+  SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || true
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+WORK="$(mktemp -d -t gateway-load-XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "load: work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_http() { # url expected-status seconds
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = "$2" ] && return 0
+    sleep 0.2
+  done
+  echo "load: $1 did not answer $2 within $3 s" >&2; return 1
+}
+
+echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens)"
+echo "load: building (Release)"
+for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
+  dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
+done
+
+echo "load: minting keys and tokens"
+dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT"
+
+NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port)
+DOWNSTREAM="http://127.0.0.1:$NGINX_PORT/"
+mkdir -p "$WORK/nginx"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp-body;
+  proxy_temp_path $WORK/nginx/tmp-proxy;
+  fastcgi_temp_path $WORK/nginx/tmp-fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp-uwsgi;
+  scgi_temp_path $WORK/nginx/tmp-scgi;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /jwks.json { alias $WORK/jwks.json; default_type application/json; }
+    # Correctness only: shows the claim headers the proxy forwarded.
+    location = /api/echo { default_type text/plain; return 200 "id=\$http_x_user_id scopes=\$http_x_user_scopes roles=\$http_x_user_roles tenant=\$http_x_tenant\n"; }
+    location / { default_type text/plain; return 200 "ok\n"; }
+  }
+}
+EOF
+taskset -c "$LOAD_CPU" "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$NGINX_PORT/jwks.json" 200 10
+
+cat > "$WORK/gateway.json" <<EOF
+{
+  "Gateway": {
+    "Issuers": {
+      "bench": { "JwksUri": "http://127.0.0.1:$NGINX_PORT/jwks.json", "Issuer": "$ISSUER", "RequireHttpsMetadata": false, "Audiences": [ "$AUDIENCE" ] }
+    },
+    "Policies": { "bench": { "Scopes": [ "orders:read" ], "Roles": [ "admin" ] } },
+    "ClaimHeaders": [
+      { "Header": "X-User-Id", "Claim": "sub" },
+      { "Header": "X-User-Scopes", "Claim": "scope" },
+      { "Header": "X-User-Roles", "Claim": "roles" },
+      { "Header": "X-Tenant", "Claim": "tenant" }
+    ]
+  },
+  "ReverseProxy": {
+    "Routes": { "api": { "ClusterId": "downstream", "Match": { "Path": "/api/{**rest}" }, "Metadata": { "Policy": "bench" } } },
+    "Clusters": { "downstream": { "Destinations": { "d1": { "Address": "$DOWNSTREAM" } } } }
+  }
+}
+EOF
+
+declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT)
+declare -A PID_OF=()
+TARGETS=(bare-yarp standard-stack gateway)
+
+start_target() {
+  local name=$1 port=${PORT[$1]}
+  case "$name" in
+    bare-yarp) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BareYarp/bin/Release/net10.0/BareYarp.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM") >"$WORK/$name.log" 2>&1 & ;;
+    standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
+    gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+  esac
+  PID_OF[$name]=$!
+  PIDS+=($!)
+}
+
+for t in "${TARGETS[@]}"; do start_target "$t"; done
+wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30
+wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30
+wait_http "http://127.0.0.1:$GW_PORT/healthz/ready" 200 30
+
+# ---- correctness first ----
+RS_TOKEN=$(head -n1 "$WORK/rs256.txt"); ES_TOKEN=$(head -n1 "$WORK/es256.txt"); BAD_TOKEN=$(sed -n 10p "$WORK/mixed.txt")
+check() { # description expected actual
+  if [ "$2" != "$3" ]; then echo "load: CORRECTNESS FAILED: $1: expected '$2', got '$3'" >&2; exit 1; fi
+  echo "load:   ok  $1"
+}
+status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+echo "load: correctness"
+check "bare-yarp forwards" 200 "$(status "http://127.0.0.1:$BARE_PORT/api/x")"
+EXPECTED_ECHO="id=user-0 scopes=orders:read orders:write roles=admin,user tenant=acme"
+for t in standard-stack gateway; do
+  base="http://127.0.0.1:${PORT[$t]}"
+  check "$t: no token → 401" 401 "$(status "$base/api/x")"
+  check "$t: forged RS256 token → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
+  check "$t: RS256 token → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/api/x")"
+  check "$t: ES256 token → 200" 200 "$(status -H "Authorization: Bearer $ES_TOKEN" "$base/api/x")"
+  check "$t: claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+  check "$t: client-sent claim header replaced" "$EXPECTED_ECHO" "$(curl -s -H "X-User-Id: mallory" -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+done
+
+# ---- load ----
+RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
+
+wrk_args() { # scenario → wrk arguments after the URL's host part
+  case "$1" in
+    same-token) echo "-H|Authorization: Bearer $RS_TOKEN" ;;
+    distinct-tokens) echo "-s|$LOAD/rotate.lua" ;;
+    es256) echo "-s|$LOAD/rotate.lua" ;;
+    invalid-10pct) echo "-s|$LOAD/rotate.lua" ;;
+  esac
+}
+lua_file() {
+  case "$1" in distinct-tokens) echo "$WORK/rs256-many.txt" ;; es256) echo "$WORK/es256-many.txt" ;; invalid-10pct) echo "$WORK/mixed.txt" ;; *) echo "" ;; esac
+}
+
+run_wrk() { # target scenario seconds → wrk output
+  local url="http://127.0.0.1:${PORT[$1]}/api/x" args file
+  IFS='|' read -r -a args <<<"$(wrk_args "$2")"
+  file=$(lua_file "$2")
+  if [ -n "$file" ]; then
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${args[@]}" "$url" -- "$file"
+  else
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${args[@]}" "$url"
+  fi
+}
+
+to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
+
+record() { # target scenario round output
+  local rps p50 p99 requests non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$4")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$4" | to_ms)
+  p99=$(awk '$1=="99%" {print $2}' <<<"$4" | to_ms)
+  requests=$(awk '/requests in/ {print $1}' <<<"$4")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$4"); non2xx=${non2xx:-0}
+  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s}\n' \
+    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" >>"$RESULTS"
+  printf 'load:   %-9s %-15s %-15s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s\n' "" "$2" "$1" "$3" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$non2xx"
+}
+
+echo "load: warm-up, ${WARMUP}s per target under load (same token)"
+for t in "${TARGETS[@]}"; do run_wrk "$t" same-token "$WARMUP" >/dev/null; done
+
+SCENARIOS=(same-token distinct-tokens es256 invalid-10pct)
+for scenario in "${SCENARIOS[@]}"; do
+  echo "load: scenario $scenario"
+  for t in "${TARGETS[@]}"; do run_wrk "$t" "$scenario" "$SCENARIO_WARMUP" >/dev/null; done
+  for round in $(seq 1 "$ROUNDS"); do
+    # Interleave, and rotate the order every round so no target always runs first or last.
+    order=("${TARGETS[@]:$(( (round - 1) % 3 ))}" "${TARGETS[@]:0:$(( (round - 1) % 3 ))}")
+    for t in "${order[@]}"; do
+      out=$(run_wrk "$t" "$scenario" "$DURATION")
+      record "$t" "$scenario" "$round" "$out"
+    done
+  done
+  for t in "${TARGETS[@]}"; do
+    echo "$scenario $t $(awk '/^VmHWM:/ {print $2}' "/proc/${PID_OF[$t]}/status")" >>"$RSS"
+  done
+done
+
+echo
+echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU)"
+echo
+python3 "$LOAD/report.py" "$RESULTS" "$RSS"
+echo
+echo "Peak RSS is the process's high-water mark (VmHWM) at the end of the scenario, so it includes earlier scenarios."
+[ "$MODE" = quick ] && echo "Quick mode: a few seconds per target with almost no warm-up. These figures are NOT steady state; use the full mode for real numbers."
+if [ -n "${RESULTS_OUT:-}" ]; then cp "$RESULTS" "$RESULTS_OUT"; fi
