@@ -12,7 +12,8 @@
 #     from an env file (as a Kubernetes Secret would give them), against a test identity provider (RS256
 #     JWKS), a downstream echo server and a password-protected redis-server, all on loopback;
 #  5. checks health endpoints, 200 with claim headers, 401 without a token, the user, the read-only root, the
-#     shared key cache in Redis, `check-config` inside the image and a clean SIGTERM stop;
+#     shared key cache in Redis, `check-config` inside the image, and a SIGTERM stop that lets an in-flight
+#     request finish;
 #  6. removes everything it created (container, image, storage, servers, temp dir) and exits non-zero on any
 #     failure. The whole run is bounded (CONTAINER_CHECK_TIMEOUT seconds, default 900); it needs no stdin.
 #
@@ -72,7 +73,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 143' TERM INT
+trap 'bad "interrupted (CONTAINER_CHECK_TIMEOUT or a signal)"; exit 143' TERM INT
 
 # ---------------------------------------------------------------------------------------------- install
 SUDO=""
@@ -188,6 +189,8 @@ PIDS+=($!)
 REDIS_PASSWORD="check-$(openssl rand -hex 16)"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --requirepass "$REDIS_PASSWORD" --save '' --appendonly no \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" --dir "$WORK/redis" >/dev/null
+for _ in $(seq 50); do [ -s "$WORK/redis.pid" ] && break; sleep 0.1; done
+[ -s "$WORK/redis.pid" ] || die "redis-server did not start"
 ISSUER="https://idp.check.example"
 AUDIENCE="gateway-check"
 
@@ -298,9 +301,14 @@ pod logs "$NAME" >"$WORK/gateway.log" 2>&1
 check "no 'fail:' or 'crit:' in the gateway log" bash -c "! grep -Eq '^(fail|crit):' '$WORK/gateway.log'"
 check "no token in the gateway log" bash -c "! grep -qF '${TOKEN%%.*}' '$WORK/gateway.log'"
 
-say "stopping with SIGTERM"
+say "stopping with SIGTERM while a request is in flight (drain)"
+curl -sS --max-time 20 -o "$WORK/r7" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$GW/api/slow?slow=3" >"$WORK/r7.status" 2>&1 &
+slow=$!
+sleep 1
 started=$SECONDS
 pod stop -t 30 "$NAME" >/dev/null
+wait "$slow" || true
+check "the in-flight request completed with 200 during shutdown" test "$(cat "$WORK/r7.status")" = 200
 check "stopped on SIGTERM in $((SECONDS - started)) s with exit code 0" test "$(pod inspect -f '{{.State.ExitCode}}' "$NAME")" = 0
 
 if [ "$failed" != "0" ]; then

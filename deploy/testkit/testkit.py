@@ -5,6 +5,7 @@
   testkit.py token DIR ISS AUD SUB SCOPE [TTL]   prints an RS256 token signed with DIR/key.pem (TTL seconds, may be negative)
   testkit.py serve-jwks PORT DIR          serves DIR/jwks.json at /jwks.json on 127.0.0.1:PORT
   testkit.py serve-echo PORT              answers every request with {"method","path","headers"} as JSON on 127.0.0.1:PORT
+                                          (after a delay when the query has slow=SECONDS)
   testkit.py free-port                    prints a free TCP port on 127.0.0.1
 
 Test material only: the key is generated per run in a temporary directory and never committed.
@@ -75,6 +76,8 @@ def serve_jwks(port: int, directory: str) -> None:
 def serve_echo(port: int) -> None:
     class Handler(_Quiet):
         def _echo(self):
+            if "slow=" in self.path:  # /anything?slow=SECONDS: an in-flight request for the drain check
+                time.sleep(float(self.path.split("slow=", 1)[1].split("&", 1)[0]))
             body = {"method": self.command, "path": self.path, "headers": {k: v for k, v in self.headers.items()}}
             self._send(200, json.dumps(body, sort_keys=True, indent=2).encode())
 
