@@ -33,6 +33,9 @@ for trx in "$results"/*.trx; do
   failed=$((failed + f))
 done
 
+# The Kubernetes manifests, rendered and validated offline (npm packages into a temp dir; about 20 s).
+if bash deploy/k8s-check.sh --no-build; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 if [ "$status" != "0" ] && [ "$failed" = "0" ]; then
   failed=1 # the run itself failed (crash, fixture error): never report it green
 fi

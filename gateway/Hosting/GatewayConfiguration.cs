@@ -29,7 +29,10 @@ public static class GatewayConfiguration
 
         Volatile.Write(ref loaded, true);
 
-        // Re-added after the files so that standard overrides (Gateway__Redis__Configuration=...) win.
+        // Re-added after the files so that standard overrides win over them: ASPNETCORE_/DOTNET_-prefixed
+        // variables (ASPNETCORE_URLS) as ASP.NET Core reads them, then plain ones (Gateway__Redis__Configuration=...).
+        configuration.AddEnvironmentVariables("DOTNET_");
+        configuration.AddEnvironmentVariables("ASPNETCORE_");
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
     }
