@@ -27,6 +27,7 @@ internal static partial class GatewayConfigReader
             Limits = BindValue<LimitOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Limits)), errors) ?? new(),
             ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,
             KeyCache = BindValue<KeyCacheOptions>(gatewaySection.GetSection(nameof(GatewayOptions.KeyCache)), errors) ?? new(),
+            Backchannel = BindValue<BackchannelOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Backchannel)), errors) ?? new(),
             Redis = BindValue<RedisOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Redis)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };

@@ -38,6 +38,9 @@ public sealed record GatewayOptions
     /// <summary>Lifetimes of cached signing keys.</summary>
     public KeyCacheOptions KeyCache { get; init; } = new();
 
+    /// <summary>TLS trust for discovery and JWKS requests.</summary>
+    public BackchannelOptions Backchannel { get; init; } = new();
+
     /// <summary>Optional shared key cache.</summary>
     public RedisOptions Redis { get; init; } = new();
 

@@ -61,6 +61,9 @@ public static class ChallengeWriter
         TokenStatus.MissingExpiration => "the token has no expiration",
         TokenStatus.WrongAudience => "the token audience is invalid",
         TokenStatus.WrongIssuer => "the token issuer is invalid",
+        TokenStatus.UnsupportedHeader => "the token header is not supported",
+        TokenStatus.WrongType => "the token type is not accepted",
+        TokenStatus.LifetimeTooLong => "the token lifetime is too long",
         _ => "the token is invalid",
     };
 
