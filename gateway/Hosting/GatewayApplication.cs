@@ -38,6 +38,7 @@ public static class GatewayApplication
 
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseRequestGuard();
             proxy.UseJwtEnforcement();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
