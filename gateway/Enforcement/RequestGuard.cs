@@ -13,7 +13,8 @@ namespace Gateway.Enforcement;
 /// <item>a segment that is <c>.</c> or <c>..</c> before a <c>;</c> (<c>..;</c>, path parameters): some servers strip parameters, then resolve the dots;</item>
 /// <item>control characters.</item>
 /// </list>
-/// Framing: <c>Content-Length</c> together with <c>Transfer-Encoding</c> is refused (RFC 9112 §6.1: a classic smuggling shape).
+/// Framing: <c>Content-Length</c> together with <c>Transfer-Encoding</c> is refused (RFC 9112 §6.1: a classic smuggling shape),
+/// and so is a <c>Content-Length</c> that is not exactly one run of digits.
 /// Kestrel itself refuses conflicting <c>Content-Length</c> values and a final transfer coding other than chunked.
 /// Each method returns null when the request passes, or a short fixed reason.
 /// </summary>
@@ -55,6 +56,26 @@ public static class RequestGuard
         return null;
     }
 
-    public static string? CheckFraming(bool hasContentLength, bool hasTransferEncoding) =>
-        hasContentLength && hasTransferEncoding ? AmbiguousFraming : null;
+    public const string InvalidContentLength = "the request has an invalid Content-Length";
+
+    /// <param name="contentLength">The raw <c>Content-Length</c> values as received (none when absent).</param>
+    /// <param name="hasTransferEncoding">Whether a <c>Transfer-Encoding</c> header was received.</param>
+    public static string? CheckFraming(IReadOnlyList<string?> contentLength, bool hasTransferEncoding)
+    {
+        ArgumentNullException.ThrowIfNull(contentLength);
+        if (contentLength.Count == 0)
+        {
+            return null;
+        }
+
+        if (hasTransferEncoding)
+        {
+            return AmbiguousFraming;
+        }
+
+        // RFC 9110 §8.6: Content-Length = 1*DIGIT. Kestrel tolerates a sign ("+5"); an upstream proxy may not agree.
+        return contentLength.Count == 1 && contentLength[0] is { Length: > 0 and <= 19 } value && value.All(char.IsAsciiDigit)
+            ? null
+            : InvalidContentLength;
+    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class RequestGuardMiddleware
     {
         var request = context.Request;
         var refusal = RequestGuard.CheckPath(request.Path.Value)
-            ?? RequestGuard.CheckFraming(request.Headers.ContainsKey(HeaderNames.ContentLength), request.Headers.TransferEncoding.Count > 0);
+            ?? RequestGuard.CheckFraming(request.Headers[HeaderNames.ContentLength], request.Headers.TransferEncoding.Count > 0);
         if (refusal is null)
         {
             return _next(context);
