@@ -28,6 +28,7 @@ internal static partial class GatewayConfigReader
             ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,
             KeyCache = BindValue<KeyCacheOptions>(gatewaySection.GetSection(nameof(GatewayOptions.KeyCache)), errors) ?? new(),
             TokenCache = BindValue<TokenCacheOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenCache)), errors) ?? new(),
+            Backchannel = BindValue<BackchannelOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Backchannel)), errors) ?? new(),
             Redis = BindValue<RedisOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Redis)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };

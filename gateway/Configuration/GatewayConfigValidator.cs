@@ -21,6 +21,7 @@ public sealed class GatewayConfigValidator
         SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
         SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+        Tokens.EdDsa.EdDsaCryptoProvider.Algorithm,
     };
 
     // Headers whose meaning belongs to HTTP or to the gateway itself: a claim may never overwrite them.
@@ -50,6 +51,7 @@ public sealed class GatewayConfigValidator
         ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
         ValidateTokenSources(gateway.TokenSources, errors);
         ValidateLimits(gateway.Limits, errors);
+        ValidateBackchannel(gateway.Backchannel, errors);
         ValidateRedis(gateway.Redis, errors);
         ValidateKeyCache(gateway.KeyCache, errors);
         ValidateTokenCache(gateway.TokenCache, errors);
@@ -153,6 +155,16 @@ public sealed class GatewayConfigValidator
             if (!ClaimPath.IsValid(issuer.RoleClaim))
             {
                 errors.Add(new($"{path}:RoleClaim", $"'{issuer.RoleClaim}' is not a claim path"));
+            }
+
+            if (issuer.RequiredType is { } type && (type.Length == 0 || !type.All(c => IsTokenChar(c) || c == '/')))
+            {
+                errors.Add(new($"{path}:RequiredType", $"'{type}' is not a media type (e.g. at+jwt)"));
+            }
+
+            if (issuer.MaxTokenLifetime is { } lifetime)
+            {
+                RequirePositive(lifetime, $"{path}:MaxTokenLifetime", errors);
             }
 
             RequirePositive(issuer.KeyRefreshInterval, $"{path}:KeyRefreshInterval", errors);
@@ -339,6 +351,56 @@ public sealed class GatewayConfigValidator
         if (limits.MaxTokenLength is < 256 or > 65536)
         {
             errors.Add(new("Gateway:Limits:MaxTokenLength", "must be between 256 and 65536"));
+        }
+
+        RequireRange(limits.MaxTokenHeaderBytes, 64, 16384, "Gateway:Limits:MaxTokenHeaderBytes", errors);
+        RequireRange(limits.MaxTokenPayloadBytes, 64, 49152, "Gateway:Limits:MaxTokenPayloadBytes", errors);
+        RequireRange(limits.MaxClaimDepth, 2, 64, "Gateway:Limits:MaxClaimDepth", errors);
+        RequireRange(limits.MaxRequestHeadersTotalSize, 4096, 1024 * 1024, "Gateway:Limits:MaxRequestHeadersTotalSize", errors);
+        RequireRange(limits.MaxRequestHeaderCount, 16, 1000, "Gateway:Limits:MaxRequestHeaderCount", errors);
+        RequireRange(limits.MaxRequestLineSize, 1024, 64 * 1024, "Gateway:Limits:MaxRequestLineSize", errors);
+        if (limits.MaxRequestHeadersTotalSize < limits.MaxTokenLength + 1024)
+        {
+            errors.Add(new("Gateway:Limits:MaxRequestHeadersTotalSize", "must leave room for a token of MaxTokenLength plus 1024 bytes of other headers"));
+        }
+
+        if (limits.MaxRequestBodySize < 0)
+        {
+            errors.Add(new("Gateway:Limits:MaxRequestBodySize", "must not be negative"));
+        }
+
+        if (limits.MaxConcurrentConnections < 1)
+        {
+            errors.Add(new("Gateway:Limits:MaxConcurrentConnections", "must be at least 1"));
+        }
+
+        if (limits.MinRequestBodyDataRate < 0 || double.IsNaN(limits.MinRequestBodyDataRate))
+        {
+            errors.Add(new("Gateway:Limits:MinRequestBodyDataRate", "must be 0 (off) or a positive number of bytes per second"));
+        }
+
+        RequirePositive(limits.RequestHeadersTimeout, "Gateway:Limits:RequestHeadersTimeout", errors);
+        RequirePositive(limits.KeepAliveTimeout, "Gateway:Limits:KeepAliveTimeout", errors);
+    }
+
+    private static void ValidateBackchannel(BackchannelOptions backchannel, List<ConfigError> errors)
+    {
+        if (backchannel.CaBundlePath is not { } path)
+        {
+            return;
+        }
+
+        if (Hosting.BackchannelTrust.TryLoad(path, out var error) is null)
+        {
+            errors.Add(new("Gateway:Backchannel:CaBundlePath", error!));
+        }
+    }
+
+    private static void RequireRange(int value, int min, int max, string path, List<ConfigError> errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(new(path, $"must be between {min} and {max}"));
         }
     }
 

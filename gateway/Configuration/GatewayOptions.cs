@@ -41,6 +41,9 @@ public sealed record GatewayOptions
     /// <summary>The validated-token cache (on by default).</summary>
     public TokenCacheOptions TokenCache { get; init; } = new();
 
+    /// <summary>TLS trust for discovery and JWKS requests.</summary>
+    public BackchannelOptions Backchannel { get; init; } = new();
+
     /// <summary>Optional shared key cache.</summary>
     public RedisOptions Redis { get; init; } = new();
 

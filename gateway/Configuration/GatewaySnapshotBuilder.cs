@@ -58,7 +58,16 @@ public static class GatewaySnapshotBuilder
             algorithms,
             issuer.ClockSkew,
             ClaimPath.Parse(issuer.RoleClaim),
-            keys.GetOrCreate(name, issuer, expected, options));
+            keys.GetOrCreate(name, issuer, expected, options),
+            new TokenShapeRules
+            {
+                MaxHeaderBytes = options.Limits.MaxTokenHeaderBytes,
+                MaxPayloadBytes = options.Limits.MaxTokenPayloadBytes,
+                MaxDepth = options.Limits.MaxClaimDepth,
+                RequiredType = issuer.RequiredType,
+                MaxLifetime = issuer.MaxTokenLifetime,
+                ClockSkew = issuer.ClockSkew,
+            });
     }
 
     // Global mappings, then the policy's, then the route's, each overriding by header name; an empty claim removes the header.

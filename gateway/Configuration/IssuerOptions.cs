@@ -48,6 +48,15 @@ public sealed record IssuerOptions
     /// </summary>
     public TimeSpan UnknownKidRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When set, the token header's <c>typ</c> must be this media type (RFC 9068: <c>at+jwt</c>), compared
+    /// case-insensitively and with an optional <c>application/</c> prefix. Default: any or no <c>typ</c>.
+    /// </summary>
+    public string? RequiredType { get; init; }
+
+    /// <summary>When set, a token whose <c>exp</c> lies further than this after its <c>iat</c> (else <c>nbf</c>, else now) is refused.</summary>
+    public TimeSpan? MaxTokenLifetime { get; init; }
+
     /// <summary>Budget for one key load (discovery + JWKS); a request never waits longer for keys. Default 5 seconds.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

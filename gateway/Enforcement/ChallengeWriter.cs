@@ -38,6 +38,14 @@ public static class ChallengeWriter
         return WriteAsync(context, StatusCodes.Status403Forbidden, challenge, "Forbidden", "The token does not grant access to this resource.");
     }
 
+    /// <summary>A request refused before any policy (ambiguous path or framing): 400, no challenge, a fixed reason.</summary>
+    public static Task WriteBadRequestAsync(HttpContext context, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.Headers.Connection = "close";
+        return WriteAsync(context, StatusCodes.Status400BadRequest, null, "Bad Request", $"The request was refused: {reason}.");
+    }
+
     public static Task WriteMisconfiguredRouteAsync(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The route has no active policy; the request was not forwarded.");
 
@@ -61,6 +69,9 @@ public static class ChallengeWriter
         TokenStatus.MissingExpiration => "the token has no expiration",
         TokenStatus.WrongAudience => "the token audience is invalid",
         TokenStatus.WrongIssuer => "the token issuer is invalid",
+        TokenStatus.UnsupportedHeader => "the token header is not supported",
+        TokenStatus.WrongType => "the token type is not accepted",
+        TokenStatus.LifetimeTooLong => "the token lifetime is too long",
         _ => "the token is invalid",
     };
 

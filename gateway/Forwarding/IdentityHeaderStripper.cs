@@ -6,7 +6,8 @@ namespace Gateway.Forwarding;
 
 /// <summary>
 /// Removes, from every request on every route, each header the gateway owns (all claim headers of
-/// every policy and route, plus <c>StripHeaders</c>), whatever its case or repetition. Names listed
+/// every policy and route, plus <c>StripHeaders</c>), whatever its case or repetition, also when spelled with
+/// <c>_</c> for <c>-</c>. Names listed
 /// in <c>Connection</c> are also dropped from it, so a client cannot make a hop remove the gateway's
 /// own headers.
 /// </summary>
@@ -31,10 +32,31 @@ public sealed class IdentityHeaderStripper
             headers.Remove(name); // the header dictionary is case-insensitive; Remove drops every value
         }
 
+        RemoveUnderscoreSpellings(headers);
+
         var connection = headers.Connection;
         if (connection.Count > 0)
         {
             StripConnectionTokens(headers, connection);
+        }
+    }
+
+    // Some servers (CGI-style environments, nginx with underscores_in_headers) read "X_User_Id" as "X-User-Id":
+    // a client must not reach a claim header that way either.
+    private void RemoveUnderscoreSpellings(IHeaderDictionary headers)
+    {
+        List<string>? spoofed = null;
+        foreach (var name in headers.Keys)
+        {
+            if (name.Contains('_', StringComparison.Ordinal) && _set.Contains(name.Replace('_', '-')))
+            {
+                (spoofed ??= []).Add(name);
+            }
+        }
+
+        foreach (var name in spoofed ?? [])
+        {
+            headers.Remove(name);
         }
     }
 

@@ -18,7 +18,7 @@ public static class GatewayApplication
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, EnvironmentName = environmentArgument ?? GatewayEnvironment.Name });
         var location = ConfigLocation.Resolve(configPath, builder.Environment.EnvironmentName);
         builder.Configuration.AddGatewaySources(location, rest);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureGatewayKestrel(builder.Configuration);
         builder.Services.AddGateway(builder.Configuration, builder.Environment);
         configure?.Invoke(builder);
 
@@ -38,6 +38,7 @@ public static class GatewayApplication
 
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseRequestGuard();
             proxy.UseJwtEnforcement();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Development;
+using Gateway.Hosting;
 using Gateway.Keys;
 using Gateway.Redis;
 using Gateway.Tokens;
@@ -23,7 +24,10 @@ public static class GatewayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(environment);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(KeyManagerPool.HttpClientName);
+        // The CA bundle is read once, at startup (like the other backchannel settings).
+        var caBundle = configuration["Gateway:Backchannel:CaBundlePath"];
+        services.AddHttpClient(KeyManagerPool.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => BackchannelTrust.CreateHandler(string.IsNullOrWhiteSpace(caBundle) ? null : caBundle));
         services.TryAddSingleton<TokenValidator>();
         services.TryAddSingleton<DevelopmentKeyStores>();
         AddKeyCache(services, configuration);

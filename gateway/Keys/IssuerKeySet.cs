@@ -5,7 +5,8 @@ namespace Gateway.Keys;
 
 /// <summary>
 /// An immutable set of signing keys for one issuer, as last fetched. Keys published for encryption
-/// (<c>use: enc</c>) are dropped when the set is built: they never verify a signature.
+/// (<c>use: enc</c>), private keys and key types the gateway cannot verify with (anything but RSA,
+/// EC and Ed25519 OKP) are dropped when the set is built: they never verify a signature.
 /// </summary>
 public sealed class IssuerKeySet
 {
@@ -48,8 +49,9 @@ public sealed class IssuerKeySet
     /// <summary>The <c>issuer</c> of the discovery document, when keys came through discovery.</summary>
     public string? DiscoveredIssuer { get; }
 
+    // OKP (Ed25519) keys are public-only by construction of IsEd25519PublicKey (HasPrivateKey knows only RSA and EC).
     private static bool IsSigningKey(JsonWebKey key) =>
         (string.IsNullOrEmpty(key.Use) || key.Use == JsonWebKeyUseNames.Sig)
-        && key.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve
-        && !key.HasPrivateKey;
+        && ((key.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve && !key.HasPrivateKey)
+            || Tokens.EdDsa.EdDsaCryptoProvider.IsEd25519PublicKey(key));
 }

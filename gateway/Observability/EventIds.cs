@@ -19,6 +19,7 @@ internal static class EventIds
     public const int PolicyDenied = 3001;
     public const int RoutePlanMissing = 3002;
     public const int ClaimHeaderSkipped = 3003;
+    public const int RequestRefused = 3004;
 
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;

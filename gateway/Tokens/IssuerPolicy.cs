@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gateway.Keys;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Tokens;
@@ -20,7 +21,8 @@ public sealed class IssuerPolicy
         IReadOnlyList<string> algorithms,
         TimeSpan clockSkew,
         ClaimPath roleClaim,
-        IssuerKeyManager keys)
+        IssuerKeyManager keys,
+        TokenShapeRules? shape = null)
     {
         Name = name;
         ExpectedIssuer = expectedIssuer;
@@ -30,6 +32,7 @@ public sealed class IssuerPolicy
         ClockSkew = clockSkew;
         RoleClaim = roleClaim;
         Keys = keys;
+        Shape = shape ?? TokenShapeRules.Default with { ClockSkew = clockSkew };
     }
 
     public string Name { get; }
@@ -47,6 +50,9 @@ public sealed class IssuerPolicy
     public ClaimPath RoleClaim { get; }
 
     public IssuerKeyManager Keys { get; }
+
+    /// <summary>Header and payload rules checked before any crypto (<see cref="TokenShapeInspector"/>).</summary>
+    public TokenShapeRules Shape { get; }
 
     /// <summary>
     /// Validation parameters for a key set, built once per set: a request only looks them up.
@@ -75,7 +81,12 @@ public sealed class IssuerPolicy
             ClockSkew = ClockSkew,
             // Only reached for tokens without a kid: the validator has already matched any kid to a key.
             TryAllIssuerSigningKeys = true,
-            ValidateIssuerSigningKey = false,
+            // After the signature verifies: the key that verified it must agree with the token's alg
+            // (kty/crv, use, key_ops, alg). Tokens with a kid were already checked before any crypto.
+            ValidateIssuerSigningKey = true,
+            IssuerSigningKeyValidator = static (key, token, _) => key is JsonWebKey jwk && token is JsonWebToken jwt && KeyAlgorithmAgreement.Allows(jwk, jwt.Alg),
+            // The default algorithms plus EdDSA (Ed25519) through the custom provider.
+            CryptoProviderFactory = EdDsa.EdDsaCryptoProvider.Factory,
             SaveSigninToken = false,
         };
         _parameters = (keys, parameters);

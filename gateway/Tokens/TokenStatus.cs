@@ -18,6 +18,12 @@ public enum TokenStatus
     MissingExpiration,
     WrongAudience,
     WrongIssuer,
+    /// <summary>The JOSE header asks for something the gateway does not implement (<c>crit</c>, <c>b64: false</c>).</summary>
+    UnsupportedHeader,
+    /// <summary>The header's <c>typ</c> is not the issuer's <c>RequiredType</c>.</summary>
+    WrongType,
+    /// <summary><c>exp</c> lies further after <c>iat</c> than the issuer's <c>MaxTokenLifetime</c>.</summary>
+    LifetimeTooLong,
     /// <summary>No signing keys could ever be loaded for the token's issuer: the gateway cannot decide.</summary>
     KeysUnavailable,
     Invalid,

@@ -78,6 +78,12 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
         }
 
+        var shape = TokenShapeInspector.Inspect(jwt, issuer, TimeProvider.System.GetUtcNow());
+        if (shape != TokenStatus.Valid)
+        {
+            return TokenValidationOutcome.Failure(shape, issuer.Name);
+        }
+
         if (string.IsNullOrEmpty(jwt.Alg) || !issuer.Algorithms.Contains(jwt.Alg))
         {
             return TokenValidationOutcome.Failure(TokenStatus.DisallowedAlgorithm, issuer.Name);
@@ -101,9 +107,8 @@ public sealed class TokenValidator
                 }
             }
 
-            // A key that declares its algorithm only verifies that algorithm (RFC 7517 §4.4).
-            var key = keys.ById[kid];
-            if (!string.IsNullOrEmpty(key.Alg) && !string.Equals(key.Alg, jwt.Alg, StringComparison.Ordinal))
+            // The key's kty/crv, use, key_ops and alg must fit the token's alg (RFC 8725 §3.1, RFC 7517 §4).
+            if (!Keys.KeyAlgorithmAgreement.Allows(keys.ById[kid], jwt.Alg))
             {
                 return TokenValidationOutcome.Failure(TokenStatus.DisallowedAlgorithm, issuer.Name);
             }
@@ -204,7 +209,7 @@ public sealed class TokenValidator
         SecurityTokenInvalidIssuerException => TokenStatus.WrongIssuer,
         SecurityTokenSignatureKeyNotFoundException => TokenStatus.UnknownKid,
         SecurityTokenInvalidSignatureException => TokenStatus.BadSignature,
-        SecurityTokenInvalidAlgorithmException => TokenStatus.DisallowedAlgorithm,
+        SecurityTokenInvalidAlgorithmException or SecurityTokenInvalidSigningKeyException => TokenStatus.DisallowedAlgorithm,
         SecurityTokenMalformedException or ArgumentException => TokenStatus.Malformed,
         _ => TokenStatus.Invalid,
     };

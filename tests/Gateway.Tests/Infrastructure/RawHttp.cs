@@ -25,7 +25,8 @@ public static class RawHttp
         var text = Encoding.UTF8.GetString(memory.ToArray());
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var head = split < 0 ? text : text[..split];
-        var status = int.Parse(head.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        // A connection closed without any answer is status 0.
+        var status = head.Length == 0 ? 0 : int.Parse(head.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         return new RawResponse(status, head, split < 0 ? "" : text[(split + 4)..]);
     }
 }

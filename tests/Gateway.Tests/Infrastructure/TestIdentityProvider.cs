@@ -19,6 +19,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly List<SigningKey> _published = [];
+    private readonly List<Ed25519TestKey> _publishedEd25519 = [];
     private int _discoveryFetches;
     private int _jwksFetches;
 
@@ -56,6 +57,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         idp.BaseAddress = app.Urls.First().TrimEnd('/');
         idp.AddRsaKey("rsa-1");
         idp.AddEcKey("ec-1");
+        idp.AddEd25519Key("ed-1");
         return idp;
     }
 
@@ -73,6 +75,27 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         var key = new SigningKey(kid, new ECDsaSecurityKey(ec) { KeyId = kid }, "sig", null);
         Publish(key);
         return key;
+    }
+
+    /// <summary>Publishes an Ed25519 key (kty OKP, RFC 8037); sign with <see cref="Ed25519TestKey.Sign"/>.</summary>
+    public Ed25519TestKey AddEd25519Key(string kid)
+    {
+        var key = Ed25519TestKey.Create(kid);
+        lock (_gate)
+        {
+            _publishedEd25519.RemoveAll(k => k.Kid == kid);
+            _publishedEd25519.Add(key);
+        }
+
+        return key;
+    }
+
+    public Ed25519TestKey Ed25519Key(string kid)
+    {
+        lock (_gate)
+        {
+            return _publishedEd25519.Single(k => k.Kid == kid);
+        }
     }
 
     /// <summary>Creates a key that is not published (yet): tokens signed with it have an unknown kid.</summary>
@@ -164,10 +187,10 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             return;
         }
 
-        List<SigningKey> keys;
+        List<Dictionary<string, string>> keys;
         lock (_gate)
         {
-            keys = [.. _published];
+            keys = [.. _published.Select(k => k.PublicJwk()), .. _publishedEd25519.Select(k => k.PublicJwk())];
         }
 
         context.Response.ContentType = "application/json";
@@ -176,7 +199,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             context.Response.Headers.CacheControl = $"public, max-age={maxAge}";
         }
 
-        await context.Response.WriteAsync(JwksJson(keys));
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new { keys }));
     }
 
     public static string JwksJson(IEnumerable<SigningKey> keys) =>
@@ -267,10 +290,95 @@ public static class RawJwt
 
     public static string B64(string text) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Signs header and payload given as raw JSON text (duplicate members, odd shapes) with an RSA key (RS256) or an EC key (ES256).</summary>
+    public static string SignRaw(string headerJson, string payloadJson, SigningKey key)
+    {
+        var signingInput = Encoding.ASCII.GetBytes($"{B64(headerJson)}.{B64(payloadJson)}");
+        var signature = key.SecurityKey switch
+        {
+            RsaSecurityKey rsa => rsa.Rsa.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            ECDsaSecurityKey ec => ec.ECDsa.SignData(signingInput, HashAlgorithmName.SHA256),
+            _ => throw new NotSupportedException(),
+        };
+        return $"{B64(headerJson)}.{B64(payloadJson)}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
+    /// <summary>Signs with RSA-PSS (PS256).</summary>
+    public static string SignPss(string headerJson, string payloadJson, SigningKey key)
+    {
+        var signingInput = Encoding.ASCII.GetBytes($"{B64(headerJson)}.{B64(payloadJson)}");
+        var signature = ((RsaSecurityKey)key.SecurityKey).Rsa.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+        return $"{B64(headerJson)}.{B64(payloadJson)}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
     public static string HmacSign(object header, object payload, byte[] secret)
     {
         var signingInput = $"{B64(JsonSerializer.Serialize(header))}.{B64(JsonSerializer.Serialize(payload))}";
         var mac = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signingInput));
         return signingInput + "." + Base64UrlEncoder.Encode(mac);
+    }
+}
+
+/// <summary>An Ed25519 key pair of the test issuer (BouncyCastle), published as an OKP JWK.</summary>
+public sealed class Ed25519TestKey
+{
+    private readonly Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters _private;
+
+    private Ed25519TestKey(string kid, Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters privateKey)
+    {
+        Kid = kid;
+        _private = privateKey;
+    }
+
+    public string Kid { get; }
+
+    public byte[] PublicKey => _private.GeneratePublicKey().GetEncoded();
+
+    public static Ed25519TestKey Create(string kid) =>
+        new(kid, new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom()));
+
+    public Dictionary<string, string> PublicJwk() => new()
+    {
+        ["kty"] = "OKP",
+        ["crv"] = "Ed25519",
+        ["kid"] = Kid,
+        ["use"] = "sig",
+        ["x"] = Base64UrlEncoder.Encode(PublicKey),
+    };
+
+    public byte[] Sign(byte[] data)
+    {
+        var signer = new Org.BouncyCastle.Crypto.Signers.Ed25519Signer();
+        signer.Init(true, _private);
+        signer.BlockUpdate(data, 0, data.Length);
+        return signer.GenerateSignature();
+    }
+
+    /// <summary>A compact JWS (alg EdDSA) over raw header and payload JSON.</summary>
+    public string SignRaw(string headerJson, string payloadJson)
+    {
+        var signingInput = $"{RawJwt.B64(headerJson)}.{RawJwt.B64(payloadJson)}";
+        return signingInput + "." + Base64UrlEncoder.Encode(Sign(Encoding.ASCII.GetBytes(signingInput)));
+    }
+
+    /// <summary>A token for <paramref name="idp"/>, alg EdDSA, this key's kid (unless <paramref name="withKid"/> is false).</summary>
+    public string Mint(TestIdentityProvider idp, IDictionary<string, object?>? claims = null, bool withKid = true)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var payload = new Dictionary<string, object?>
+        {
+            ["iss"] = idp.Issuer,
+            ["aud"] = "api",
+            ["sub"] = "eddie",
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddMinutes(10).ToUnixTimeSeconds(),
+        };
+        foreach (var (name, value) in claims ?? new Dictionary<string, object?>())
+        {
+            payload[name] = value;
+        }
+
+        var header = withKid ? new Dictionary<string, string> { ["alg"] = "EdDSA", ["kid"] = Kid, ["typ"] = "JWT" } : new Dictionary<string, string> { ["alg"] = "EdDSA" };
+        return SignRaw(JsonSerializer.Serialize(header), JsonSerializer.Serialize(payload.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value)));
     }
 }

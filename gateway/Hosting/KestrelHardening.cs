@@ -1,0 +1,47 @@
+using System.Security.Authentication;
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Kestrel set deliberately: every limit from <c>Gateway:Limits</c> (read when the server starts), no
+/// <c>Server</c> header, and TLS 1.2 or 1.3 only on every HTTPS endpoint (endpoints and certificates come from
+/// Kestrel's own <c>Kestrel:Endpoints</c> section).
+/// </summary>
+public static class KestrelHardening
+{
+    public static IWebHostBuilder ConfigureGatewayKestrel(this IWebHostBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return builder.ConfigureKestrel(kestrel =>
+        {
+            // Validated with the whole configuration before the server starts; a bad value never gets here.
+            var limits = configuration.GetSection("Gateway:Limits").Get<LimitOptions>() ?? new LimitOptions();
+            Apply(kestrel, limits);
+        });
+    }
+
+    public static void Apply(KestrelServerOptions kestrel, LimitOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(limits);
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
+        kestrel.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
+        kestrel.Limits.MaxRequestLineSize = limits.MaxRequestLineSize;
+        kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodySize;
+        kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+        kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyDataRate > 0
+            ? new MinDataRate(limits.MinRequestBodyDataRate, TimeSpan.FromSeconds(5))
+            : null;
+        kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+        kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
+        kestrel.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(limits.MaxTokenLength + 1024, 16 * 1024);
+        kestrel.ConfigureHttpsDefaults(https => https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+    }
+}
