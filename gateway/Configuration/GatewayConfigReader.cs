@@ -28,6 +28,8 @@ internal static partial class GatewayConfigReader
             ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,
             KeyCache = BindValue<KeyCacheOptions>(gatewaySection.GetSection(nameof(GatewayOptions.KeyCache)), errors) ?? new(),
             Redis = BindValue<RedisOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Redis)), errors) ?? new(),
+            Observability = BindValue<ObservabilityOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Observability)), errors) ?? new(),
+            Management = BindValue<ManagementOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Management)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };
         ReportUnknownKeys(gatewaySection, errors, typeof(GatewayOptions));

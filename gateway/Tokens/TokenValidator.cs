@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Gateway.Observability;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -17,7 +19,28 @@ public sealed class TokenValidator
     private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public async ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
+    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
+    {
+        // Traced only when someone listens: otherwise no activity, no extra state machine.
+        var activity = TokenTelemetry.StartValidation();
+        return activity is null ? ValidateCoreAsync(token, issuers, maxTokenLength, null, cancellationToken) : ValidateTracedAsync(token, issuers, maxTokenLength, activity, cancellationToken);
+    }
+
+    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(string token, IssuerRegistry issuers, int maxTokenLength, Activity activity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await ValidateCoreAsync(token, issuers, maxTokenLength, activity, cancellationToken).ConfigureAwait(false);
+            TokenTelemetry.Finished(activity, outcome);
+            return outcome;
+        }
+        finally
+        {
+            activity.Dispose();
+        }
+    }
+
+    private async ValueTask<TokenValidationOutcome> ValidateCoreAsync(string token, IssuerRegistry issuers, int maxTokenLength, Activity? activity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(issuers);
@@ -41,11 +64,14 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 
+        TokenTelemetry.Header(activity, jwt);
         var issuer = issuers.FindByIssuerClaim(TryRead(() => jwt.Issuer));
         if (issuer is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
         }
+
+        TokenTelemetry.Issuer(activity, issuer.Name);
 
         if (string.IsNullOrEmpty(jwt.Alg) || !issuer.Algorithms.Contains(jwt.Alg))
         {
