@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -63,7 +64,8 @@ internal sealed partial class RequestTelemetryMiddleware
 
         var options = _snapshots.Current.Options.Observability;
         var subject = options.IncludeSubject ? outcome.Claims?.Subject : null;
-        if (Activity.Current is { IsAllDataRequested: true } activity)
+        // The request's server span (YARP's proxy.forwarder span is Activity.Current inside its pipeline).
+        if ((context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current) is { IsAllDataRequested: true } activity)
         {
             activity.SetTag(Tags.Route, routeId);
             activity.SetTag(Tags.Policy, outcome.Policy);
