@@ -40,6 +40,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task Allow_RecordsValidationAndPolicySpans_ServerSpanTags_AndRequestMetrics()
     {
+        await _gateway.WaitUntilReadyAsync(); // so the request finds the keys in memory (a hit)
         var response = await _gateway.Client.GetWithTokenAsync("/otel/orders", Token());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
