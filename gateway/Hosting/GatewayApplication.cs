@@ -1,8 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Development;
-using Gateway.Keys;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
