@@ -8,7 +8,7 @@ namespace Gateway.Configuration;
 /// Checks the whole configuration and returns every problem at once, each with its configuration
 /// path. YARP's own validator checks routes and clusters; this adds the gateway's rules.
 /// </summary>
-public sealed class GatewayConfigValidator
+public sealed partial class GatewayConfigValidator
 {
     /// <summary>Route metadata key naming the route's policy.</summary>
     public const string PolicyMetadataKey = "Policy";
@@ -56,6 +56,7 @@ public sealed class GatewayConfigValidator
         ValidateKeyCache(gateway.KeyCache, errors);
         ValidateTokenCache(gateway.TokenCache, errors);
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
+        ValidateOperations(gateway.Observability, gateway.Management, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }

@@ -47,6 +47,12 @@ public sealed record GatewayOptions
     /// <summary>Optional shared key cache.</summary>
     public RedisOptions Redis { get; init; } = new();
 
+    /// <summary>Logs, access log and metrics (see docs/operations.md).</summary>
+    public ObservabilityOptions Observability { get; init; } = new();
+
+    /// <summary>Health and metrics endpoints, graceful shutdown (see docs/operations.md).</summary>
+    public ManagementOptions Management { get; init; } = new();
+
     /// <summary>Development-only conveniences (demo downstream).</summary>
     public DevelopmentOptions Development { get; init; } = new();
 }

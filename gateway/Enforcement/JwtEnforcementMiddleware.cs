@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
@@ -41,11 +42,13 @@ internal sealed partial class JwtEnforcementMiddleware
         if (!snapshot.Routes.TryGetValue(routeId, out var plan))
         {
             Log.RoutePlanMissing(_logger, routeId);
+            EnforcementTelemetry.RouteNotConfigured(context);
             return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
         }
 
         if (plan.Policy.IsAnonymous)
         {
+            EnforcementTelemetry.Anonymous(context, plan);
             return _next(context);
         }
 
@@ -60,6 +63,7 @@ internal sealed partial class JwtEnforcementMiddleware
         if (extracted.Status != TokenStatus.Valid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, extracted.Status, null);
+            EnforcementTelemetry.TokenRejected(context, plan, extracted.Status, null);
             return ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status);
         }
 
@@ -81,19 +85,22 @@ internal sealed partial class JwtEnforcementMiddleware
         if (!outcome.IsValid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
+            EnforcementTelemetry.TokenRejected(context, plan, outcome.Status, outcome.IssuerName);
             return ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status);
         }
 
         var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
-        var decision = plan.Policy.Evaluate(outcome.Claims!, issuer);
+        var decision = EnforcementTelemetry.EvaluatePolicy(plan.Policy, outcome.Claims!, issuer);
         if (decision != PolicyDecision.Allow)
         {
             Log.PolicyDenied(_logger, plan.RouteId, plan.Policy.Name, decision, issuer.Name);
+            EnforcementTelemetry.PolicyDenied(context, plan, decision, issuer.Name);
             return decision == PolicyDecision.IssuerNotAccepted
                 ? ChallengeWriter.WriteIssuerNotAcceptedAsync(context)
                 : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint);
         }
 
+        EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
         plan.ClaimHeaders.Apply(outcome.Claims!, context.Request.Headers);
         RemoveTokenIfNotForwarded(context, snapshot, extracted);
         return _next(context);

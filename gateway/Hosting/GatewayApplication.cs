@@ -1,8 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Development;
-using Gateway.Keys;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -20,6 +18,9 @@ public static class GatewayApplication
         builder.Configuration.AddGatewaySources(location, rest);
         builder.WebHost.ConfigureGatewayKestrel(builder.Configuration);
         builder.Services.AddGateway(builder.Configuration, builder.Environment);
+        var (startupOptions, _) = GatewayConfigReader.Read(builder.Configuration, []); // errors are reported when the configuration loads below
+        builder.AddGatewayTelemetry(startupOptions);
+        builder.AddGatewayManagement(startupOptions);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -27,10 +28,7 @@ public static class GatewayApplication
         // Validate and load now, so an invalid configuration stops the process before it listens.
         var snapshots = app.Services.GetRequiredService<GatewaySnapshotManager>();
 
-        app.MapGet("/healthz/live", () => Results.Text("live"));
-        app.MapGet("/healthz/ready", () => IsReady(snapshots.Current)
-            ? Results.Text("ready")
-            : Results.Text("not ready: signing keys not loaded for every issuer", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.UseGatewayManagement(); // /healthz/live, /healthz/ready, /metrics: before routing, never proxied
         if (app.Environment.IsDevelopment() && snapshots.Current.Options.Issuers.Values.Any(i => i.Development))
         {
             app.MapDevelopmentIssuer();
@@ -38,6 +36,7 @@ public static class GatewayApplication
 
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseRequestTelemetry();
             proxy.UseRequestGuard();
             proxy.UseJwtEnforcement();
             proxy.UseSessionAffinity();
@@ -46,6 +45,4 @@ public static class GatewayApplication
         });
         return app;
     }
-
-    private static bool IsReady(GatewaySnapshot snapshot) => snapshot.Issuers.All.All(i => i.Keys.Current is not null);
 }

@@ -1,3 +1,4 @@
+using Gateway.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -57,9 +58,11 @@ public sealed partial class IssuerKeyManager
         var current = _current;
         if (current is not null && _time.GetUtcNow() <= current.UsableUntil)
         {
+            KeyTelemetry.MemoryLookup(Settings.IssuerName, hit: true);
             return new ValueTask<IssuerKeySet?>(current);
         }
 
+        KeyTelemetry.MemoryLookup(Settings.IssuerName, hit: false);
         return LoadForRequestAsync(cancellationToken);
     }
 
@@ -171,14 +174,31 @@ public sealed partial class IssuerKeyManager
     private async Task<IssuerKeySet?> LoadAsync(LoadReason reason, string? kid)
     {
         await Task.Yield(); // never run I/O inside the caller's lock
+        using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason.ToString());
+        var before = _current;
+        var failuresBefore = Volatile.Read(ref _consecutiveFailures);
+        var result = await LoadCoreAsync(reason, kid).ConfigureAwait(false);
+        KeyTelemetry.LoadFinished(activity, before, result, Volatile.Read(ref _consecutiveFailures) > failuresBefore);
+        return result;
+    }
+
+    private async Task<IssuerKeySet?> LoadCoreAsync(LoadReason reason, string? kid)
+    {
         KeyDocument? shared = null;
+        long idpStarted = 0;
         try
         {
             using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
             shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
-            if (shared is not null && SharedCopyWillDo(shared, reason))
+            var sharedUsable = shared is not null && SharedCopyWillDo(shared, reason);
+            if (!ReferenceEquals(_shared, MemoryOnlyKeyStore.Instance))
             {
-                var fromShared = Apply(shared, "redis");
+                KeyTelemetry.SharedLookup(Settings.IssuerName, sharedUsable);
+            }
+
+            if (sharedUsable)
+            {
+                var fromShared = Apply(shared!, "redis");
                 if (kid is null || fromShared.ById.ContainsKey(kid))
                 {
                     return Succeeded(fromShared);
@@ -208,7 +228,10 @@ public sealed partial class IssuerKeyManager
             // The identity provider gets a full budget of its own, whatever the shared level used up.
             Interlocked.Increment(ref _originFetchCount);
             using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
+            idpStarted = _time.GetTimestamp();
             var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);
+            KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
+            idpStarted = 0;
             var set = Apply(document, "origin");
             await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
             if (purpose == "load")
@@ -220,6 +243,11 @@ public sealed partial class IssuerKeyManager
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            if (idpStarted != 0)
+            {
+                KeyTelemetry.IdpFetched(Settings.IssuerName, success: false, _time.GetElapsedTime(idpStarted));
+            }
+
             return Failed(ex, shared);
         }
         finally

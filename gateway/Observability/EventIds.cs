@@ -23,4 +23,9 @@ internal static class EventIds
 
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;
+
+    public const int AccessLog = 5000;
+    public const int ShutdownDraining = 5001;
+    public const int ManagementListener = 5002;
+    public const int TelemetryExport = 5003;
 }

@@ -5,4 +5,51 @@ public static class GatewayDiagnostics
 {
     public const string ActivitySourceName = "JwtGateway";
     public const string MeterName = "JwtGateway";
+
+    /// <summary>Logger category of the access log (one line per request on a proxied route).</summary>
+    public const string AccessLogCategory = "JwtGateway.AccessLog";
+
+    /// <summary>Span names of the gateway's activity source.</summary>
+    public static class Spans
+    {
+        public const string TokenValidation = "jwtgw.token.validate";
+        public const string PolicyDecision = "jwtgw.policy.evaluate";
+        public const string KeyLoad = "jwtgw.keys.load";
+    }
+
+    /// <summary>Instrument names of the gateway's meter.</summary>
+    public static class Metrics
+    {
+        public const string Requests = "jwtgw.requests";
+        public const string RequestDuration = "jwtgw.request.duration";
+        public const string ValidationFailures = "jwtgw.token.validation.failures";
+        public const string KeyCacheLookups = "jwtgw.keys.cache.lookups";
+        public const string IdpFetches = "jwtgw.keys.idp.fetches";
+        public const string IdpFetchDuration = "jwtgw.keys.idp.fetch.duration";
+        public const string KeyAge = "jwtgw.keys.age";
+        public const string KeysLoaded = "jwtgw.keys.loaded";
+        public const string RedisAvailable = "jwtgw.redis.available";
+        public const string RedisRejectedEntries = "jwtgw.redis.rejected_entries";
+        public const string ForwarderErrors = "jwtgw.proxy.errors";
+        public const string Draining = "jwtgw.draining";
+    }
+
+    /// <summary>Attribute (tag) names used on spans and metric points.</summary>
+    public static class Tags
+    {
+        public const string Route = "jwtgw.route";
+        public const string Policy = "jwtgw.policy";
+        public const string Decision = "jwtgw.decision";
+        public const string Reason = "jwtgw.reason";
+        public const string Issuer = "jwtgw.issuer";
+        public const string Kid = "jwtgw.token.kid";
+        public const string Algorithm = "jwtgw.token.alg";
+        public const string Outcome = "jwtgw.outcome";
+        public const string CacheLevel = "jwtgw.cache.level";
+        public const string CacheResult = "jwtgw.cache.result";
+        public const string KeySource = "jwtgw.keys.source";
+        public const string LoadReason = "jwtgw.keys.load_reason";
+        public const string ForwarderError = "jwtgw.proxy.error";
+        public const string Subject = "enduser.id";
+    }
 }

@@ -5,14 +5,22 @@ internal static class LogValue
 {
     private const int MaxLength = 64;
 
-    public static string Safe(string? value)
+    public static string Safe(string? value) => Safe(value, MaxLength);
+
+    /// <summary>As <see cref="Safe(string?)"/>, with another length bound; returns the value itself when nothing needs changing.</summary>
+    public static string Safe(string? value, int maxLength)
     {
         if (string.IsNullOrEmpty(value))
         {
             return "";
         }
 
-        var text = value.Length > MaxLength ? value[..MaxLength] + "…" : value;
+        if (value.Length <= maxLength && !HasControl(value))
+        {
+            return value;
+        }
+
+        var text = value.Length > maxLength ? value[..maxLength] + "…" : value;
         return string.Create(text.Length, text, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)
@@ -20,5 +28,18 @@ internal static class LogValue
                 span[i] = char.IsControl(source[i]) ? '?' : source[i];
             }
         });
+    }
+
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
+using Gateway.Observability;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -32,6 +34,29 @@ public sealed class TokenValidator
     /// </summary>
     public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, CancellationToken cancellationToken)
     {
+        // Traced only when someone listens: otherwise no activity, no extra state machine.
+        var activity = TokenTelemetry.StartValidation();
+        return activity is null
+            ? ValidateCoreAsync(token, issuers, maxTokenLength, cache, null, cancellationToken)
+            : ValidateTracedAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken);
+    }
+
+    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity activity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await ValidateCoreAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken).ConfigureAwait(false);
+            TokenTelemetry.Finished(activity, outcome);
+            return outcome;
+        }
+        finally
+        {
+            activity.Dispose();
+        }
+    }
+
+    private ValueTask<TokenValidationOutcome> ValidateCoreAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity? activity, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(issuers);
         if (token.Length > maxTokenLength)
         {
@@ -43,6 +68,8 @@ public sealed class TokenValidator
         {
             if (cache.TryGet(hash, issuers, out var cached))
             {
+                activity?.SetTag("jwtgw.token.cached", true);
+                TokenTelemetry.Issuer(activity, cached.IssuerName!);
                 return new(cached);
             }
         }
@@ -51,10 +78,10 @@ public sealed class TokenValidator
             cache = null; // not cacheable (not ASCII): it will fail as malformed anyway
         }
 
-        return ValidateFullyAsync(token, issuers, cache, hash, cancellationToken);
+        return ValidateFullyAsync(token, issuers, cache, hash, activity, cancellationToken);
     }
 
-    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, IssuerRegistry issuers, ValidatedTokenCache? cache, TokenHash hash, CancellationToken cancellationToken)
+    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, IssuerRegistry issuers, ValidatedTokenCache? cache, TokenHash hash, Activity? activity, CancellationToken cancellationToken)
     {
         if (!LooksLikeJws(tokenMemory.Span))
         {
@@ -72,11 +99,14 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 
+        TokenTelemetry.Header(activity, jwt);
         var issuer = issuers.FindByIssuerClaim(ReadIssuer(jwt));
         if (issuer is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
         }
+
+        TokenTelemetry.Issuer(activity, issuer.Name);
 
         var shape = TokenShapeInspector.Inspect(jwt, issuer, TimeProvider.System.GetUtcNow());
         if (shape != TokenStatus.Valid)

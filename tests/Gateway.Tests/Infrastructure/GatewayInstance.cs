@@ -32,9 +32,16 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Every address the gateway listens on (the public one first, then a management listener if configured).</summary>
+    public IReadOnlyList<Uri> Urls => _app.Urls.Select(u => new Uri(u)).ToList();
+
     public GatewaySnapshotManager Snapshots => _app.Services.GetRequiredService<GatewaySnapshotManager>();
 
-    public static async Task<GatewayInstance> StartAsync(JsonObject config, string environment = "Production", params string[] extraArgs)
+    public static Task<GatewayInstance> StartAsync(JsonObject config, string environment = "Production", params string[] extraArgs) =>
+        StartAsync(config, null, environment, extraArgs);
+
+    /// <summary>As above, with <paramref name="configure"/> applied to the builder after the gateway's own services (e.g. in-memory telemetry exporters).</summary>
+    public static async Task<GatewayInstance> StartAsync(JsonObject config, Action<WebApplicationBuilder>? configure, string environment = "Production", params string[] extraArgs)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
         var file = Path.Combine(directory, "gateway.json");
@@ -50,6 +57,7 @@ public sealed class GatewayInstance : IAsyncDisposable
                     builder.Logging.ClearProviders();
                     builder.Logging.SetMinimumLevel(LogLevel.Debug);
                     builder.Logging.AddProvider(logs);
+                    configure?.Invoke(builder);
                 });
             await app.StartAsync();
             return new GatewayInstance(app, file, logs);

@@ -1,0 +1,70 @@
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Gateway.Observability;
+using Gateway.Redis;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Health and metrics endpoints, the optional management listener, and graceful shutdown (read at startup).</summary>
+public static class GatewayManagementExtensions
+{
+    internal static void AddGatewayManagement(this WebApplicationBuilder builder, GatewayOptions options)
+    {
+        var services = builder.Services;
+        var management = options.Management;
+        services.TryAddSingleton<DrainState>();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = management.DrainTimeout);
+        services.AddHostedService(sp => new ShutdownDrainService(
+            sp.GetRequiredService<DrainState>(),
+            management.ShutdownDelay,
+            management.DrainTimeout,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ShutdownDrainService>>()));
+        services.TryAddSingleton(sp => new GatewayStateMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<GatewaySnapshotManager>(),
+            sp.GetRequiredService<DrainState>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<RedisConnectionFactory>(),
+            sp.GetService<RedisSharedKeyStore>()));
+
+        var listener = ManagementUrl.TryParse(management.Url);
+        var metricsPath = options.Observability.Prometheus.Enabled ? options.Observability.Prometheus.Path : null;
+        services.TryAddSingleton(new ManagementEndpointSettings(listener?.Port, metricsPath));
+        if (listener is not null)
+        {
+            // A second listener next to the public one(s): Urls (or HTTP_PORTS), plus the management URL.
+            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+            if (string.IsNullOrWhiteSpace(urls))
+            {
+                var ports = builder.Configuration["HTTP_PORTS"];
+                urls = string.IsNullOrWhiteSpace(ports)
+                    ? "http://localhost:5000"
+                    : string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => "http://*:" + p));
+            }
+
+            builder.WebHost.UseUrls(urls + ";" + listener.ListenUrl);
+        }
+    }
+
+    /// <summary>
+    /// The management endpoints, first in the pipeline and before routing, so no proxy route can shadow
+    /// them; then routing (YARP's routes and any other endpoint).
+    /// </summary>
+    internal static void UseGatewayManagement(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<GatewayStateMetrics>(); // registers the observable instruments
+        app.UseMiddleware<ManagementMiddleware>();
+        if (app.Services.GetRequiredService<ManagementEndpointSettings>().MetricsPath is { } metricsPath)
+        {
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context => string.Equals(context.Request.Path.Value, metricsPath, StringComparison.OrdinalIgnoreCase));
+        }
+
+        app.UseRouting();
+    }
+}

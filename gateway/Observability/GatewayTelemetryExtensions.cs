@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Gateway.Configuration;
+using Gateway.Observability;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// All OpenTelemetry wiring of the gateway. What is collected (the gateway's source and meter,
+/// ASP.NET Core, HttpClient, YARP and runtime telemetry) is declared always but costs nothing until
+/// a provider exists; providers are created only when something exports: OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (traces, metrics and logs; the other standard
+/// <c>OTEL_*</c> variables apply), and the Prometheus scrape endpoint when enabled. Nothing by default.
+/// </summary>
+public static class GatewayTelemetryExtensions
+{
+    /// <summary>The service name reported when <c>OTEL_SERVICE_NAME</c> is not set.</summary>
+    public const string DefaultServiceName = "jwt-gateway";
+
+    /// <summary>YARP's own activity source (the forwarding step of each proxied request).</summary>
+    public const string YarpActivitySourceName = "Yarp.ReverseProxy";
+
+    /// <summary>The runtime's built-in meter (GC, thread pool, JIT, exceptions; .NET 9 and later).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    internal static void AddGatewayTelemetry(this WebApplicationBuilder builder, GatewayOptions options)
+    {
+        var services = builder.Services;
+        var observability = options.Observability;
+        if (observability.ConsoleFormat == ConsoleLogFormat.Json)
+        {
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                json.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+            });
+        }
+
+        var metricsPath = observability.Prometheus.Enabled ? observability.Prometheus.Path : null;
+        var version = typeof(GatewayTelemetryExtensions).Assembly.GetName().Version?.ToString(3);
+        void Resource(ResourceBuilder resource) => resource.AddService(DefaultServiceName, serviceVersion: version);
+
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+            .ConfigureResource(Resource)
+            .AddSource(GatewayDiagnostics.ActivitySourceName, YarpActivitySourceName)
+            .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsManagementPath(context.Request.Path.Value, metricsPath))
+            .AddHttpClientInstrumentation());
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics
+            .ConfigureResource(Resource)
+            .AddMeter(GatewayDiagnostics.MeterName, RuntimeMeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation());
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!otlp && metricsPath is null)
+        {
+            return; // nothing exports: no provider, no listener, no cost
+        }
+
+        var telemetry = services.AddOpenTelemetry();
+        if (otlp)
+        {
+            telemetry.WithTracing().WithMetrics().WithLogging(configureBuilder: null, configureOptions: logs => logs.IncludeFormattedMessage = true);
+            telemetry.UseOtlpExporter();
+        }
+
+        if (metricsPath is not null)
+        {
+            // Every scrape sees current values (the exporter caches its answer for 300 ms by default).
+            telemetry.WithMetrics(metrics => metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        }
+    }
+
+    /// <summary>The gateway's per-request telemetry (metrics, span tags, access log): first in YARP's proxy pipeline.</summary>
+    public static IApplicationBuilder UseRequestTelemetry(this IApplicationBuilder proxyPipeline) =>
+        proxyPipeline.UseMiddleware<RequestTelemetryMiddleware>();
+
+    internal static bool IsManagementPath(string? path, string? metricsPath) =>
+        string.Equals(path, GatewayConfigValidator.LivenessPath, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(path, GatewayConfigValidator.ReadinessPath, StringComparison.OrdinalIgnoreCase)
+        || (metricsPath is not null && string.Equals(path, metricsPath, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Gateway.Keys;
+using static Gateway.Observability.GatewayDiagnostics;
+
+namespace Gateway.Observability;
+
+/// <summary>Hooks of <see cref="IssuerKeyManager"/>: the <c>jwtgw.keys.load</c> span and the key cache and identity provider metrics.</summary>
+internal static class KeyTelemetry
+{
+    public static void MemoryLookup(string issuer, bool hit) => Lookup(issuer, "memory", hit);
+
+    public static void SharedLookup(string issuer, bool hit) => Lookup(issuer, "redis", hit);
+
+    public static Activity? StartLoad(string issuer, string reason)
+    {
+        var activity = GatewayTelemetry.Source.StartActivity(Spans.KeyLoad, ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(Tags.Issuer, issuer);
+            activity.SetTag(Tags.LoadReason, reason);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Ends the load span: where the keys now in use came from (<c>idp</c>, <c>redis</c>, or <c>memory</c> when unchanged) and whether the load succeeded.</summary>
+    public static void LoadFinished(Activity? activity, IssuerKeySet? before, IssuerKeySet? result, bool failed)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        var source = result is null ? "none" : ReferenceEquals(result, before) ? "memory" : result.Source == "origin" ? "idp" : result.Source;
+        activity.SetTag(Tags.KeySource, source);
+        activity.SetTag(Tags.Outcome, failed ? "failure" : "success");
+        if (failed)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
+    public static void IdpFetched(string issuer, bool success, TimeSpan elapsed)
+    {
+        var tags = new TagList { { Tags.Issuer, issuer }, { Tags.Outcome, success ? "success" : "failure" } };
+        GatewayTelemetry.IdpFetches.Add(1, tags);
+        GatewayTelemetry.IdpFetchDuration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    private static void Lookup(string issuer, string level, bool hit)
+    {
+        if (GatewayTelemetry.KeyCacheLookups.Enabled)
+        {
+            GatewayTelemetry.KeyCacheLookups.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.CacheLevel, level }, { Tags.CacheResult, hit ? "hit" : "miss" } });
+        }
+    }
+}

@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>
+/// A real SIGTERM to the built gateway running as its own process, while a slow request is in flight:
+/// the request completes, new connections are refused, the process exits 0 within the drain time.
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class GracefulShutdownTests
+{
+    private readonly IntegrationFixture _fixture;
+
+    public GracefulShutdownTests(IntegrationFixture fixture)
+    {
+        _fixture = fixture;
+    }
+
+    [Fact]
+    public async Task Sigterm_FinishesInFlightRequest_RefusesNewConnections_ExitsZero()
+    {
+        await using var downstream = await SlowDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:10"));
+
+        var inFlight = gateway.Client.GetAsync("/slow/work?ms=3000");
+        await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var signalled = Stopwatch.StartNew();
+        gateway.Terminate();
+
+        // The listener closes at once: new connections are refused while the request is still running.
+        await WaitUntilRefusedAsync(gateway.Port, TimeSpan.FromSeconds(2));
+        Assert.False(inFlight.IsCompleted);
+
+        using var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("slow done", await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(10), $"exited after {signalled.Elapsed}");
+        Assert.Contains("Shutting down", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Sigterm_WithShutdownDelay_ReportsNotReady_WhileStillServing_ThenExitsZero()
+    {
+        await using var downstream = await SlowDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:10", shutdownDelay: "00:00:02"));
+
+        var inFlight = gateway.Client.GetAsync("/slow/work?ms=3000");
+        await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        gateway.Terminate();
+        await Task.Delay(300);
+
+        // During the delay: not ready, but a new connection is still served.
+        using var fresh = new HttpClient { BaseAddress = gateway.Client.BaseAddress };
+        var ready = await fresh.GetAsync("/healthz/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("shutting down", await ready.Content.ReadAsStringAsync());
+
+        await WaitUntilRefusedAsync(gateway.Port, TimeSpan.FromSeconds(5));
+        using var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Sigterm_AbortsRequestsLongerThanTheDrainTime_AndStillExitsInTime()
+    {
+        await using var downstream = await SlowDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:02"));
+
+        var inFlight = gateway.Client.GetAsync("/slow/work?ms=30000");
+        await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var signalled = Stopwatch.StartNew();
+        gateway.Terminate();
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(6), $"exited after {signalled.Elapsed}");
+        Assert.Equal(0, exitCode);
+        var outcome = await Record.ExceptionAsync(async () => (await inFlight).EnsureSuccessStatusCode());
+        Assert.NotNull(outcome); // cut off, not answered 200
+    }
+
+    private JsonObject Config(SlowDownstream downstream, string drainTimeout, string? shutdownDelay = null)
+    {
+        var config = _fixture.Config().Policy("open", new JsonObject { ["Anonymous"] = true });
+        var management = new JsonObject { ["DrainTimeout"] = drainTimeout };
+        if (shutdownDelay is not null)
+        {
+            management["ShutdownDelay"] = shutdownDelay;
+        }
+
+        config.Set("Management", management);
+        config.Routes["slow"] = new JsonObject
+        {
+            ["ClusterId"] = "slow",
+            ["Match"] = new JsonObject { ["Path"] = "/slow/{**rest}" },
+            ["Metadata"] = new JsonObject { ["Policy"] = "open" },
+        };
+        config.Root["ReverseProxy"]!["Clusters"]!["slow"] = new JsonObject
+        {
+            ["Destinations"] = new JsonObject { ["d1"] = new JsonObject { ["Address"] = downstream.BaseAddress } },
+            ["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = "00:01:00" },
+        };
+        return config.Build();
+    }
+
+    private static async Task WaitUntilRefusedAsync(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"port {port} still accepts connections");
+    }
+
+    /// <summary>A downstream that answers after <c>?ms=</c> milliseconds.</summary>
+    private sealed class SlowDownstream : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private SlowDownstream(WebApplication app)
+        {
+            _app = app;
+        }
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string BaseAddress => _app.Urls.First();
+
+        public static async Task<SlowDownstream> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var downstream = new SlowDownstream(app);
+            app.Run(async context =>
+            {
+                downstream.Started.TrySetResult();
+                var ms = int.Parse(context.Request.Query["ms"].ToString() is { Length: > 0 } text ? text : "0", System.Globalization.CultureInfo.InvariantCulture);
+                try
+                {
+                    await Task.Delay(ms, context.RequestAborted);
+                    await context.Response.WriteAsync("slow done");
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+            await app.StartAsync();
+            return downstream;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>The built gateway (<c>dotnet gateway/bin/{Configuration}/net10.0/Gateway.dll</c>) as a child process on a loopback port.</summary>
+    private sealed class GatewayProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly string _directory;
+        private readonly StringBuilder _output = new();
+
+        private GatewayProcess(Process process, string directory, int port)
+        {
+            _process = process;
+            _directory = directory;
+            Port = port;
+            Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        }
+
+        public int Port { get; }
+
+        public HttpClient Client { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static async Task<GatewayProcess> StartAsync(JsonObject config)
+        {
+            var directory = Directory.CreateTempSubdirectory("gateway-shutdown-").FullName;
+            var file = Path.Combine(directory, "gateway.json");
+            await File.WriteAllTextAsync(file, config.ToJsonString());
+            var port = FreePort.Next();
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // tests/.../bin/{Configuration}/net10.0/
+            var dll = RepositoryRoot.Combine("gateway", "bin", configuration, "net10.0", "Gateway.dll");
+            Assert.True(File.Exists(dll), $"build the gateway first: {dll} is missing");
+
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = directory,
+            };
+            foreach (var arg in new[] { dll, "--config", file, "--environment", "Production", "--urls", $"http://127.0.0.1:{port}" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+            start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+            var process = Process.Start(start)!;
+            var gateway = new GatewayProcess(process, directory, port);
+            process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                try
+                {
+                    if ((await gateway.Client.GetAsync("/healthz/ready")).IsSuccessStatusCode)
+                    {
+                        return gateway;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                await Task.Delay(50);
+            }
+
+            var output = gateway.Output;
+            await gateway.DisposeAsync();
+            throw new TimeoutException("the gateway process did not become ready:\n" + output);
+        }
+
+        /// <summary>Sends SIGTERM, as Kubernetes does (Process.Kill would be SIGKILL).</summary>
+        public void Terminate()
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the gateway process did not exit within {timeout}:\n{Output}");
+            }
+
+            return _process.ExitCode;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill(); // only our own child, by its handle
+                _process.WaitForExit(5000);
+            }
+
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+    }
+}
