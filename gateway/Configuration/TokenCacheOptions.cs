@@ -11,10 +11,10 @@ public sealed record TokenCacheOptions
     public bool Enabled { get; init; } = true;
 
     /// <summary>
-    /// Most tokens held at once (default 10,000). When full, expired entries are dropped first, then
+    /// Most tokens held at once (default 50,000: about 100–150 MB for typical tokens). When full, expired entries are dropped first, then
     /// arbitrary ones; a token that finds no room is simply validated again on its next request.
     /// </summary>
-    public int MaxEntries { get; init; } = 10_000;
+    public int MaxEntries { get; init; } = 50_000;
 
     /// <summary>
     /// Upper bound on how long one entry lives, whatever the token's <c>exp</c> (default 10 minutes).

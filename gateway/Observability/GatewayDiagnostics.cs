@@ -24,6 +24,7 @@ public static class GatewayDiagnostics
         public const string RequestDuration = "jwtgw.request.duration";
         public const string ValidationFailures = "jwtgw.token.validation.failures";
         public const string KeyCacheLookups = "jwtgw.keys.cache.lookups";
+        public const string TokenCacheLookups = "jwtgw.token_cache.lookups";
         public const string IdpFetches = "jwtgw.keys.idp.fetches";
         public const string IdpFetchDuration = "jwtgw.keys.idp.fetch.duration";
         public const string KeyAge = "jwtgw.keys.age";

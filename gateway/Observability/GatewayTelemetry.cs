@@ -31,6 +31,9 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> KeyCacheLookups = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.KeyCacheLookups, "{lookup}", "Signing key lookups by cache level (memory, redis) and result (hit, miss).");
 
+    public static readonly Counter<long> TokenCacheLookups = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.TokenCacheLookups, "{lookup}", "Validated-token cache lookups by result (hit, miss); hit / (hit + miss) is the hit ratio.");
+
     public static readonly Counter<long> IdpFetches = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.IdpFetches, "{fetch}", "Key fetches from the identity provider (discovery + JWKS), by issuer and outcome.");
 

@@ -63,6 +63,8 @@ public static class GatewayTelemetryExtensions
             return; // nothing exports: no provider, no listener, no cost
         }
 
+        services.AddSingleton(new YarpCountersBridge()); // disposed with the container
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(YarpCountersBridge.MeterName));
         var telemetry = services.AddOpenTelemetry();
         if (otlp)
         {

@@ -28,7 +28,18 @@ internal sealed partial class RequestTelemetryMiddleware
         _accessLog = loggers.CreateLogger(AccessLogCategory);
     }
 
-    public async Task Invoke(HttpContext context)
+    public Task Invoke(HttpContext context) =>
+        IsObserved(context) ? InvokeObservedAsync(context) : _next(context);
+
+    // Nothing listens (no metrics exporter, no access log, no sampled span): no feature, no state machine.
+    private bool IsObserved(HttpContext context) =>
+        GatewayTelemetry.Requests.Enabled
+        || GatewayTelemetry.RequestDuration.Enabled
+        || GatewayTelemetry.ForwarderErrors.Enabled
+        || (_snapshots.Current.Options.Observability.AccessLog && _accessLog.IsEnabled(LogLevel.Information))
+        || (context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current) is { IsAllDataRequested: true };
+
+    private async Task InvokeObservedAsync(HttpContext context)
     {
         var outcome = new RequestOutcomeFeature();
         context.Features.Set(outcome);

@@ -66,10 +66,12 @@ public sealed class TokenValidator
         TokenHash hash = default;
         if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
         {
-            if (cache.TryGet(hash, issuers, out var cached))
+            var hit = cache.TryGet(hash, issuers, out var cached);
+            GatewayTelemetry.TokenCacheLookups.Add(1, new KeyValuePair<string, object?>(GatewayDiagnostics.Tags.CacheResult, hit ? "hit" : "miss"));
+            if (hit)
             {
                 activity?.SetTag("jwtgw.token.cached", true);
-                TokenTelemetry.Issuer(activity, cached.IssuerName!);
+                TokenTelemetry.Issuer(activity, cached!.IssuerName!);
                 return new(cached);
             }
         }

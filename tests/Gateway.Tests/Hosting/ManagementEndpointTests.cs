@@ -185,9 +185,37 @@ public sealed class ManagementEndpointTests
         return config;
     }
 
+    [Fact]
+    public async Task Metrics_IncludeTokenCacheHitRatio_AndYarpCounters()
+    {
+        var config = _fixture.Config();
+        config.Set("Observability", new JsonObject { ["Prometheus"] = new JsonObject { ["Enabled"] = true } });
+        await using var gateway = await config.StartAsync();
+        await gateway.WaitUntilReadyAsync();
+        var token = _fixture.Idp.Mint();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await gateway.Client.GetWithTokenAsync("/api/x", token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // YARP publishes its counters every 5 s: wait for the bridge to see the forwarded requests.
+        var text = "";
+        await WaitAsync(async () =>
+        {
+            text = await gateway.Client.GetStringAsync("/metrics");
+            return text.Contains("yarp_proxy_requests_started", StringComparison.Ordinal)
+                && !text.Contains("yarp_proxy_requests_started_total 0", StringComparison.Ordinal);
+        });
+
+        Assert.Matches("jwtgw_token_cache_lookups_total\\{[^}]*jwtgw_cache_result=\"hit\"[^}]*\\} 2", text);
+        Assert.Matches("jwtgw_token_cache_lookups_total\\{[^}]*jwtgw_cache_result=\"miss\"[^}]*\\} 1", text);
+        Assert.Contains("yarp_proxy_current_requests", text);
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
             try
