@@ -36,20 +36,25 @@ public static class RequestGuard
             return AmbiguousPath;
         }
 
-        foreach (var c in path)
+        var span = path.AsSpan();
+        if (span.IndexOfAnyInRange('\u0000', '\u001f') >= 0 || span.IndexOfAnyInRange('\u007f', '\u009f') >= 0)
         {
-            if (char.IsControl(c))
-            {
-                return AmbiguousPath;
-            }
+            return AmbiguousPath;
         }
 
-        foreach (var segment in path.Split('/'))
+        // Kestrel removes plain "." and ".." segments, but not "..;x" (path parameters); both are refused
+        // here, in case the path reached us another way. Checked without allocating: this runs on every request.
+        if (span.Contains('.'))
         {
-            var name = segment.Split(';')[0];
-            if (name is "." or "..")
+            foreach (var range in span.Split('/'))
             {
-                return AmbiguousPath;
+                var segment = span[range];
+                var parameters = segment.IndexOf(';');
+                var name = parameters < 0 ? segment : segment[..parameters];
+                if (name is "." or "..")
+                {
+                    return AmbiguousPath;
+                }
             }
         }
 
