@@ -20,6 +20,12 @@ public sealed class TokenValidator
     private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
     private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TimeProvider _time;
+
+    public TokenValidator(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+    }
 
     public ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
     {
@@ -110,7 +116,7 @@ public sealed class TokenValidator
 
         TokenTelemetry.Issuer(activity, issuer.Name);
 
-        var shape = TokenShapeInspector.Inspect(jwt, issuer, TimeProvider.System.GetUtcNow());
+        var shape = TokenShapeInspector.Inspect(jwt, issuer, _time.GetUtcNow());
         if (shape != TokenStatus.Valid)
         {
             return TokenValidationOutcome.Failure(shape, issuer.Name);
