@@ -266,7 +266,7 @@ body_is() { [ "$(cat "$1")" = "$2" ]; }
 check "GET /healthz/live → 200 live" test "$(http "$WORK/r1" "$GW/healthz/live")" = 200
 check "  body 'live'" body_is "$WORK/r1" live
 check "GET /healthz/ready → 200 ready" test "$(http "$WORK/r2" "$GW/healthz/ready")" = 200
-check "  body 'ready'" body_is "$WORK/r2" ready
+check "  body reports status ready and the issuer's keys loaded" grep -q '"status":"ready".*"keysLoaded":true' "$WORK/r2"
 
 TOKEN="$(python3 "$TESTKIT" token "$WORK/idp" "$ISSUER" "$AUDIENCE" alice "orders:read orders:write")"
 check "GET /api/orders/42 with a valid token → 200" test "$(http "$WORK/r3" -H "Authorization: Bearer $TOKEN" "$GW/api/orders/42")" = 200
