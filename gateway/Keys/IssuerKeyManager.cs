@@ -233,10 +233,12 @@ public sealed partial class IssuerKeyManager
             KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
             idpStarted = 0;
             var set = Apply(document, "origin");
-            await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, timeout.Token).ConfigureAwait(false);
+            // Not bound to the load's budget (which the fetch may have used up): a fetched key set is always
+            // offered to the fleet. The store bounds each Redis command itself.
+            await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, CancellationToken.None).ConfigureAwait(false);
             if (purpose == "load")
             {
-                await _shared.ReleaseFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, timeout.Token).ConfigureAwait(false);
+                await _shared.ReleaseFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, CancellationToken.None).ConfigureAwait(false);
             }
 
             return Succeeded(set);
