@@ -26,8 +26,16 @@ public sealed class GatewayConfigLoader
         return errors;
     }
 
-    public async Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, KeyManagerPool keys)
+    public Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, KeyManagerPool keys) =>
+        LoadAsync(configuration, () => keys);
+
+    /// <summary>
+    /// Loads a configuration; <paramref name="keys"/> is asked for only once the configuration is valid
+    /// (at startup, creating the pool connects to the Redis the configuration names).
+    /// </summary>
+    public async Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, Func<KeyManagerPool> keys)
     {
+        ArgumentNullException.ThrowIfNull(keys);
         // A file that no longer parses reaches here as an empty file: report the file, not what its absence implies.
         var errors = UnreadableFiles(configuration);
         if (errors.Count > 0)
@@ -37,7 +45,7 @@ public sealed class GatewayConfigLoader
 
         var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
         errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
-        return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway, proxy, keys), errors);
+        return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway, proxy, keys()), errors);
     }
 
     private static List<ConfigError> UnreadableFiles(IConfiguration configuration)

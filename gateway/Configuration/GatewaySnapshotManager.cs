@@ -40,9 +40,6 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     /// <summary>Incremented on each applied reload; tests and health use it.</summary>
     public int Generation { get; private set; }
 
-    /// <summary>Raised after a new configuration was applied.</summary>
-    public event Action<GatewaySnapshot>? Reloaded;
-
     public void StartWatching()
     {
         _changeSubscription = ChangeToken.OnChange(_configuration.GetReloadToken, ScheduleReload);
@@ -76,7 +73,6 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             Generation++;
             Log.Reloaded(_logger, snapshot.Proxy.Routes.Count, snapshot.Issuers.All.Count);
-            Reloaded?.Invoke(snapshot);
             return true;
         }
 #pragma warning disable CA1031 // a failed reload must never take the gateway down

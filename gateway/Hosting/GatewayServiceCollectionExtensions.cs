@@ -81,20 +81,15 @@ public static class GatewayServiceCollectionExtensions
     {
         var loader = services.GetRequiredService<GatewayConfigLoader>();
 
-        // Validate before resolving the key pool: its Redis connection parses Gateway:Redis:Configuration
-        // and would otherwise throw on a bad string instead of every configuration error being reported.
-        var validationErrors = loader.ValidateAsync(configuration).GetAwaiter().GetResult();
-        if (validationErrors.Count > 0)
-        {
-            throw new GatewayConfigurationException(validationErrors);
-        }
-
-        var keys = services.GetRequiredService<KeyManagerPool>();
-        var (snapshot, errors) = loader.LoadAsync(configuration, keys).GetAwaiter().GetResult();
+        // The key pool is resolved only once the configuration validated: its Redis connection parses
+        // Gateway:Redis:Configuration and would otherwise throw on a bad string instead of every error being reported.
+        var (snapshot, errors) = loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>).GetAwaiter().GetResult();
         if (snapshot is null)
         {
             throw new GatewayConfigurationException(errors);
         }
+
+        var keys = services.GetRequiredService<KeyManagerPool>();
 
         var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
         proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);

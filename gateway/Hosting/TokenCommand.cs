@@ -30,7 +30,7 @@ internal static class TokenCommand
             }
 
             var issuerName = options.Get("issuer");
-            var (name, issuer) = gateway.Issuers.FirstOrDefault(i => i.Value.Development && (issuerName is null || i.Key == issuerName));
+            var (_, issuer) = gateway.Issuers.FirstOrDefault(i => i.Value.Development && (issuerName is null || i.Key == issuerName));
             if (issuer is null)
             {
                 await stderr.WriteLineAsync($"error: no development issuer{(issuerName is null ? "" : $" named '{issuerName}'")} in {location.Description}.").ConfigureAwait(false);
@@ -48,7 +48,6 @@ internal static class TokenCommand
                 Audience = options.Get("aud") ?? (issuer.Audiences.Count > 0 ? issuer.Audiences[0] : null),
                 ExtraClaims = options.GetAll("claim").Select(ParseClaim).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal),
             });
-            _ = name;
             await stdout.WriteLineAsync(token).ConfigureAwait(false);
             return 0;
         }

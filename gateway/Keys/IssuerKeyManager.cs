@@ -33,7 +33,6 @@ public sealed partial class IssuerKeyManager
     private DateTimeOffset _lastUnknownKidLoad = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRetry = DateTimeOffset.MinValue;
     private int _consecutiveFailures;
-    private int _originFetchCount;
 
     public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
     {
@@ -48,9 +47,6 @@ public sealed partial class IssuerKeyManager
 
     /// <summary>The keys in memory, whatever their age (null until a first load succeeded).</summary>
     public IssuerKeySet? Current => _current;
-
-    /// <summary>Number of times this replica called the identity provider.</summary>
-    public int OriginFetchCount => Volatile.Read(ref _originFetchCount);
 
     /// <summary>Keys usable for validation now, loading them when there are none (or only ones past the staleness limit).</summary>
     public ValueTask<IssuerKeySet?> GetKeysAsync(CancellationToken cancellationToken)
@@ -226,7 +222,6 @@ public sealed partial class IssuerKeyManager
             }
 
             // The identity provider gets a full budget of its own, whatever the shared level used up.
-            Interlocked.Increment(ref _originFetchCount);
             using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
             idpStarted = _time.GetTimestamp();
             var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);

@@ -35,8 +35,6 @@ public sealed class KeyManagerPool
     /// <summary>The clock the key managers (and the validated-token caches built with them) use.</summary>
     public TimeProvider Time => _time;
 
-    public IEnumerable<IssuerKeyManager> Managers => _managers.Values;
-
     public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, GatewayOptions gateway)
     {
         ArgumentNullException.ThrowIfNull(issuer);

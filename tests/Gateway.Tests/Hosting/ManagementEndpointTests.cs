@@ -115,7 +115,7 @@ public sealed class ManagementEndpointTests
         var publicAddress = gateway.Urls.First(u => u.Port != port);
         var client = new HttpClient { BaseAddress = publicAddress };
 
-        await WaitAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode);
+        await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "the management listener did not become ready");
         Assert.Equal("live", await management.GetStringAsync("/healthz/live"));
         Assert.Contains("jwtgw_", await management.GetStringAsync("/metrics"));
         _fixture.Downstream.Clear();
@@ -201,37 +201,15 @@ public sealed class ManagementEndpointTests
 
         // YARP publishes its counters every 5 s: wait for the bridge to see the forwarded requests.
         var text = "";
-        await WaitAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             text = await gateway.Client.GetStringAsync("/metrics");
             return text.Contains("yarp_proxy_requests_started", StringComparison.Ordinal)
                 && !text.Contains("yarp_proxy_requests_started_total 0", StringComparison.Ordinal);
-        });
+        }, TimeSpan.FromSeconds(15), "YARP's counters did not reach /metrics");
 
         Assert.Matches("jwtgw_token_cache_lookups_total\\{[^}]*jwtgw_cache_result=\"hit\"[^}]*\\} 2", text);
         Assert.Matches("jwtgw_token_cache_lookups_total\\{[^}]*jwtgw_cache_result=\"miss\"[^}]*\\} 1", text);
         Assert.Contains("yarp_proxy_current_requests", text);
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException();
     }
 }

@@ -75,6 +75,10 @@ public sealed class GatewayInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the named issuer's keys in memory hold <paramref name="kid"/> (without sending a request).</summary>
+    public bool HoldsKey(string issuer, string kid) =>
+        Snapshots.Current.Issuers.ByName[issuer].Keys.Current?.ById.ContainsKey(kid) == true;
+
     /// <summary>Waits until every issuer's keys are loaded (the readiness endpoint answers 200).</summary>
     public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
     {

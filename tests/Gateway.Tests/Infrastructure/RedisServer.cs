@@ -68,10 +68,6 @@ public sealed class RedisServer : IDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public int ProcessId => _process.Id;
-
-    public bool IsRunning => _process is { HasExited: false };
-
     /// <summary>Sends one command in RESP over a plain socket (e.g. DEBUG SLEEP to make Redis slow) without waiting for its answer.</summary>
     public void SendRaw(params string[] command)
     {

@@ -56,7 +56,7 @@ public sealed class OutageTests
 
         // Redis comes back: both replicas reconnect and re-subscribe by themselves.
         redis.Start();
-        await WaitUntilAsync(() => IsConnected(a) && IsConnected(b), TimeSpan.FromSeconds(20), "replicas did not reconnect to Redis");
+        await Eventually.HoldsAsync(() => IsConnected(a) && IsConnected(b), TimeSpan.FromSeconds(20), "replicas did not reconnect to Redis");
         await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the unknown-kid interval of the earlier rotation pass
 
         var afterRestart = Idp.AddRsaKey("after-" + Guid.NewGuid().ToString("N")[..8]);
@@ -64,7 +64,7 @@ public sealed class OutageTests
         {
             using var first = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: afterRestart.Kid));
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-            await WaitUntilAsync(() => HasKey(b, afterRestart.Kid), TimeSpan.FromSeconds(2), "the change notice did not reach the other replica after Redis restarted");
+            await Eventually.HoldsAsync(() => b.HoldsKey("test", afterRestart.Kid), TimeSpan.FromSeconds(2), "the change notice did not reach the other replica after Redis restarted");
         }
         finally
         {
@@ -86,7 +86,7 @@ public sealed class OutageTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         redis.Start();
-        await WaitUntilAsync(() => IsConnected(gateway), TimeSpan.FromSeconds(20), "the gateway did not connect once Redis appeared");
+        await Eventually.HoldsAsync(() => IsConnected(gateway), TimeSpan.FromSeconds(20), "the gateway did not connect once Redis appeared");
         var rotated = Idp.AddRsaKey("late-redis-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
@@ -172,7 +172,7 @@ public sealed class OutageTests
             Assert.True(unknown.Elapsed < TimeSpan.FromSeconds(2), $"unknown kid took {unknown.Elapsed}");
 
             // Past the staleness limit: the gateway cannot decide, and says so with 503.
-            await WaitUntilAsync(() => DateTime.UtcNow - loadedAt > TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(10), "");
+            await Eventually.HoldsAsync(() => DateTime.UtcNow - loadedAt > TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(10), "");
             var forwardedBefore = _fixture.Downstream.Received.Count;
             using (var stale = await gateway.Client.GetWithTokenAsync("/api/x", token))
             {
@@ -188,7 +188,7 @@ public sealed class OutageTests
         }
 
         // The IdP is back: the retry (with backoff) restores service by itself.
-        await WaitUntilAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 using var response = await gateway.Client.GetWithTokenAsync("/api/x", token);
@@ -227,26 +227,4 @@ public sealed class OutageTests
 
     private static bool IsConnected(GatewayInstance gateway) =>
         gateway.Services.GetRequiredService<RedisConnectionFactory>().GetConnectionAsync() is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
-
-    private static bool HasKey(GatewayInstance replica, string kid) =>
-        replica.Snapshots.Current.Issuers.ByName["test"].Keys.Current?.ById.ContainsKey(kid) == true;
-
-    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string message) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), timeout, message);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string message)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail(message);
-    }
 }
