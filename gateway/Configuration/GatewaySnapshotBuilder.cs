@@ -22,6 +22,12 @@ public static class GatewaySnapshotBuilder
         var defaultPolicy = options.DefaultPolicy is { } name ? policies[name] : PolicyCompiler.BuiltInDefault;
 
         var owned = new HashSet<string>(options.StripHeaders, StringComparer.OrdinalIgnoreCase);
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var cluster in proxy.Clusters)
+        {
+            clusters.TryAdd(cluster.ClusterId, cluster);
+        }
+
         var routes = new Dictionary<string, RoutePlan>(StringComparer.OrdinalIgnoreCase);
         foreach (var route in proxy.Routes)
         {
@@ -29,7 +35,8 @@ public static class GatewaySnapshotBuilder
             var policy = policyName is null ? defaultPolicy : policies[policyName];
             var policyHeaders = policyName is null ? null : options.Policies[policyName].ClaimHeaders;
             var mappings = MergeHeaders(options.ClaimHeaders, policyHeaders, route);
-            routes[route.RouteId] = new RoutePlan(route.RouteId, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(mappings));
+            var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
+            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(mappings));
             owned.UnionWith(mappings.Select(m => m.Header));
         }
 

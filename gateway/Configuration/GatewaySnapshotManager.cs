@@ -1,3 +1,4 @@
+using Gateway.Enforcement;
 using Gateway.Keys;
 using Gateway.Observability;
 using Microsoft.Extensions.Configuration;
@@ -23,7 +24,9 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private IDisposable? _changeSubscription;
     private CancellationTokenSource? _pendingReload;
-    private volatile GatewaySnapshot _current;
+
+    // The active snapshot and the one it replaced, published together through one reference.
+    private volatile Generations _generations;
 
     public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger)
     {
@@ -32,10 +35,36 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         _keys = keys;
         _proxyConfig = proxyConfig;
         _logger = logger;
-        _current = initial;
+        _generations = new Generations(initial, null);
     }
 
-    public GatewaySnapshot Current => _current;
+    public GatewaySnapshot Current => _generations.Current;
+
+    /// <summary>
+    /// The route plan, and its <paramref name="snapshot"/>, under which a request YARP matched with
+    /// <paramref name="route"/> and <paramref name="cluster"/> is judged: the active snapshot's plan when it was
+    /// compiled from exactly that route and cluster configuration, else the replaced snapshot's (a request YARP
+    /// matched just before a reload reached it). Null when neither produced that configuration: the request must
+    /// not be forwarded (<paramref name="snapshot"/> is then the active one).
+    /// </summary>
+    public RoutePlan? Bind(RouteConfig route, ClusterConfig? cluster, out GatewaySnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        var generations = _generations;
+        snapshot = generations.Current;
+        if (snapshot.Routes.TryGetValue(route.RouteId, out var plan) && plan.IsBoundTo(route, cluster))
+        {
+            return plan;
+        }
+
+        if (generations.Previous is { } previous && previous.Routes.TryGetValue(route.RouteId, out plan) && plan.IsBoundTo(route, cluster))
+        {
+            snapshot = previous;
+            return plan;
+        }
+
+        return null;
+    }
 
     /// <summary>Incremented on each applied reload; tests and health use it.</summary>
     public int Generation { get; private set; }
@@ -69,7 +98,9 @@ public sealed partial class GatewaySnapshotManager : IDisposable
                 return false;
             }
 
-            _current = snapshot;
+            // The snapshot first: YARP then starts matching the new routes, and a request still matched with the old
+            // ones is judged under the replaced snapshot (TryBind), never under the new one.
+            _generations = new Generations(snapshot, _generations.Current);
             _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             Generation++;
             Log.Reloaded(_logger, snapshot.Proxy.Routes.Count, snapshot.Issuers.All.Count);
@@ -95,6 +126,8 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         _pendingReload?.Dispose();
         _reloadGate.Dispose();
     }
+
+    private sealed record Generations(GatewaySnapshot Current, GatewaySnapshot? Previous);
 
     private static partial class Log
     {

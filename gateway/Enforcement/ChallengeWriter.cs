@@ -49,6 +49,14 @@ public static class ChallengeWriter
     public static Task WriteMisconfiguredRouteAsync(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The route has no active policy; the request was not forwarded.");
 
+    /// <summary>The request met a configuration reload half-way (route, cluster or destination of another configuration): retry at once.</summary>
+    public static Task WriteConfigurationChangingAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.Headers.RetryAfter = "1";
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The gateway configuration is being reloaded; the request was not forwarded. Retry it.");
+    }
+
     private static Task WriteUnavailableAsync(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "5";

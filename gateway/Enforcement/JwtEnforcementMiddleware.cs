@@ -31,20 +31,23 @@ internal sealed partial class JwtEnforcementMiddleware
 
     public Task Invoke(HttpContext context)
     {
-        var snapshot = _snapshots.Current;
         var request = context.Request;
+
+        // The plan compiled from exactly the route and cluster YARP matched (a reload may be half-way through
+        // YARP): a request is judged and forwarded under one configuration, or not at all.
+        var proxy = context.GetReverseProxyFeature();
+        var plan = _snapshots.Bind(proxy.Route.Config, proxy.Cluster?.Config, out var snapshot);
 
         // 1. Always first, on every route: a client never supplies the gateway's identity headers.
         snapshot.Stripper.Strip(request.Headers);
 
         // 2. The route's compiled plan; a route without one is never forwarded.
-        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
-        if (!snapshot.Routes.TryGetValue(routeId, out var plan))
+        if (plan is null)
         {
-            Log.RoutePlanMissing(_logger, routeId);
-            EnforcementTelemetry.RouteNotConfigured(context);
-            return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
+            return RefuseUnboundRoute(context, snapshot, proxy.Route.Config.RouteId);
         }
+
+        context.Features.Set(plan); // for DestinationFence, which checks the address YARP finally sends to
 
         if (plan.Policy.IsAnonymous)
         {
@@ -53,6 +56,20 @@ internal sealed partial class JwtEnforcementMiddleware
         }
 
         return EnforceAsync(context, snapshot, plan);
+    }
+
+    private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId)
+    {
+        if (!snapshot.Routes.TryGetValue(routeId, out var current))
+        {
+            Log.RoutePlanMissing(_logger, routeId);
+            EnforcementTelemetry.RouteNotConfigured(context);
+            return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
+        }
+
+        Log.ConfigurationMismatch(_logger, routeId);
+        EnforcementTelemetry.ConfigurationChanged(context, current.Policy.Name);
+        return ChallengeWriter.WriteConfigurationChangingAsync(context);
     }
 
     // The hot path stays synchronous up to the downstream call while validation completes synchronously
@@ -143,5 +160,8 @@ internal sealed partial class JwtEnforcementMiddleware
 
         [LoggerMessage(Observability.EventIds.RoutePlanMissing, LogLevel.Error, "Route {RouteId} has no compiled policy in the active configuration; refusing the request.")]
         public static partial void RoutePlanMissing(ILogger logger, string routeId);
+
+        [LoggerMessage(Observability.EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId} was matched with a route or cluster configuration no active configuration compiled (a reload is in progress); refusing the request.")]
+        public static partial void ConfigurationMismatch(ILogger logger, string routeId);
     }
 }

@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Development;
+using Gateway.Enforcement;
 using Gateway.Hosting;
 using Gateway.Keys;
 using Gateway.Redis;
@@ -42,7 +43,8 @@ public static class GatewayServiceCollectionExtensions
         // a configuration change reaches YARP only once the whole gateway configuration is valid.
         services.TryAddSingleton(new InMemoryConfigProvider([], []));
         services.TryAddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
-        services.AddReverseProxy();
+        // Every route's last request transform: the address YARP sends to must belong to the configuration the request was judged under.
+        services.AddReverseProxy().AddTransforms(DestinationFence.AddTo);
 
         services.TryAddSingleton(sp => new GatewayConfigLoader(sp.GetRequiredService<IConfigValidator>(), environment.EnvironmentName));
         services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));

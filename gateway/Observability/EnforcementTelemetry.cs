@@ -16,6 +16,10 @@ internal static class EnforcementTelemetry
     public static void RouteNotConfigured(HttpContext context) =>
         Record(context, "", RequestDecision.Unavailable, GatewayTelemetry.Reasons.RouteNotConfigured, null, null);
 
+    /// <summary>A 503: the route, cluster or destination YARP used for the request belongs to no active configuration (a reload in progress).</summary>
+    public static void ConfigurationChanged(HttpContext context, string policy) =>
+        Record(context, policy, RequestDecision.Unavailable, GatewayTelemetry.Reasons.ConfigurationChanged, null, null);
+
     public static void Anonymous(HttpContext context, RoutePlan plan) =>
         Record(context, plan.Policy.Name, RequestDecision.Anonymous, GatewayTelemetry.Reasons.None, null, null);
 

@@ -55,6 +55,7 @@ internal static class GatewayTelemetry
         public const string IssuerNotAccepted = "issuer_not_accepted";
         public const string PolicyNotSatisfied = "policy_not_satisfied";
         public const string RouteNotConfigured = "route_not_configured";
+        public const string ConfigurationChanged = "configuration_changed";
     }
 
     public static string Decision(RequestDecision decision) => decision switch

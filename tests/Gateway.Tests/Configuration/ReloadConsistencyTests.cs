@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Gateway.Tests.Configuration;
 
@@ -20,12 +21,14 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime
     private const int Clients = 24;
     private const int Flips = 12;
     private readonly IntegrationFixture _fixture;
+    private readonly ITestOutputHelper _output;
     private RecordingDownstream _admin = null!;
     private RecordingDownstream _public = null!;
 
-    public ReloadConsistencyTests(IntegrationFixture fixture)
+    public ReloadConsistencyTests(IntegrationFixture fixture, ITestOutputHelper output)
     {
         _fixture = fixture;
+        _output = output;
     }
 
     public async Task InitializeAsync()
@@ -84,6 +87,7 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Clients, UseCookies = false, AllowAutoRedirect = false };
         using var client = new HttpClient(handler) { BaseAddress = gateway.Client.BaseAddress };
         var statuses = new ConcurrentDictionary<HttpStatusCode, int>();
+        var badRefusals = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
 
         var load = Enumerable.Range(0, Clients).Select(i => Task.Run(async () =>
@@ -92,6 +96,11 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime
             {
                 using var response = await client.GetAsync($"/r/c{i}/{n}");
                 statuses.AddOrUpdate(response.StatusCode, 1, (_, count) => count + 1);
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable
+                    && (response.Headers.RetryAfter?.Delta != TimeSpan.FromSeconds(1) || response.Content.Headers.ContentType?.MediaType != "application/problem+json"))
+                {
+                    badRefusals.Enqueue($"{response.Headers.RetryAfter} {response.Content.Headers.ContentType}");
+                }
             }
         })).ToArray();
 
@@ -114,6 +123,7 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime
         }
 
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{(int)s.Key}: {s.Value}"));
+        _output.WriteLine(summary);
         Assert.True(_admin.Received.Count == 0, $"{_admin.Received.Count} request(s) without a token reached the admin-only downstream ({summary})");
 
         // Both configurations really served requests, and nothing else happened to them.
@@ -122,5 +132,8 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime
         Assert.All(statuses.Keys, s => Assert.Contains(s, new[] { HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.ServiceUnavailable }));
         Assert.Equal(statuses.GetValueOrDefault(HttpStatusCode.OK), _public.Received.Count);
         Assert.All(_public.Received, r => Assert.Null(r.Header("Authorization")));
+
+        // A request caught half-way through a reload is refused like any 503 of the gateway: problem+json, retry at once.
+        Assert.Empty(badRefusals);
     }
 }
