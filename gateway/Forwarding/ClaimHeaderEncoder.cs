@@ -5,18 +5,20 @@ using System.Text.Json;
 namespace Gateway.Forwarding;
 
 /// <summary>
-/// Turns a claim into a header value that can never split or corrupt a header:
+/// Turns a claim into a header value that can never split or corrupt a header, and that a downstream reads
+/// back without ambiguity. A header value is a <b>list of items</b> joined by <c>,</c>:
 /// <list type="bullet">
-/// <item>string: the value itself;</item>
-/// <item>number, true, false: their JSON text;</item>
-/// <item>array: each element encoded as above (objects and arrays as compact JSON), joined by <c>,</c>;
-/// a <c>,</c> inside an element is written <c>%2C</c>;</item>
-/// <item>object: compact JSON;</item>
+/// <item>string: one item, the value itself;</item>
+/// <item>number, true, false: one item, their JSON text;</item>
+/// <item>object: one item, its compact JSON;</item>
+/// <item>array: one item per element, each encoded as above (nested objects and arrays as compact JSON);</item>
 /// <item>null or an empty array: no header.</item>
 /// </list>
-/// Then every byte of the UTF-8 value outside printable ASCII (0x20–0x7E), and <c>%</c> itself, is
-/// percent-encoded (<c>é</c> → <c>%C3%A9</c>, CR → <c>%0D</c>). A value of plain printable ASCII
-/// without <c>%</c> arrives unchanged; a downstream that percent-decodes always gets the exact value.
+/// In every item, each byte of the UTF-8 value outside printable ASCII (0x20–0x7E), <c>%</c> itself and
+/// <c>,</c> are percent-encoded (<c>é</c> → <c>%C3%A9</c>, CR → <c>%0D</c>, <c>,</c> → <c>%2C</c>). So splitting
+/// the value on <c>,</c> and percent-decoding each part always gives back the exact items: the string
+/// <c>"user,admin"</c> arrives as <c>user%2Cadmin</c> (one item), never like the array <c>["user","admin"]</c>
+/// (<c>user,admin</c>, two items). A value of plain printable ASCII without <c>%</c> or <c>,</c> arrives unchanged.
 /// </summary>
 public static class ClaimHeaderEncoder
 {
@@ -27,13 +29,13 @@ public static class ClaimHeaderEncoder
         switch (claim.ValueKind)
         {
             case JsonValueKind.String:
-                return Escape(claim.GetString()!, escapeComma: false);
+                return Escape(claim.GetString()!);
             case JsonValueKind.Number:
             case JsonValueKind.True:
             case JsonValueKind.False:
                 return claim.GetRawText();
             case JsonValueKind.Object:
-                return Escape(CompactJson(claim), escapeComma: false);
+                return Escape(CompactJson(claim));
             case JsonValueKind.Array:
                 if (claim.GetArrayLength() == 0)
                 {
@@ -54,8 +56,8 @@ public static class ClaimHeaderEncoder
 
                     builder.Append(item.ValueKind switch
                     {
-                        JsonValueKind.String => Escape(item.GetString()!, escapeComma: true),
-                        JsonValueKind.Object or JsonValueKind.Array => Escape(CompactJson(item), escapeComma: true),
+                        JsonValueKind.String => Escape(item.GetString()!),
+                        JsonValueKind.Object or JsonValueKind.Array => Escape(CompactJson(item)),
                         _ => item.GetRawText(),
                     });
                 }
@@ -66,12 +68,11 @@ public static class ClaimHeaderEncoder
         }
     }
 
-    public static string Escape(string value, bool escapeComma)
+    /// <summary>One item of a header value: UTF-8 bytes outside printable ASCII, <c>%</c> and <c>,</c> percent-encoded.</summary>
+    public static string Escape(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var firstUnsafe = value.AsSpan().IndexOfAny(NeedsEncoding);
-        var firstComma = escapeComma ? value.IndexOf(',', StringComparison.Ordinal) : -1;
-        if (firstUnsafe < 0 && firstComma < 0)
+        if (value.AsSpan().IndexOfAny(NeedsEncoding) < 0)
         {
             return value;
         }
@@ -80,7 +81,7 @@ public static class ClaimHeaderEncoder
         Span<byte> utf8 = stackalloc byte[4];
         foreach (var rune in value.EnumerateRunes())
         {
-            if (rune.Value is >= 0x20 and <= 0x7E && rune.Value != '%' && !(escapeComma && rune.Value == ','))
+            if (rune.Value is >= 0x20 and <= 0x7E && rune.Value != '%' && rune.Value != ',')
             {
                 builder.Append((char)rune.Value);
                 continue;
@@ -106,7 +107,7 @@ public static class ClaimHeaderEncoder
         var chars = new List<char>();
         for (var c = 0; c <= char.MaxValue; c++)
         {
-            if (c is < 0x20 or > 0x7E or '%')
+            if (c is < 0x20 or > 0x7E or '%' or ',')
             {
                 chars.Add((char)c);
             }

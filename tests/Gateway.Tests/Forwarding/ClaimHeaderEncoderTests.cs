@@ -14,10 +14,9 @@ public sealed class ClaimHeaderEncoderTests
     [Theory]
     [InlineData("\"alice\"", "alice")]
     [InlineData("\"\"", "")]
-    [InlineData("\"Smith, Alice\"", "Smith, Alice")]
     [InlineData("\"a b  c\"", "a b  c")]
-    [InlineData("\"~!@#$^&*()_+{}|:<>?`-=[];',./\\\\\\\"\"", "~!@#$^&*()_+{}|:<>?`-=[];',./\\\"")]
-    public void String_OfPrintableAsciiWithoutPercent_IsUnchanged(string json, string expected)
+    [InlineData("\"~!@#$^&*()_+{}|:<>?`-=[];'./\\\\\\\"\"", "~!@#$^&*()_+{}|:<>?`-=[];'./\\\"")]
+    public void String_OfPrintableAsciiWithoutPercentOrComma_IsUnchanged(string json, string expected)
     {
         Assert.Equal(expected, Encode(json));
     }
@@ -56,6 +55,24 @@ public sealed class ClaimHeaderEncoderTests
         Assert.Equal(expected, Encode(json));
     }
 
+    [Theory]
+    [InlineData("\"Smith, Alice\"", "Smith%2C Alice")]
+    [InlineData("\"user,admin\"", "user%2Cadmin")]
+    [InlineData("\",\"", "%2C")]
+    [InlineData("\",,\"", "%2C%2C")]
+    public void String_CommaIsEscaped_SoAStringIsAlwaysOneItem(string json, string expected)
+    {
+        Assert.Equal(expected, Encode(json));
+    }
+
+    [Fact]
+    public void String_WithCommas_NeverEncodesLikeTheArrayOfItsParts()
+    {
+        Assert.Equal("user%2Cadmin", Encode("\"user,admin\""));
+        Assert.Equal("user,admin", Encode("[\"user\",\"admin\"]"));
+        Assert.Equal(Encode("[\"user,admin\"]"), Encode("\"user,admin\"")); // a string is a one-item list
+    }
+
     [Fact]
     public void Array_NestedObjectsAndArrays_AreCompactJson_WithCommasEscaped()
     {
@@ -69,9 +86,9 @@ public sealed class ClaimHeaderEncoderTests
     }
 
     [Fact]
-    public void Object_IsCompactJson()
+    public void Object_IsCompactJson_WithCommasEscaped()
     {
-        Assert.Equal("{\"tenant\":\"acme\",\"id\":7,\"tags\":[\"a\",\"b\"],\"n\":null}", Encode("{ \"tenant\" : \"acme\",\n \"id\": 7, \"tags\": [ \"a\", \"b\" ], \"n\": null }"));
+        Assert.Equal("{\"tenant\":\"acme\"%2C\"id\":7%2C\"tags\":[\"a\"%2C\"b\"]%2C\"n\":null}", Encode("{ \"tenant\" : \"acme\",\n \"id\": 7, \"tags\": [ \"a\", \"b\" ], \"n\": null }"));
     }
 
     [Fact]
@@ -110,8 +127,8 @@ public sealed class ClaimHeaderEncoderTests
     public void Escape_ALoneSurrogate_BecomesTheReplacementCharacter()
     {
         // Tokens with such strings are refused as malformed before this point; Escape stays safe anyway.
-        Assert.Equal("a%EF%BF%BDb", ClaimHeaderEncoder.Escape("a\ud800b", escapeComma: false));
-        Assert.Equal("%EF%BF%BD", ClaimHeaderEncoder.Escape("\udc00", escapeComma: true));
+        Assert.Equal("a%EF%BF%BDb", ClaimHeaderEncoder.Escape("a\ud800b"));
+        Assert.Equal("%EF%BF%BD", ClaimHeaderEncoder.Escape("\udc00"));
     }
 
     [Theory]
@@ -129,26 +146,25 @@ public sealed class ClaimHeaderEncoderTests
     {
         var all = new string([.. Enumerable.Range(0, 0x300).Select(i => (char)i)]);
 
-        var encoded = ClaimHeaderEncoder.Escape(all, escapeComma: false);
+        var encoded = ClaimHeaderEncoder.Escape(all);
 
         Assert.All(encoded, c => Assert.InRange(c, (char)0x20, (char)0x7E));
         Assert.Equal(all, Uri.UnescapeDataString(encoded));
     }
 
     [Theory]
-    [InlineData("a,b", false, "a,b")]
-    [InlineData("a,b", true, "a%2Cb")]
-    [InlineData("plain", true, "plain")]
-    [InlineData("", true, "")]
-    public void Escape_EncodesCommaOnlyWhenAsked(string value, bool escapeComma, string expected)
+    [InlineData("a,b", "a%2Cb")]
+    [InlineData("plain", "plain")]
+    [InlineData("", "")]
+    public void Escape_AlwaysEncodesComma(string value, string expected)
     {
-        Assert.Equal(expected, ClaimHeaderEncoder.Escape(value, escapeComma));
+        Assert.Equal(expected, ClaimHeaderEncoder.Escape(value));
     }
 
     [Fact]
     public void Escape_ReturnsTheSameInstance_WhenNothingNeedsEncoding()
     {
         var value = "alice@example.com";
-        Assert.Same(value, ClaimHeaderEncoder.Escape(value, escapeComma: true));
+        Assert.Same(value, ClaimHeaderEncoder.Escape(value));
     }
 }

@@ -261,7 +261,7 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
         Assert.Equal(["eng,ops"], Values(received, "X-Groups"));
         Assert.Equal(["42"], Values(received, "X-Level"));
         Assert.Equal(["true"], Values(received, "X-Verified"));
-        Assert.Equal(["{\"tenant\":\"acme\",\"id\":7,\"tags\":[\"a\",\"b\"]}"], Values(received, "X-Org"));
+        Assert.Equal(["{\"tenant\":\"acme\"%2C\"id\":7%2C\"tags\":[\"a\"%2C\"b\"]}"], Values(received, "X-Org"));
         Assert.Equal(["acme"], Values(received, "X-Tenant"));
         Assert.Equal(["Alice Smith"], Values(received, "X-Name"));
     }
@@ -285,11 +285,23 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Forwards_ACommaInAPlainString_Unchanged()
+    public async Task Forwards_ACommaInAPlainString_Escaped()
     {
         var received = await ForwardAsync("/api/x", Token(("name", "Smith, Alice")));
 
-        Assert.Equal(["Smith, Alice"], Values(received, "X-Name"));
+        Assert.Equal(["Smith%2C Alice"], Values(received, "X-Name"));
+    }
+
+    [Fact]
+    public async Task Forwards_AStringWithCommas_NeverLikeTheArrayOfItsParts()
+    {
+        var asString = await ForwardAsync("/api/x", Token(("groups", "user,admin")));
+        var asArray = await ForwardAsync("/api/x", Token(("groups", new[] { "user", "admin" })));
+
+        Assert.Equal(["user%2Cadmin"], Values(asString, "X-Groups"));
+        Assert.Equal(["user,admin"], Values(asArray, "X-Groups"));
+        Assert.Equal(["user,admin"], asString.Header("X-Groups")!.Split(',').Select(Uri.UnescapeDataString));
+        Assert.Equal(["user", "admin"], asArray.Header("X-Groups")!.Split(',').Select(Uri.UnescapeDataString));
     }
 
     [Fact]
