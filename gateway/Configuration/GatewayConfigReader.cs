@@ -22,6 +22,7 @@ internal static partial class GatewayConfigReader
             Policies = BindMap<PolicyOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Policies)), errors),
             DefaultPolicy = NullIfEmpty(gatewaySection[nameof(GatewayOptions.DefaultPolicy)]),
             ClaimHeaders = BindList<ClaimHeaderOptions>(gatewaySection.GetSection(nameof(GatewayOptions.ClaimHeaders)), errors),
+            IssuerHeader = gatewaySection[nameof(GatewayOptions.IssuerHeader)] ?? GatewayOptions.DefaultIssuerHeader,
             StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
             TokenSources = BindValue<TokenSourceOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenSources)), errors) ?? new(),
             Limits = BindValue<LimitOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Limits)), errors) ?? new(),

@@ -49,6 +49,7 @@ public sealed partial class GatewayConfigValidator
         ValidatePolicies(gateway, errors);
         ValidateClaimHeaders(gateway.ClaimHeaders, "Gateway:ClaimHeaders", allowRemoval: false, errors);
         ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
+        ValidateIdentityHeaders(gateway, proxy, errors);
         ValidateTokenSources(gateway.TokenSources, errors);
         ValidateLimits(gateway.Limits, errors);
         ValidateBackchannel(gateway.Backchannel, errors);

@@ -23,6 +23,15 @@ public sealed record GatewayOptions
     /// <summary>Verified claims forwarded to every route as headers (policies and routes may override).</summary>
     public IReadOnlyList<ClaimHeaderOptions> ClaimHeaders { get; init; } = [];
 
+    /// <summary>Name of the header that carries, on every authenticated request, the configured name of the issuer that authenticated it.</summary>
+    public const string DefaultIssuerHeader = "X-Auth-Issuer";
+
+    /// <summary>
+    /// The issuer header's name (default <see cref="DefaultIssuerHeader"/>). It cannot be disabled: without it, two
+    /// issuers' tokens with the same claims give a downstream identical headers. Stripped from every client request.
+    /// </summary>
+    public string IssuerHeader { get; init; } = DefaultIssuerHeader;
+
     /// <summary>Extra header names removed from every client request, besides the claim headers.</summary>
     public IReadOnlyList<string> StripHeaders { get; init; } = [];
 

@@ -34,14 +34,22 @@ public static class GatewaySnapshotBuilder
             var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey);
             var policy = policyName is null ? defaultPolicy : policies[policyName];
             var policyHeaders = policyName is null ? null : options.Policies[policyName].ClaimHeaders;
-            var mappings = MergeHeaders(options.ClaimHeaders, policyHeaders, route);
+            var byIssuer = options.Issuers
+                .Select(issuer => new IssuerClaimHeaders(issuer.Key, MergeHeaders(options.ClaimHeaders, issuer.Value, policyHeaders, route)))
+                .ToList();
             var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
-            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(mappings));
-            owned.UnionWith(mappings.Select(m => m.Header));
+            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer));
+            owned.UnionWith(byIssuer.SelectMany(i => i.Mappings).Select(m => m.Header));
         }
 
-        // Every header any policy or route could set is stripped on every route.
+        // Every header any issuer, policy or route could set, and the issuer header, is stripped on every route.
+        owned.Add(options.IssuerHeader);
         owned.UnionWith(options.ClaimHeaders.Select(h => h.Header));
+        foreach (var issuer in options.Issuers.Values)
+        {
+            owned.UnionWith(issuer.ClaimHeaders?.Select(h => h.Header) ?? []);
+        }
+
         foreach (var policy in options.Policies.Values)
         {
             owned.UnionWith(policy.ClaimHeaders?.Select(h => h.Header) ?? []);
@@ -77,8 +85,9 @@ public static class GatewaySnapshotBuilder
             });
     }
 
-    // Global mappings, then the policy's, then the route's, each overriding by header name; an empty claim removes the header.
-    private static List<ClaimHeaderMapping> MergeHeaders(IReadOnlyList<ClaimHeaderOptions> global, IReadOnlyList<ClaimHeaderOptions>? policy, RouteConfig route)
+    // For one issuer's tokens: global mappings, then the issuer's, then the policy's, then the route's, each overriding
+    // by header name; an empty claim removes the header; "$roles" is the issuer's RoleClaim (what its role checks read).
+    private static List<ClaimHeaderMapping> MergeHeaders(IReadOnlyList<ClaimHeaderOptions> global, IssuerOptions issuer, IReadOnlyList<ClaimHeaderOptions>? policy, RouteConfig route)
     {
         var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var order = new List<string>();
@@ -93,6 +102,11 @@ public static class GatewaySnapshotBuilder
         }
 
         foreach (var mapping in global)
+        {
+            Set(mapping.Header, mapping.Claim);
+        }
+
+        foreach (var mapping in issuer.ClaimHeaders ?? [])
         {
             Set(mapping.Header, mapping.Claim);
         }
@@ -112,7 +126,7 @@ public static class GatewaySnapshotBuilder
 
         return order
             .Where(header => merged[header].Length > 0)
-            .Select(header => new ClaimHeaderMapping(header, ClaimPath.Parse(merged[header])))
+            .Select(header => new ClaimHeaderMapping(header, ClaimPath.Parse(merged[header] == ClaimHeaderOptions.IssuerRoles ? issuer.RoleClaim : merged[header])))
             .ToList();
     }
 }

@@ -57,6 +57,12 @@ public sealed record IssuerOptions
     /// <summary>When set, a token whose <c>exp</c> lies further than this after its <c>iat</c> (else <c>nbf</c>, else now) is refused.</summary>
     public TimeSpan? MaxTokenLifetime { get; init; }
 
+    /// <summary>
+    /// Claim headers for this issuer's tokens, merged over the global <c>Gateway:ClaimHeaders</c> by header name
+    /// (policies and routes then override both); <c>"Claim": ""</c> removes a global header for this issuer.
+    /// </summary>
+    public IReadOnlyList<ClaimHeaderOptions>? ClaimHeaders { get; init; }
+
     /// <summary>Budget for one key load (discovery + JWKS); a request never waits longer for keys. Default 5 seconds.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

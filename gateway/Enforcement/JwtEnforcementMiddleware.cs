@@ -118,7 +118,7 @@ internal sealed partial class JwtEnforcementMiddleware
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
-        plan.ClaimHeaders.Apply(outcome.Claims!, context.Request.Headers);
+        plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
         RemoveTokenIfNotForwarded(context, snapshot, extracted);
         return _next(context);
     }

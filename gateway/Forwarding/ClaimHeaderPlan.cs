@@ -1,55 +1,50 @@
+using System.Collections.Frozen;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Forwarding;
 
-/// <summary>The claim headers of one route, merged from global, policy and route settings at load time.</summary>
+/// <summary>
+/// The identity headers of one route, compiled at load time: for each configured issuer, the claim headers merged
+/// from the global, issuer, policy and route settings (a claim path can differ per issuer, and <c>$roles</c> is
+/// that issuer's role claim); and the issuer header, which names the issuer that authenticated the request, so two
+/// issuers' tokens with the same claims never look the same to the downstream.
+/// </summary>
 public sealed class ClaimHeaderPlan
 {
-    private readonly ClaimHeaderMapping[] _mappings;
+    private readonly FrozenDictionary<string, IssuerClaimHeaders> _byIssuer;
 
-    public ClaimHeaderPlan(IEnumerable<ClaimHeaderMapping> mappings)
+    public ClaimHeaderPlan(string issuerHeader, IEnumerable<IssuerClaimHeaders> issuers)
     {
-        _mappings = [.. mappings];
+        ArgumentNullException.ThrowIfNull(issuerHeader);
+        ArgumentNullException.ThrowIfNull(issuers);
+        IssuerHeader = issuerHeader;
+        _byIssuer = issuers.ToFrozenDictionary(i => i.IssuerName, StringComparer.Ordinal);
     }
 
-    public static ClaimHeaderPlan Empty { get; } = new([]);
+    /// <summary>The plan of anonymous routes: no identity header is ever set (they are still stripped).</summary>
+    public static ClaimHeaderPlan Empty { get; } = new("", []);
 
-    public IReadOnlyList<ClaimHeaderMapping> Mappings => _mappings;
+    public string IssuerHeader { get; }
+
+    /// <summary>The claim headers set for tokens of <paramref name="issuerName"/> (empty for an unknown issuer).</summary>
+    public IReadOnlyList<ClaimHeaderMapping> MappingsFor(string issuerName) =>
+        _byIssuer.TryGetValue(issuerName, out var set) ? set.Mappings : [];
 
     /// <summary>
-    /// Sets each header from its claim; an absent claim leaves the header absent (it was stripped before).
-    /// The encoded values are kept with the claims, so a token served from the cache is not re-encoded.
+    /// Sets the claim headers of <paramref name="issuer"/>'s mappings and the issuer header. Throws for an issuer
+    /// this plan was not compiled for (a token of another configuration): such a request must not be forwarded.
     /// </summary>
-    public void Apply(TokenClaims claims, IHeaderDictionary headers)
+    public void Apply(IssuerPolicy issuer, TokenClaims claims, IHeaderDictionary headers)
     {
-        ArgumentNullException.ThrowIfNull(claims);
+        ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(headers);
-        if (_mappings.Length == 0)
+        if (!_byIssuer.TryGetValue(issuer.Name, out var set))
         {
-            return;
+            throw new InvalidOperationException($"No claim headers were compiled for issuer '{issuer.Name}'.");
         }
 
-        var values = claims.GetOrAddDerived(this, static (c, plan) => plan.Encode(c));
-        for (var i = 0; i < _mappings.Length; i++)
-        {
-            if (values[i] is { } encoded)
-            {
-                headers[_mappings[i].Header] = encoded;
-            }
-        }
-    }
-
-    /// <summary>The header value of each mapping, in order (null: no header).</summary>
-    public string?[] Encode(TokenClaims claims)
-    {
-        ArgumentNullException.ThrowIfNull(claims);
-        var values = new string?[_mappings.Length];
-        for (var i = 0; i < _mappings.Length; i++)
-        {
-            values[i] = _mappings[i].Claim.TryResolve(claims.Payload, out var value) ? ClaimHeaderEncoder.Encode(value) : null;
-        }
-
-        return values;
+        set.Apply(claims, headers);
+        headers[IssuerHeader] = set.IssuerValue; // last: nothing else may set it
     }
 }

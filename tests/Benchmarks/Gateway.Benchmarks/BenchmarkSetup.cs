@@ -27,14 +27,17 @@ internal sealed class BenchmarkSetup
         IssuerPolicy = new IssuerPolicy("bench", Issuer, ["api"], true, ["RS256", "ES256"], TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), Keys);
         Issuers = new IssuerRegistry([IssuerPolicy]);
         Policy = PolicyCompiler.Compile("bench", new PolicyOptions { Scopes = ["orders:read"], Roles = ["admin"] });
-        Headers = new ClaimHeaderPlan(
+        Headers = new ClaimHeaderPlan(GatewayOptions.DefaultIssuerHeader,
         [
-            new ClaimHeaderMapping("X-User-Id", ClaimPath.Parse("sub")),
-            new ClaimHeaderMapping("X-User-Scopes", ClaimPath.Parse("scope")),
-            new ClaimHeaderMapping("X-User-Roles", ClaimPath.Parse("roles")),
-            new ClaimHeaderMapping("X-Tenant", ClaimPath.Parse("tenant")),
+            new IssuerClaimHeaders("bench",
+            [
+                new ClaimHeaderMapping("X-User-Id", ClaimPath.Parse("sub")),
+                new ClaimHeaderMapping("X-User-Scopes", ClaimPath.Parse("scope")),
+                new ClaimHeaderMapping("X-User-Roles", ClaimPath.Parse("roles")),
+                new ClaimHeaderMapping("X-Tenant", ClaimPath.Parse("tenant")),
+            ]),
         ]);
-        Stripper = new IdentityHeaderStripper(Headers.Mappings.Select(m => m.Header));
+        Stripper = new IdentityHeaderStripper(Headers.MappingsFor("bench").Select(m => m.Header).Append(Headers.IssuerHeader));
         Extractor = new TokenExtractor(new TokenSourceOptions());
         SigningKey = rsa;
     }

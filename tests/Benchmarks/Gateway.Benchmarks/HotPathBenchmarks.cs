@@ -50,7 +50,7 @@ public class HotPathBenchmarks
     public PolicyDecision Policy() => _setup.Policy.Evaluate(_claims, _setup.IssuerPolicy);
 
     [Benchmark(Description = "claim headers (4, cached claims)")]
-    public void Headers() => _setup.Headers.Apply(_claims, _context.Request.Headers);
+    public void Headers() => _setup.Headers.Apply(_setup.IssuerPolicy, _claims, _context.Request.Headers);
 
     [Benchmark(Description = "strip identity headers")]
     public void Strip() => _setup.Stripper.Strip(_context.Request.Headers);
@@ -65,7 +65,7 @@ public class HotPathBenchmarks
         var pending = _validator.ValidateAsync(extracted.Value, _setup.Issuers, 8192, _cache, CancellationToken.None);
         var outcome = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         var decision = _setup.Policy.Evaluate(outcome.Claims!, _setup.IssuerPolicy);
-        _setup.Headers.Apply(outcome.Claims!, headers);
+        _setup.Headers.Apply(_setup.IssuerPolicy, outcome.Claims!, headers);
         return decision;
     }
 }

@@ -178,6 +178,18 @@ public sealed class ConfigValidationTests
         ["route header reserved"] = new(c => Metadata(c)["ClaimHeader.Host"] = "sub", "ReverseProxy:Routes:api:Metadata:ClaimHeader.Host", "reserved"),
         ["route header invalid name"] = new(c => Metadata(c)["ClaimHeader.X Y"] = "sub", "ReverseProxy:Routes:api:Metadata:ClaimHeader.X Y", "not a valid header name"),
         ["route header invalid claim"] = new(c => Metadata(c)["ClaimHeader.X-Tenant"] = "org..tenant", "ReverseProxy:Routes:api:Metadata:ClaimHeader.X-Tenant", "not a claim path"),
+        ["issuer header disabled"] = new(c => Gw(c)["IssuerHeader"] = "", "Gateway:IssuerHeader", "cannot be disabled"),
+        ["issuer header invalid name"] = new(c => Gw(c)["IssuerHeader"] = "X Issuer", "Gateway:IssuerHeader", "not a valid header name"),
+        ["issuer header reserved"] = new(c => Gw(c)["IssuerHeader"] = "Authorization", "Gateway:IssuerHeader", "reserved"),
+        ["issuer header as a global claim header"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("X-Auth-Issuer", "iss")), "Gateway:ClaimHeaders:0:Header", "only the gateway sets it"),
+        ["renamed issuer header as a policy claim header"] = new(c => { Gw(c)["IssuerHeader"] = "X-Idp"; Policies(c)["p"]!["ClaimHeaders"] = Headers(("x-idp", "iss")); }, "Gateway:Policies:p:ClaimHeaders:0:Header", "only the gateway sets it"),
+        ["issuer header as a route claim header"] = new(c => Metadata(c)["ClaimHeader.x-auth-issuer"] = "iss", "ReverseProxy:Routes:api:Metadata:ClaimHeader.x-auth-issuer", "only the gateway sets it"),
+        ["issuer header as an issuer claim header"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("X-Auth-Issuer", "iss")), "Gateway:Issuers:main:ClaimHeaders:0:Header", "only the gateway sets it"),
+        ["issuer header as a token header"] = new(c => Gw(c)["TokenSources"] = new JsonObject { ["Headers"] = new JsonArray("X-Auth-Issuer") }, "Gateway:TokenSources:Headers:0", "cannot carry a token"),
+        ["issuer claim header reserved"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("Cookie", "sub")), "Gateway:Issuers:main:ClaimHeaders:0:Header", "reserved"),
+        ["issuer claim header duplicate"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("X-User-Id", "sub"), ("x-user-id", "")), "Gateway:Issuers:main:ClaimHeaders:1:Header", "duplicate"),
+        ["issuer claim header invalid claim"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("X-User-Id", "a..b")), "Gateway:Issuers:main:ClaimHeaders:0:Claim", "not a claim path"),
+        ["issuer claim header unknown key"] = new(c => Issuer(c)["ClaimHeaders"] = new JsonArray(new JsonObject { ["Header"] = "X-A", ["Claim"] = "sub", ["Claims"] = "x" }), "Gateway:Issuers:main:ClaimHeaders:0:Claims", "unknown key 'Claims'"),
         ["strip header invalid"] = new(c => Gw(c)["StripHeaders"] = new JsonArray("X-Ok", "X Bad"), "Gateway:StripHeaders:1", "not a valid header name"),
 
         // Routes and clusters.
@@ -263,6 +275,7 @@ public sealed class ConfigValidationTests
         { "anonymous policy with claim headers", "Production" },
         { "route header removal", "Production" },
         { "namespaced claim paths", "Production" },
+        { "issuer claim headers, $roles and a renamed issuer header", "Production" },
         { "full YARP route and cluster schema", "Production" },
         { "Redis configuration with password", "Production" },
         { "nesting of exactly 8", "Production" },
@@ -306,6 +319,13 @@ public sealed class ConfigValidationTests
                 Issuer(config)["RoleClaim"] = "https://example.com/roles";
                 Gw(config)["ClaimHeaders"] = Headers(("X-Roles", "https://example.com/roles"));
                 Policies(config)["p"]!["Claims"] = new JsonArray(Rule("https://example.com/tenant", ("Exists", true)));
+                break;
+            case "issuer claim headers, $roles and a renamed issuer header":
+                Gw(config)["IssuerHeader"] = "X-Token-Issuer";
+                Gw(config)["ClaimHeaders"] = Headers(("X-User-Id", "sub"), ("X-Roles", "$roles"), ("X-Tenant", "org.tenant"));
+                Issuer(config)["ClaimHeaders"] = Headers(("X-User-Id", "oid"), ("X-Tenant", ""));
+                Policies(config)["p"]!["ClaimHeaders"] = Headers(("X-Roles", "$roles"));
+                Metadata(config)["ClaimHeader.X-Roles"] = "$roles";
                 break;
             case "full YARP route and cluster schema":
                 Route(config)["Order"] = 5;
