@@ -39,6 +39,7 @@ public sealed class QuickstartTests : IClassFixture<QuickstartTests.QuickstartGa
         Assert.Equal("alice", headers.GetProperty("X-User-Id").GetString());
         Assert.Equal("orders:read", headers.GetProperty("X-User-Scopes").GetString());
         Assert.Equal("admin", headers.GetProperty("X-User-Roles").GetString());
+        Assert.Equal("dev", headers.GetProperty("X-Auth-Issuer").GetString());
         Assert.Equal("(redacted)", headers.GetProperty("Authorization").GetString());
     }
 
