@@ -44,6 +44,7 @@ public static class GatewaySnapshotBuilder
 
         // Every header any issuer, policy or route could set, and the issuer header, is stripped on every route.
         owned.Add(options.IssuerHeader);
+        owned.Add(GatewayOptions.DefaultIssuerHeader); // also when renamed: a downstream may still read the default name
         owned.UnionWith(options.ClaimHeaders.Select(h => h.Header));
         foreach (var issuer in options.Issuers.Values)
         {

@@ -128,11 +128,15 @@ public sealed class IssuerIdentityForwardingTests : IAsyncLifetime
     {
         await using var gateway = await TwoIssuers().Set("IssuerHeader", "X-Token-Issuer").StartAsync();
 
-        var received = await ForwardAsync("/api/x", Corp(), r => Spoof(r, "X-Token-Issuer"), gateway);
-        var anonymous = await ForwardAsync("/anon/x", null, r => Spoof(r, "X-Token-Issuer"), gateway);
+        var received = await ForwardAsync("/api/x", Corp(), r => Spoof(r, "X-Token-Issuer", "X-Auth-Issuer"), gateway);
+        var anonymous = await ForwardAsync("/anon/x", null, r => Spoof(r, "X-Token-Issuer", "X-Auth-Issuer"), gateway);
 
         Assert.Equal("corp", Assert.Single(received.Headers["X-Token-Issuer"]));
         Assert.False(anonymous.HasHeader("X-Token-Issuer"));
+
+        // The default name stays the gateway's: a downstream still reading it never gets a client's copy.
+        Assert.False(received.HasHeader("X-Auth-Issuer"));
+        Assert.False(anonymous.HasHeader("X-Auth-Issuer"));
     }
 
     [Fact]
