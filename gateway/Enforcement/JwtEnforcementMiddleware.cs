@@ -38,8 +38,14 @@ internal sealed partial class JwtEnforcementMiddleware
         var proxy = context.GetReverseProxyFeature();
         var plan = _snapshots.Bind(proxy.Route.Config, proxy.Cluster?.Config, out var snapshot);
 
-        // 1. Always first, on every route: a client never supplies the gateway's identity headers.
+        // 1. Always first, on every route: a client never supplies the gateway's identity headers (neither those of
+        // the configuration judging the request nor, during a reload, those of the one replacing it).
         snapshot.Stripper.Strip(request.Headers);
+        var active = _snapshots.Current;
+        if (!ReferenceEquals(active, snapshot))
+        {
+            active.Stripper.Strip(request.Headers);
+        }
 
         // 2. The route's compiled plan; a route without one is never forwarded.
         if (plan is null)
