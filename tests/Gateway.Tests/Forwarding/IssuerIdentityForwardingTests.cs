@@ -140,6 +140,21 @@ public sealed class IssuerIdentityForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IssuerHeaderAndIssuerClaimHeaders_FollowAHotReload()
+    {
+        var changed = TwoIssuers().Set("IssuerHeader", "X-Token-Issuer");
+        changed.Gateway["Issuers"]!["partners"]!["ClaimHeaders"] = new JsonArray(new JsonObject { ["Header"] = "X-User-Id", ["Claim"] = "email" });
+
+        Assert.True(await _gateway.RewriteConfigAsync(changed.Build()), _gateway.Logs.AllText());
+
+        var received = await ForwardAsync("/api/x", Partner(("email", "p@example.net"), ("client_id", "app-1"), ("tenant", "acme")), r => Spoof(r, "X-Token-Issuer"));
+        Assert.Equal("partners", Assert.Single(received.Headers["X-Token-Issuer"]));
+        Assert.False(received.HasHeader("X-Auth-Issuer"));
+        Assert.Equal("p@example.net", received.Header("X-User-Id"));
+        Assert.Equal("acme", received.Header("X-Tenant")); // no longer removed for partners
+    }
+
+    [Fact]
     public async Task RolesHeader_IsTheClaimThePolicyChecked_ForEachIssuer()
     {
         // Each token also carries the other issuer's role claim, with a role the policy must not see.
