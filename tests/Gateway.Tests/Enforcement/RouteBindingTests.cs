@@ -1,5 +1,6 @@
 using Gateway.Enforcement;
 using Gateway.Forwarding;
+using Gateway.Observability;
 using Gateway.Policies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -91,6 +92,8 @@ public sealed class RouteBindingTests
     {
         var context = new DefaultHttpContext();
         context.Response.Body = new MemoryStream();
+        var outcome = new RequestOutcomeFeature { Decision = RequestDecision.Anonymous };
+        context.Features.Set(outcome);
         if (withPlan)
         {
             context.Features.Set(Plan());
@@ -106,6 +109,12 @@ public sealed class RouteBindingTests
         {
             Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
             Assert.Equal("application/problem+json", context.Response.ContentType);
+            Assert.Equal(RequestDecision.Unavailable, outcome.Decision);
+            Assert.Equal("configuration_changed", outcome.Reason); // the jwtgw.reason of the request's metrics
+        }
+        else
+        {
+            Assert.Equal(RequestDecision.Anonymous, outcome.Decision);
         }
     }
 }
