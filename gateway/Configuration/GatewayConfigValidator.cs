@@ -357,6 +357,11 @@ public sealed partial class GatewayConfigValidator
         RequireRange(limits.MaxTokenHeaderBytes, 64, 16384, "Gateway:Limits:MaxTokenHeaderBytes", errors);
         RequireRange(limits.MaxTokenPayloadBytes, 64, 49152, "Gateway:Limits:MaxTokenPayloadBytes", errors);
         RequireRange(limits.MaxClaimDepth, 2, 64, "Gateway:Limits:MaxClaimDepth", errors);
+        if (!Enum.IsDefined(limits.PathNormalization))
+        {
+            errors.Add(new("Gateway:Limits:PathNormalization", "must be Reject or Normalize"));
+        }
+
         RequireRange(limits.MaxRequestHeadersTotalSize, 4096, 1024 * 1024, "Gateway:Limits:MaxRequestHeadersTotalSize", errors);
         RequireRange(limits.MaxRequestHeaderCount, 16, 1000, "Gateway:Limits:MaxRequestHeaderCount", errors);
         RequireRange(limits.MaxRequestLineSize, 1024, 64 * 1024, "Gateway:Limits:MaxRequestLineSize", errors);
