@@ -504,6 +504,14 @@ public sealed partial class GatewayConfigValidator
                     errors.Add(new($"{path}:Metadata:{PolicyMetadataKey}", $"unknown policy '{policy}' (configured: {string.Join(", ", gateway.Policies.Keys)})"));
                 }
 
+                if (metadata.TryGetValue(Forwarding.RoutingHeaders.PassHeadersMetadataKey, out var passed))
+                {
+                    foreach (var name in Forwarding.RoutingHeaders.ParsePassHeaders(passed).Where(name => !Forwarding.RoutingHeaders.Names.Contains(name)))
+                    {
+                        errors.Add(new($"{path}:Metadata:{Forwarding.RoutingHeaders.PassHeadersMetadataKey}", $"'{name}' is not a header the gateway strips by default (see docs/hardening.md); claim headers and StripHeaders are always stripped"));
+                    }
+                }
+
                 foreach (var (key, claim) in metadata)
                 {
                     if (key.StartsWith(ClaimHeaderMetadataPrefix, StringComparison.OrdinalIgnoreCase))

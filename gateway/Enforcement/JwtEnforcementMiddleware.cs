@@ -34,11 +34,12 @@ internal sealed partial class JwtEnforcementMiddleware
         var snapshot = _snapshots.Current;
         var request = context.Request;
 
-        // 1. Always first, on every route: a client never supplies the gateway's identity headers.
-        snapshot.Stripper.Strip(request.Headers);
+        // 1. Always first, on every route: a client never supplies the gateway's identity headers (nor, unless the
+        // route passes them, the routing headers downstreams trust).
+        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
+        snapshot.Stripper.Strip(request.Headers, routeId);
 
         // 2. The route's compiled plan; a route without one is never forwarded.
-        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
         if (!snapshot.Routes.TryGetValue(routeId, out var plan))
         {
             Log.RoutePlanMissing(_logger, routeId);
@@ -102,6 +103,7 @@ internal sealed partial class JwtEnforcementMiddleware
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
         plan.ClaimHeaders.Apply(outcome.Claims!, context.Request.Headers);
+        snapshot.Extractor.Scrubber.RemoveOtherCarriers(context.Request, extracted); // the downstream reads only the verified token
         RemoveTokenIfNotForwarded(context, snapshot, extracted);
         return _next(context);
     }

@@ -6,7 +6,8 @@ namespace Gateway.Forwarding;
 
 /// <summary>
 /// Removes, from every request on every route, each header the gateway owns (all claim headers of
-/// every policy and route, plus <c>StripHeaders</c>), whatever its case or repetition, also when spelled with
+/// every policy and route, plus <c>StripHeaders</c>) and each header downstreams trust for routing or identity
+/// (<see cref="RoutingHeaders"/>, unless the route passes it), whatever its case or repetition, also when spelled with
 /// <c>_</c> for <c>-</c>. Names listed
 /// in <c>Connection</c> are also dropped from it, so a client cannot make a hop remove the gateway's
 /// own headers.
@@ -15,14 +16,33 @@ public sealed class IdentityHeaderStripper
 {
     private readonly string[] _names;
     private readonly FrozenSet<string> _set;
+    private readonly FrozenDictionary<string, IdentityHeaderStripper> _byRoute;
 
-    public IdentityHeaderStripper(IEnumerable<string> headerNames)
+    /// <param name="headerNames">The gateway's own headers: always removed.</param>
+    /// <param name="passedByRoute">Route id → names of <see cref="RoutingHeaders.Names"/> that route lets through.</param>
+    public IdentityHeaderStripper(IEnumerable<string> headerNames, IReadOnlyDictionary<string, string[]>? passedByRoute = null)
+        : this(headerNames.Concat(RoutingHeaders.Names).ToFrozenSet(StringComparer.OrdinalIgnoreCase))
     {
-        _set = headerNames.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        var owned = headerNames.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        _byRoute = (passedByRoute ?? new Dictionary<string, string[]>())
+            .ToFrozenDictionary(
+                pair => pair.Key,
+                pair => new IdentityHeaderStripper(_set.Where(name => owned.Contains(name) || !pair.Value.Contains(name, StringComparer.OrdinalIgnoreCase)).ToFrozenSet(StringComparer.OrdinalIgnoreCase)),
+                StringComparer.OrdinalIgnoreCase);
+    }
+
+    private IdentityHeaderStripper(FrozenSet<string> set)
+    {
+        _set = set;
         _names = [.. _set];
+        _byRoute = FrozenDictionary<string, IdentityHeaderStripper>.Empty;
     }
 
     public IReadOnlyCollection<string> Names => _names;
+
+    /// <summary>Strips the headers for route <paramref name="routeId"/>: all of them unless the route passes some routing headers.</summary>
+    public void Strip(IHeaderDictionary headers, string routeId) =>
+        (_byRoute.GetValueOrDefault(routeId) ?? this).Strip(headers);
 
     public void Strip(IHeaderDictionary headers)
     {

@@ -85,7 +85,6 @@ public sealed class PathConfusionTests : IAsyncLifetime
         "/public/x%0d%0aX-User-Id:%20admin",
         "/public/x%09",
         "/elsewhere/x;y=1",
-        "/public;x/../admin/stats",
         "/public/x%3By",
     ];
 

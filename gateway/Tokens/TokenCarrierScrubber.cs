@@ -1,0 +1,150 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Tokens;
+
+/// <summary>
+/// On a protected route, after the token was verified: removes every configured token carrier other than the one
+/// that held the verified token, so the downstream can only ever read the token the gateway checked. Covers what the
+/// extractor does not count as a token but a downstream may still read: another scheme in <c>Authorization</c>
+/// (<c>Basic</c>), an empty or underscore-spelled custom header (<c>X_Access_Token</c>), a token cookie anywhere in
+/// <c>Cookie</c>, a token query parameter hidden behind a <c>;</c> separator. The verified carrier itself is left to
+/// <c>ForwardAuthorizationHeader</c> and the query rule (a query token is never forwarded).
+/// </summary>
+public sealed class TokenCarrierScrubber
+{
+    private readonly bool _authorizationHeader;
+    private readonly string[] _headers;
+    private readonly string[] _cookies;
+    private readonly string[] _queryParameters;
+
+    public TokenCarrierScrubber(bool authorizationHeader, string[] headers, string[] cookies, string[] queryParameters)
+    {
+        _authorizationHeader = authorizationHeader;
+        _headers = headers;
+        _cookies = cookies;
+        _queryParameters = queryParameters;
+    }
+
+    public void RemoveOtherCarriers(HttpRequest request, ExtractedToken verified)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.Headers;
+        if (_authorizationHeader && verified.Source != TokenSourceKind.AuthorizationHeader)
+        {
+            headers.Remove(HeaderNames.Authorization);
+        }
+
+        if (_headers.Length > 0)
+        {
+            RemoveCustomHeaders(headers, verified);
+        }
+
+        if (_cookies.Length > 0 && headers.Cookie.Count > 0)
+        {
+            RemoveCookies(headers, verified);
+        }
+
+        if (_queryParameters.Length > 0 && request.QueryString.HasValue)
+        {
+            RemoveQueryParameters(request, verified);
+        }
+    }
+
+    private void RemoveCustomHeaders(IHeaderDictionary headers, ExtractedToken verified)
+    {
+        List<string>? remove = null;
+        foreach (var name in headers.Keys)
+        {
+            var dashed = name.Replace('_', '-');
+            foreach (var carrier in _headers)
+            {
+                var isVerified = verified.Source == TokenSourceKind.Header && string.Equals(name, verified.SourceName, StringComparison.OrdinalIgnoreCase);
+                if (!isVerified && string.Equals(dashed, carrier, StringComparison.OrdinalIgnoreCase))
+                {
+                    (remove ??= []).Add(name);
+                }
+            }
+        }
+
+        foreach (var name in remove ?? [])
+        {
+            headers.Remove(name);
+        }
+    }
+
+    private void RemoveCookies(IHeaderDictionary headers, ExtractedToken verified)
+    {
+        var kept = new List<string>();
+        var changed = false;
+        foreach (var header in headers.Cookie)
+        {
+            foreach (var pair in (header ?? "").Split(';'))
+            {
+                var isCarrier = false;
+                foreach (var name in _cookies)
+                {
+                    var isVerified = verified.Source == TokenSourceKind.Cookie && string.Equals(name, verified.SourceName, StringComparison.OrdinalIgnoreCase);
+                    isCarrier |= !isVerified && CookieCarrier.IsNamed(pair, name);
+                }
+
+                if (isCarrier)
+                {
+                    changed = true;
+                }
+                else if (!string.IsNullOrWhiteSpace(pair))
+                {
+                    kept.Add(pair.Trim());
+                }
+            }
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        if (kept.Count == 0)
+        {
+            headers.Remove(HeaderNames.Cookie);
+        }
+        else
+        {
+            headers.Cookie = string.Join("; ", kept);
+        }
+    }
+
+    // Rebuilt (each name and value re-encoded) when a carrier is present or merely named in the raw query, so that a
+    // downstream splitting on ';' cannot find one either.
+    private void RemoveQueryParameters(HttpRequest request, ExtractedToken verified)
+    {
+        var raw = request.QueryString.Value!;
+        var named = false;
+        foreach (var name in _queryParameters)
+        {
+            named |= request.Query.ContainsKey(name) || raw.Contains(name, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!named)
+        {
+            return;
+        }
+
+        var query = new QueryBuilder();
+        foreach (var (key, values) in request.Query)
+        {
+            var isCarrier = _queryParameters.Any(name => string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+                && !(verified.Source == TokenSourceKind.QueryParameter && string.Equals(key, verified.SourceName, StringComparison.OrdinalIgnoreCase));
+            if (!isCarrier)
+            {
+                foreach (var value in values)
+                {
+                    query.Add(key, value ?? "");
+                }
+            }
+        }
+
+        request.QueryString = query.ToQueryString();
+    }
+}
