@@ -76,6 +76,18 @@ public sealed class TokenCarrierScrubber
 
     private void RemoveCookies(IHeaderDictionary headers, ExtractedToken verified)
     {
+        // Rewritten only when another carrier is named at all (checked without allocating): the usual request keeps its header.
+        var named = false;
+        foreach (var name in _cookies)
+        {
+            named |= !IsVerifiedCookie(name, verified) && CookieCarrier.Find(headers.Cookie, name).Occurrences > 0;
+        }
+
+        if (!named)
+        {
+            return;
+        }
+
         var kept = new List<string>();
         var changed = false;
         foreach (var header in headers.Cookie)
@@ -85,8 +97,7 @@ public sealed class TokenCarrierScrubber
                 var isCarrier = false;
                 foreach (var name in _cookies)
                 {
-                    var isVerified = verified.Source == TokenSourceKind.Cookie && string.Equals(name, verified.SourceName, StringComparison.OrdinalIgnoreCase);
-                    isCarrier |= !isVerified && CookieCarrier.IsNamed(pair, name);
+                    isCarrier |= !IsVerifiedCookie(name, verified) && CookieCarrier.IsNamed(pair, name);
                 }
 
                 if (isCarrier)
@@ -114,6 +125,9 @@ public sealed class TokenCarrierScrubber
             headers.Cookie = string.Join("; ", kept);
         }
     }
+
+    private static bool IsVerifiedCookie(string name, ExtractedToken verified) =>
+        verified.Source == TokenSourceKind.Cookie && string.Equals(name, verified.SourceName, StringComparison.OrdinalIgnoreCase);
 
     // Rebuilt (each name and value re-encoded) when a carrier is present or merely named in the raw query, so that a
     // downstream splitting on ';' cannot find one either.
