@@ -123,6 +123,9 @@ public sealed class PathParameterTests : IAsyncLifetime
             Assert.True(user.Status == 403, $"{host}: {user.Status}");
         }
 
+        // Absolute form: Kestrel requires the Host header to repeat the authority; the same canonical host is matched.
+        var absolute = await RawHttp.SendAsync(gateway.Client.BaseAddress!, "GET http://admin.example.com./x HTTP/1.1\nHost: admin.example.com.\nConnection: close\n");
+        Assert.True(absolute.Status is 401 or 400, $"absolute form: {absolute.Status}");
         Assert.Empty(_fixture.Downstream.Received);
 
         var admin = await RawHttp.SendAsync(gateway.Client.BaseAddress!, $"GET /x HTTP/1.1\nHost: Admin.Example.Com.\nAuthorization: Bearer {AdminToken()}\nConnection: close\n");
