@@ -6,7 +6,8 @@ namespace Gateway.Tokens;
 
 /// <summary>
 /// On a protected route, after the token was verified: removes every configured token carrier other than the one
-/// that held the verified token, so the downstream can only ever read the token the gateway checked. Covers what the
+/// that held the verified token, and <c>Authorization</c> whenever the token came from elsewhere (even with that source
+/// disabled), so the downstream can only ever read the token the gateway checked. Covers what the
 /// extractor does not count as a token but a downstream may still read: another scheme in <c>Authorization</c>
 /// (<c>Basic</c>), an empty or underscore-spelled custom header (<c>X_Access_Token</c>), a token cookie anywhere in
 /// <c>Cookie</c>, a token query parameter hidden behind a <c>;</c> separator. The verified carrier itself is left to
@@ -14,14 +15,12 @@ namespace Gateway.Tokens;
 /// </summary>
 public sealed class TokenCarrierScrubber
 {
-    private readonly bool _authorizationHeader;
     private readonly string[] _headers;
     private readonly string[] _cookies;
     private readonly string[] _queryParameters;
 
-    public TokenCarrierScrubber(bool authorizationHeader, string[] headers, string[] cookies, string[] queryParameters)
+    public TokenCarrierScrubber(string[] headers, string[] cookies, string[] queryParameters)
     {
-        _authorizationHeader = authorizationHeader;
         _headers = headers;
         _cookies = cookies;
         _queryParameters = queryParameters;
@@ -31,7 +30,9 @@ public sealed class TokenCarrierScrubber
     {
         ArgumentNullException.ThrowIfNull(request);
         var headers = request.Headers;
-        if (_authorizationHeader && verified.Source != TokenSourceKind.AuthorizationHeader)
+        // Also when the Authorization source is disabled: a downstream that decodes the JWT it finds there without
+        // verifying it ("the gateway checked it") must never find one the gateway did not check.
+        if (verified.Source != TokenSourceKind.AuthorizationHeader)
         {
             headers.Remove(HeaderNames.Authorization);
         }

@@ -41,7 +41,7 @@ public sealed class TokenExtractor
         _headers = [.. options.Headers];
         _cookies = [.. options.Cookies];
         _queryParameters = [.. options.QueryParameters];
-        Scrubber = new TokenCarrierScrubber(_authorizationHeader, _headers, _cookies, _queryParameters);
+        Scrubber = new TokenCarrierScrubber(_headers, _cookies, _queryParameters);
     }
 
     /// <summary>Header names holding tokens (so they can be removed before forwarding when asked).</summary>
