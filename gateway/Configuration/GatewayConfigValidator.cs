@@ -526,6 +526,16 @@ public sealed partial class GatewayConfigValidator
                 }
             }
 
+            // Requests are matched on the canonical host (no trailing dot, see RequestGuard.CheckHost): a host written
+            // with one would never match, and its requests would fall through to a laxer route.
+            for (var i = 0; i < (route.Match?.Hosts?.Count ?? 0); i++)
+            {
+                if (route.Match!.Hosts![i] is { } host && (host.EndsWith('.') || host.Contains(".:", StringComparison.Ordinal)))
+                {
+                    errors.Add(new($"{path}:Match:Hosts:{i}", $"'{host}' ends with a dot: write the host without it (requests are matched with a trailing dot removed)"));
+                }
+            }
+
             if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
             {
                 errors.Add(new($"{path}:ClusterId", $"unknown cluster '{route.ClusterId}'"));
