@@ -172,6 +172,20 @@ public sealed class PathParameterTests : IAsyncLifetime
         Assert.Equal(normalized + "?q=1", received.RawTarget);
     }
 
+    [Fact]
+    public async Task PathNormalization_IsHotReloadable()
+    {
+        Assert.Equal(400, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+
+        Assert.True(await _gateway.RewriteConfigAsync(Config().Set("Limits", new JsonObject { ["PathNormalization"] = "Normalize" }).Build()));
+        Assert.Equal(200, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+        Assert.Equal("/api/admin/secret", _fixture.Downstream.Single().RawTarget);
+
+        Assert.True(await _gateway.RewriteConfigAsync(Config().Build()));
+        Assert.Equal(400, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+        Assert.Single(_fixture.Downstream.Received);
+    }
+
     [Theory]
     [InlineData("/api/;x/admin")]
     [InlineData("/api/..;x/admin")]
