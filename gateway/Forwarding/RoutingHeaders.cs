@@ -23,9 +23,15 @@ public static class RoutingHeaders
         "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Override-URL",
         // Method overrides: ASP.NET Web API, Express method-override, Jersey, OData, Google APIs.
         "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
-        // Client address: nginx realip, Akamai/Cloudflare/Fastly, Rails/Rack remote_ip, Apache mod_remoteip setups.
+        // Client address: nginx realip, Akamai/Cloudflare/Fastly, Rails/Rack remote_ip, Apache mod_remoteip setups,
+        // the request-ip library, ingress-nginx.
         "X-Real-IP", "True-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Client-IP", "CF-Connecting-IP",
-        "Fastly-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr",
+        "Fastly-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-Forwarded", "Forwarded-For",
+        "X-Original-Forwarded-For",
+        // Authenticated user set by an authenticating proxy: Apache/CGI REMOTE_USER setups, oauth2-proxy, Grafana.
+        "Remote-User", "X-Remote-User", "X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Groups",
+        "X-Forwarded-Preferred-Username", "X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Groups",
+        "X-Auth-Request-Preferred-Username", "X-WEBAUTH-USER",
         // Host, port and scheme: RFC 7239 Forwarded (Spring, Werkzeug, Express), Rack, Spring, Django, Microsoft.
         "Forwarded", "X-Forwarded-Server", "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Ssl", "Front-End-Https",
         "X-Url-Scheme", "X-Original-Host", "X-Host", "X-HTTP-Host-Override",
