@@ -34,7 +34,7 @@ internal sealed partial class RequestGuardMiddleware
         var request = context.Request;
         if (RequestGuard.CheckMethod(request.Method, context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true) is { } method)
         {
-            Log.RequestRefused(_logger, method);
+            Refused(method);
             return ChallengeWriter.WriteMethodNotAllowedAsync(context, method, RequestGuard.AllowedMethods);
         }
 
@@ -44,7 +44,7 @@ internal sealed partial class RequestGuardMiddleware
             ?? RequestGuard.CheckFraming(request.Headers[HeaderNames.ContentLength], request.Headers.TransferEncoding.Count > 0, request.Headers.ContainsKey(MovedContentLength));
         if (refusal is not null)
         {
-            Log.RequestRefused(_logger, refusal);
+            Refused(refusal);
             return ChallengeWriter.WriteBadRequestAsync(context, refusal);
         }
 
@@ -76,6 +76,28 @@ internal sealed partial class RequestGuardMiddleware
 
         return refusal;
     }
+
+    private void Refused(string reason)
+    {
+        Log.RequestRefused(_logger, reason);
+        if (GatewayTelemetry.RequestsRefused.Enabled)
+        {
+            GatewayTelemetry.RequestsRefused.Add(1, new System.Diagnostics.TagList { { GatewayDiagnostics.Tags.Reason, ReasonTag(reason) } });
+        }
+    }
+
+    // The jwtgw.reason value of each refusal (snake_case, like the token reasons).
+    private static string ReasonTag(string reason) => reason switch
+    {
+        RequestGuard.AmbiguousPath => "ambiguous_path",
+        RequestGuard.PathParameters => "path_parameters",
+        RequestGuard.LooseSegment => "loose_segment",
+        RequestGuard.InvalidHost => "invalid_host",
+        RequestGuard.MethodNotForwarded => "method_not_forwarded",
+        RequestGuard.AmbiguousFraming => "ambiguous_framing",
+        RequestGuard.InvalidContentLength => "invalid_content_length",
+        _ => "other",
+    };
 
     private static partial class Log
     {
