@@ -59,6 +59,17 @@ public sealed class RequestLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChunkedBody_WithoutContentLength_IsForwarded_ByteForByte()
+    {
+        var response = await RawHttp.SendAsync(_gateway.Client.BaseAddress!, "POST /public/x HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\nConnection: close\n\n5\r\nhel\nl\r\n3\r\no\r\n\r\n0\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        var received = _fixture.Downstream.Single();
+        Assert.Equal("hel\nlo\r\n", received.Body);
+        Assert.False(received.HasHeader("X-Content-Length"));
+    }
+
+    [Fact]
     public async Task SignedContentLength_IsReframed_SoTheDownstreamReadsTheSameBody()
     {
         // Kestrel reads "+5" as 5; YARP then frames the forwarded request itself, so gateway and downstream agree.
