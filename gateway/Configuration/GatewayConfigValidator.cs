@@ -358,6 +358,11 @@ public sealed partial class GatewayConfigValidator
         RequireRange(limits.MaxTokenHeaderBytes, 64, 16384, "Gateway:Limits:MaxTokenHeaderBytes", errors);
         RequireRange(limits.MaxTokenPayloadBytes, 64, 49152, "Gateway:Limits:MaxTokenPayloadBytes", errors);
         RequireRange(limits.MaxClaimDepth, 2, 64, "Gateway:Limits:MaxClaimDepth", errors);
+        if (!Enum.IsDefined(limits.PathNormalization))
+        {
+            errors.Add(new("Gateway:Limits:PathNormalization", "must be Reject or Normalize"));
+        }
+
         RequireRange(limits.MaxRequestHeadersTotalSize, 4096, 1024 * 1024, "Gateway:Limits:MaxRequestHeadersTotalSize", errors);
         RequireRange(limits.MaxRequestHeaderCount, 16, 1000, "Gateway:Limits:MaxRequestHeaderCount", errors);
         RequireRange(limits.MaxRequestLineSize, 1024, 64 * 1024, "Gateway:Limits:MaxRequestLineSize", errors);
@@ -500,6 +505,14 @@ public sealed partial class GatewayConfigValidator
                     errors.Add(new($"{path}:Metadata:{PolicyMetadataKey}", $"unknown policy '{policy}' (configured: {string.Join(", ", gateway.Policies.Keys)})"));
                 }
 
+                if (metadata.TryGetValue(Forwarding.RoutingHeaders.PassHeadersMetadataKey, out var passed))
+                {
+                    foreach (var name in Forwarding.RoutingHeaders.ParsePassHeaders(passed).Where(name => !Forwarding.RoutingHeaders.Names.Contains(name)))
+                    {
+                        errors.Add(new($"{path}:Metadata:{Forwarding.RoutingHeaders.PassHeadersMetadataKey}", $"'{name}' is not a header the gateway strips by default (see docs/hardening.md); claim headers and StripHeaders are always stripped"));
+                    }
+                }
+
                 foreach (var (key, claim) in metadata)
                 {
                     if (key.StartsWith(ClaimHeaderMetadataPrefix, StringComparison.OrdinalIgnoreCase))
@@ -511,6 +524,16 @@ public sealed partial class GatewayConfigValidator
                             errors.Add(new($"{path}:Metadata:{key}", $"'{claim}' is not a claim path"));
                         }
                     }
+                }
+            }
+
+            // Requests are matched on the canonical host (no trailing dot, see RequestGuard.CheckHost): a host written
+            // with one would never match, and its requests would fall through to a laxer route.
+            for (var i = 0; i < (route.Match?.Hosts?.Count ?? 0); i++)
+            {
+                if (route.Match!.Hosts![i] is { } host && (host.EndsWith('.') || host.Contains(".:", StringComparison.Ordinal)))
+                {
+                    errors.Add(new($"{path}:Match:Hosts:{i}", $"'{host}' ends with a dot: write the host without it (requests are matched with a trailing dot removed)"));
                 }
             }
 

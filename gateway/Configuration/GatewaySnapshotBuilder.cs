@@ -29,8 +29,14 @@ public static class GatewaySnapshotBuilder
         }
 
         var routes = new Dictionary<string, RoutePlan>(StringComparer.OrdinalIgnoreCase);
+        var passedHeaders = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var route in proxy.Routes)
         {
+            if (route.Metadata?.GetValueOrDefault(RoutingHeaders.PassHeadersMetadataKey) is { } passed)
+            {
+                passedHeaders[route.RouteId] = RoutingHeaders.ParsePassHeaders(passed);
+            }
+
             var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey);
             var policy = policyName is null ? defaultPolicy : policies[policyName];
             var policyHeaders = policyName is null ? null : options.Policies[policyName].ClaimHeaders;
@@ -59,7 +65,7 @@ public static class GatewaySnapshotBuilder
         var cache = options.TokenCache.Enabled
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
             : null;
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned), new TokenExtractor(options.TokenSources), cache);
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), new TokenExtractor(options.TokenSources), cache);
     }
 
     private static IssuerPolicy BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)

@@ -18,6 +18,12 @@ public sealed record LimitOptions
     /// <summary>Deepest nesting of objects and arrays in the header or payload (the root object is level 1). Default 16.</summary>
     public int MaxClaimDepth { get; init; } = 16;
 
+    /// <summary>
+    /// Path segments with parameters (<c>;x</c>, also <c>%3B</c>), a trailing dot, or leading/trailing whitespace:
+    /// <see cref="PathNormalization.Reject"/> (400, the default) or <see cref="PathNormalization.Normalize"/> them before routing.
+    /// </summary>
+    public PathNormalization PathNormalization { get; init; } = PathNormalization.Reject;
+
     /// <summary>Kestrel: total size of the request headers, in bytes; beyond it, 431. Default 32768.</summary>
     public int MaxRequestHeadersTotalSize { get; init; } = 32 * 1024;
 

@@ -46,6 +46,15 @@ public static class ChallengeWriter
         return WriteAsync(context, StatusCodes.Status400BadRequest, null, "Bad Request", $"The request was refused: {reason}.");
     }
 
+    /// <summary>A method the gateway never forwards (CONNECT, TRACE): 405 with the methods it does forward in <c>Allow</c>.</summary>
+    public static Task WriteMethodNotAllowedAsync(HttpContext context, string reason, string allow)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.Headers.Allow = allow;
+        context.Response.Headers.Connection = "close";
+        return WriteAsync(context, StatusCodes.Status405MethodNotAllowed, null, "Method Not Allowed", $"The request was refused: {reason}.");
+    }
+
     public static Task WriteMisconfiguredRouteAsync(HttpContext context) =>
         WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The route has no active policy; the request was not forwarded.");
 

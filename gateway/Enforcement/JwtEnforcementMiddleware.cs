@@ -39,12 +39,13 @@ internal sealed partial class JwtEnforcementMiddleware
         var plan = _snapshots.Bind(proxy.Route.Config, proxy.Cluster?.Config, out var snapshot);
 
         // 1. Always first, on every route: a client never supplies the gateway's identity headers (neither those of
-        // the configuration judging the request nor, during a reload, those of the one replacing it).
-        snapshot.Stripper.Strip(request.Headers);
+        // the configuration judging the request nor, during a reload, those of the one replacing it), nor, unless
+        // the route passes them, the routing headers downstreams trust.
+        snapshot.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
         var active = _snapshots.Current;
         if (!ReferenceEquals(active, snapshot))
         {
-            active.Stripper.Strip(request.Headers);
+            active.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
         }
 
         // 2. The route's compiled plan; a route without one is never forwarded.
@@ -125,6 +126,7 @@ internal sealed partial class JwtEnforcementMiddleware
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
         plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
+        snapshot.Extractor.Scrubber.RemoveOtherCarriers(context.Request, extracted); // the downstream reads only the verified token
         RemoveTokenIfNotForwarded(context, snapshot, extracted);
         return _next(context);
     }

@@ -6,33 +6,57 @@ namespace Gateway.Forwarding;
 
 /// <summary>
 /// Removes, from every request on every route, each header the gateway owns (all claim headers of
-/// every policy and route, plus <c>StripHeaders</c>), whatever its case or repetition, also when spelled with
+/// every policy and route, plus <c>StripHeaders</c>) and each header downstreams trust for routing or identity
+/// (<see cref="RoutingHeaders"/>, unless the route passes it), whatever its case or repetition, also when spelled with
 /// <c>_</c> for <c>-</c>. Names listed
 /// in <c>Connection</c> are also dropped from it, so a client cannot make a hop remove the gateway's
 /// own headers.
 /// </summary>
 public sealed class IdentityHeaderStripper
 {
-    private readonly string[] _names;
+    // The gateway's own headers, removed by name (a handful); every stripped name, checked in one pass over the
+    // request's headers (the routing headers are many and rarely present: removing each by name would cost more).
+    private readonly string[] _owned;
     private readonly FrozenSet<string> _set;
+    private readonly FrozenDictionary<string, IdentityHeaderStripper> _byRoute;
 
-    public IdentityHeaderStripper(IEnumerable<string> headerNames)
+    /// <param name="headerNames">The gateway's own headers: always removed.</param>
+    /// <param name="passedByRoute">Route id → names of <see cref="RoutingHeaders.Names"/> that route lets through.</param>
+    public IdentityHeaderStripper(IEnumerable<string> headerNames, IReadOnlyDictionary<string, string[]>? passedByRoute = null)
     {
-        _set = headerNames.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-        _names = [.. _set];
+        var owned = headerNames.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        _owned = [.. owned];
+        _set = owned.Concat(RoutingHeaders.Names).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        _byRoute = (passedByRoute ?? new Dictionary<string, string[]>())
+            .ToFrozenDictionary(
+                pair => pair.Key,
+                pair => new IdentityHeaderStripper(_owned, _set.Where(name => owned.Contains(name) || !pair.Value.Contains(name, StringComparer.OrdinalIgnoreCase)).ToFrozenSet(StringComparer.OrdinalIgnoreCase)),
+                StringComparer.OrdinalIgnoreCase);
     }
 
-    public IReadOnlyCollection<string> Names => _names;
+    private IdentityHeaderStripper(string[] owned, FrozenSet<string> set)
+    {
+        _owned = owned;
+        _set = set;
+        _byRoute = FrozenDictionary<string, IdentityHeaderStripper>.Empty;
+    }
+
+    /// <summary>Every name stripped (the gateway's own headers and the routing headers), without a route's exceptions.</summary>
+    public IReadOnlyCollection<string> Names => _set;
+
+    /// <summary>Strips the headers for route <paramref name="routeId"/>: all of them unless the route passes some routing headers.</summary>
+    public void Strip(IHeaderDictionary headers, string routeId) =>
+        (_byRoute.GetValueOrDefault(routeId) ?? this).Strip(headers);
 
     public void Strip(IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        foreach (var name in _names)
+        foreach (var name in _owned)
         {
             headers.Remove(name); // the header dictionary is case-insensitive; Remove drops every value
         }
 
-        RemoveUnderscoreSpellings(headers);
+        RemoveListedAndUnderscoreSpellings(headers);
 
         var connection = headers.Connection;
         if (connection.Count > 0)
@@ -41,14 +65,14 @@ public sealed class IdentityHeaderStripper
         }
     }
 
-    // Some servers (CGI-style environments, nginx with underscores_in_headers) read "X_User_Id" as "X-User-Id":
-    // a client must not reach a claim header that way either.
-    private void RemoveUnderscoreSpellings(IHeaderDictionary headers)
+    // The routing headers, in one pass; and, for every stripped name, its spelling with '_' for '-': some servers
+    // (CGI-style environments, nginx with underscores_in_headers) read "X_User_Id" as "X-User-Id".
+    private void RemoveListedAndUnderscoreSpellings(IHeaderDictionary headers)
     {
         List<string>? spoofed = null;
         foreach (var name in headers.Keys)
         {
-            if (name.Contains('_', StringComparison.Ordinal) && _set.Contains(name.Replace('_', '-')))
+            if (_set.Contains(name) || (name.Contains('_', StringComparison.Ordinal) && _set.Contains(name.Replace('_', '-'))))
             {
                 (spoofed ??= []).Add(name);
             }

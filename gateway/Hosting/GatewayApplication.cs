@@ -28,6 +28,7 @@ public static class GatewayApplication
         // Validate and load now, so an invalid configuration stops the process before it listens.
         var snapshots = app.Services.GetRequiredService<GatewaySnapshotManager>();
 
+        app.UseRequestGuard(); // before routing: the route is chosen from the canonical path and host
         app.UseGatewayManagement(); // /healthz/live, /healthz/ready, /metrics: before routing, never proxied
         if (app.Environment.IsDevelopment() && snapshots.Current.Options.Issuers.Values.Any(i => i.Development))
         {
@@ -37,7 +38,6 @@ public static class GatewayApplication
         app.MapReverseProxy(proxy =>
         {
             proxy.UseRequestTelemetry();
-            proxy.UseRequestGuard();
             proxy.UseJwtEnforcement();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

@@ -22,6 +22,7 @@ public static class GatewayDiagnostics
     {
         public const string Requests = "jwtgw.requests";
         public const string RequestDuration = "jwtgw.request.duration";
+        public const string RequestsRefused = "jwtgw.requests.refused";
         public const string ValidationFailures = "jwtgw.token.validation.failures";
         public const string KeyCacheLookups = "jwtgw.keys.cache.lookups";
         public const string TokenCacheLookups = "jwtgw.token_cache.lookups";

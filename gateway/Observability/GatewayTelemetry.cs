@@ -25,6 +25,9 @@ internal static class GatewayTelemetry
         GatewayDiagnostics.Metrics.RequestDuration, "s", "Time from the route match to the end of the response (enforcement plus the downstream), by route, policy and decision.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
+    public static readonly Counter<long> RequestsRefused = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.RequestsRefused, "{request}", "Requests refused before routing by the request guard (ambiguous path, host, method or framing), by reason.");
+
     public static readonly Counter<long> ValidationFailures = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.ValidationFailures, "{token}", "Requests refused before the policy step, by reason (missing, expired, bad_signature, ...) and issuer.");
 

@@ -6,13 +6,29 @@ using Microsoft.Net.Http.Headers;
 namespace Gateway.Tokens;
 
 /// <summary>
-/// Finds the bearer token in a request, trying the configured sources in a fixed order:
-/// Authorization header, custom headers, cookies, query parameters. A source that repeats itself
-/// (two Authorization headers, two values of a custom header) makes the request ambiguous.
+/// Finds the bearer token in a request among the configured carriers: the Authorization header, custom headers,
+/// cookies, query parameters. The gateway must verify the very token the downstream will read, so a request that
+/// offers more than one is ambiguous (400), whichever the downstream would pick:
+/// <list type="bullet">
+/// <item>two carriers holding a token, even the same token (<c>Authorization</c> and a cookie, a custom header and a
+/// query parameter, two configured cookies);</item>
+/// <item>a carrier repeated: two <c>Authorization</c> headers, two values of a custom header, a query parameter twice
+/// (names compared case-insensitively and after decoding, as ASP.NET does), or a query parameter that ASP.NET and the
+/// raw query disagree on (<c>?x=1;access_token=F</c> for servers that split on <c>;</c>, <c>access%5Ftoken</c>);</item>
+/// <item>a configured cookie named twice in the <c>Cookie</c> header(s), in any case (<c>access_token=F;
+/// ACCESS_TOKEN=V</c>) and with any separator a server might split on (<c>;</c>, <c>,</c>, whitespace), also as
+/// <c>$access_token</c> (RFC 2109 attributes): servers disagree on which of two equal names wins.</item>
+/// </list>
+/// <c>Authorization</c> counts as a carrier when its scheme is <c>Bearer</c> (case-insensitive) followed by any
+/// whitespace: <c>Bearer&lt;TAB&gt;token</c> is a malformed bearer token (RFC 6750 allows one or more spaces only), not
+/// another scheme, because a lenient downstream reads it as one. Other schemes (<c>Basic</c>, <c>DPoP</c>) carry no
+/// bearer token; on a protected route they are removed before forwarding (<see cref="TokenCarrierScrubber"/>).
+/// Empty cookies and custom headers carry nothing; an empty query parameter is an empty token.
 /// </summary>
 public sealed class TokenExtractor
 {
-    private const string BearerPrefix = "Bearer ";
+    private const string Bearer = "Bearer";
+    private static readonly System.Buffers.SearchValues<char> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n\v\f");
     private readonly bool _authorizationHeader;
     private readonly string[] _headers;
     private readonly string[] _cookies;
@@ -25,6 +41,7 @@ public sealed class TokenExtractor
         _headers = [.. options.Headers];
         _cookies = [.. options.Cookies];
         _queryParameters = [.. options.QueryParameters];
+        Scrubber = new TokenCarrierScrubber(_headers, _cookies, _queryParameters);
     }
 
     /// <summary>Header names holding tokens (so they can be removed before forwarding when asked).</summary>
@@ -32,9 +49,14 @@ public sealed class TokenExtractor
 
     public IReadOnlyList<string> QueryParameters => _queryParameters;
 
+    /// <summary>Removes the carriers other than the verified one before forwarding.</summary>
+    public TokenCarrierScrubber Scrubber { get; }
+
     public ExtractedToken Extract(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var found = ExtractedToken.Missing;
+        var carriers = 0;
         if (_authorizationHeader)
         {
             var values = request.Headers.Authorization;
@@ -43,9 +65,10 @@ public sealed class TokenExtractor
                 return ExtractedToken.Ambiguous;
             }
 
-            if (values.Count == 1 && TryStripBearer(values[0], requirePrefix: true, out var token))
+            if (values.Count == 1 && ReadBearer(values[0], requirePrefix: true, TokenSourceKind.AuthorizationHeader, HeaderNames.Authorization) is { } token)
             {
-                return ExtractedToken.Found(token, TokenSourceKind.AuthorizationHeader, HeaderNames.Authorization);
+                carriers++;
+                found = token;
             }
         }
 
@@ -57,57 +80,110 @@ public sealed class TokenExtractor
                 return ExtractedToken.Ambiguous;
             }
 
-            if (values.Count == 1 && TryStripBearer(values[0], requirePrefix: false, out var token))
+            if (values.Count == 1 && ReadBearer(values[0], requirePrefix: false, TokenSourceKind.Header, name) is { } token)
             {
-                return ExtractedToken.Found(token, TokenSourceKind.Header, name);
+                carriers++;
+                found = token;
             }
         }
 
-        foreach (var name in _cookies)
+        if (_cookies.Length > 0)
         {
-            if (request.Cookies.TryGetValue(name, out var token) && !string.IsNullOrEmpty(token))
+            var cookieHeaders = request.Headers.Cookie;
+            foreach (var name in _cookies)
             {
-                return ExtractedToken.Found(token.AsMemory(), TokenSourceKind.Cookie, name);
+                var (occurrences, value) = CookieCarrier.Find(cookieHeaders, name);
+                if (occurrences > 1)
+                {
+                    return ExtractedToken.Ambiguous;
+                }
+
+                if (value.Length > 0)
+                {
+                    carriers++;
+                    found = ExtractedToken.Found(value, TokenSourceKind.Cookie, name);
+                }
             }
         }
 
         foreach (var name in _queryParameters)
         {
-            if (request.Query.TryGetValue(name, out StringValues values) && values.Count > 0)
+            var values = request.Query.TryGetValue(name, out StringValues queryValues) ? queryValues : StringValues.Empty;
+            // The raw query must name the carrier as often as ASP.NET's parser found it: "?x=1;access_token=F" is a
+            // token to a server that also splits on ';', and "access%5Ftoken" a second spelling.
+            if (values.Count > 1 || CountRawQueryCarrier(request.QueryString.Value, name) != values.Count)
             {
-                return values.Count > 1 ? ExtractedToken.Ambiguous : ExtractedToken.Found((values[0] ?? "").AsMemory(), TokenSourceKind.QueryParameter, name);
+                return ExtractedToken.Ambiguous;
+            }
+
+            if (values.Count == 1)
+            {
+
+                carriers++;
+                found = ExtractedToken.Found((values[0] ?? "").AsMemory(), TokenSourceKind.QueryParameter, name);
             }
         }
 
-        return ExtractedToken.Missing;
+        return carriers > 1 ? ExtractedToken.Ambiguous : found;
     }
 
-    // "Bearer" is case-insensitive (RFC 7235 §2.1); other schemes (Basic, DPoP...) are not ours.
-    private static bool TryStripBearer(string? value, bool requirePrefix, out ReadOnlyMemory<char> token)
+    // Occurrences of the name as a parameter in the raw query (after '?', '&' or ';', before '=', '&', ';' or the end), case-insensitively.
+    private static int CountRawQueryCarrier(string? query, string name)
     {
-        token = default;
-        if (string.IsNullOrEmpty(value))
+        if (string.IsNullOrEmpty(query))
         {
-            return false;
+            return 0;
         }
 
-        if (value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        var count = 0;
+        var start = 0;
+        while (start < query.Length)
         {
-            token = value.AsMemory(BearerPrefix.Length).Trim(' ');
-            return true;
+            var at = query.AsSpan(start).IndexOf(name, StringComparison.OrdinalIgnoreCase);
+            if (at < 0)
+            {
+                break;
+            }
+
+            at += start;
+            start = at + name.Length;
+            if (at > 0 && query[at - 1] is '?' or '&' or ';' && (start == query.Length || query[start] is '=' or '&' or ';'))
+            {
+                count++;
+            }
         }
 
-        if (value.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        return count;
+    }
+
+    // "Bearer" is case-insensitive (RFC 7235 §2.1); other schemes (Basic, DPoP...) are not ours. Null: no bearer token here.
+    private static ExtractedToken? ReadBearer(string? value, bool requirePrefix, TokenSourceKind source, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
         {
-            return true;
+            return null;
+        }
+
+        var text = value.AsMemory();
+        if (value.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) && (value.Length == Bearer.Length || char.IsWhiteSpace(value[Bearer.Length])))
+        {
+            var rest = text[Bearer.Length..];
+            var token = rest.Trim(' ');
+            // One or more spaces, then a token without whitespace (RFC 6750 §2.1): anything else (a tab, a line break, a
+            // second word) is a malformed bearer token, which a lenient downstream might still read.
+            return rest.Length > 0 && (rest.Span[0] != ' ' || token.Span.ContainsAny(Whitespace))
+                ? new ExtractedToken(TokenStatus.Malformed, default, source, name)
+                : ExtractedToken.Found(token, source, name);
         }
 
         if (requirePrefix)
         {
-            return false;
+            return null;
         }
 
-        token = value.AsMemory().Trim();
-        return true;
+        var raw = text.Trim();
+        return raw.Span.ContainsAny(Whitespace)
+            ? new ExtractedToken(TokenStatus.Malformed, default, source, name)
+            : ExtractedToken.Found(raw, source, name);
     }
 }

@@ -190,6 +190,10 @@ public sealed class ConfigValidationTests
         ["issuer claim header duplicate"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("X-User-Id", "sub"), ("x-user-id", "")), "Gateway:Issuers:main:ClaimHeaders:1:Header", "duplicate"),
         ["issuer claim header invalid claim"] = new(c => Issuer(c)["ClaimHeaders"] = Headers(("X-User-Id", "a..b")), "Gateway:Issuers:main:ClaimHeaders:0:Claim", "not a claim path"),
         ["issuer claim header unknown key"] = new(c => Issuer(c)["ClaimHeaders"] = new JsonArray(new JsonObject { ["Header"] = "X-A", ["Claim"] = "sub", ["Claims"] = "x" }), "Gateway:Issuers:main:ClaimHeaders:0:Claims", "unknown key 'Claims'"),
+        ["route passes a header the gateway owns"] = new(c => Metadata(c)["PassHeaders"] = "X-Real-IP, X-User-Id", "ReverseProxy:Routes:api:Metadata:PassHeaders", "'X-User-Id' is not a header the gateway strips by default"),
+        ["route host with a trailing dot"] = new(c => Route(c)["Match"] = new JsonObject { ["Path"] = "/api/{**rest}", ["Hosts"] = new JsonArray("api.example.com", "admin.example.com.") }, "ReverseProxy:Routes:api:Match:Hosts:1", "ends with a dot"),
+        ["path normalization unknown"] = new(c => Gw(c)["Limits"] = new JsonObject { ["PathNormalization"] = "Lenient" }, "Gateway:Limits:PathNormalization", "'Lenient'", OnlyError: false),
+        ["path normalization a number"] = new(c => Gw(c)["Limits"] = new JsonObject { ["PathNormalization"] = "7" }, "Gateway:Limits:PathNormalization", "must be Reject or Normalize"),
         ["strip header invalid"] = new(c => Gw(c)["StripHeaders"] = new JsonArray("X-Ok", "X Bad"), "Gateway:StripHeaders:1", "not a valid header name"),
 
         // Routes and clusters.

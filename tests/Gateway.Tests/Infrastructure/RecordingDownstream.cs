@@ -48,7 +48,8 @@ public sealed class RecordingDownstream : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-        _received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body));
+        var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        _received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body, rawTarget));
         await context.Response.WriteAsync("downstream ok");
     }
 
@@ -59,7 +60,8 @@ public sealed class RecordingDownstream : IAsyncDisposable
     }
 }
 
-public sealed record ReceivedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string?[]> Headers, string Body)
+/// <param name="RawTarget">The request target exactly as it arrived on the wire (path and query, still percent-encoded).</param>
+public sealed record ReceivedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string?[]> Headers, string Body, string RawTarget = "")
 {
     public string? Header(string name) => Headers.TryGetValue(name, out var values) ? string.Join(",", values) : null;
 

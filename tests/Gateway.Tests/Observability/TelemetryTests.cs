@@ -142,6 +142,24 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestGuardRefusals_AreCountedByReason()
+    {
+        var baseAddress = _gateway.Client.BaseAddress!;
+        Assert.Equal(400, (await RawHttp.SendAsync(baseAddress, "GET /otel;x/orders HTTP/1.1\nHost: t\nConnection: close\n")).Status);
+        Assert.Equal(400, (await RawHttp.SendAsync(baseAddress, "GET /otel/orders HTTP/1.1\nHost: a..b\nConnection: close\n")).Status);
+        Assert.Equal(405, (await RawHttp.SendAsync(baseAddress, "TRACE /otel/orders HTTP/1.1\nHost: t\nConnection: close\n")).Status);
+
+        var metrics = _telemetry.CollectMetrics(_gateway.Services);
+        foreach (var reason in new[] { "path_parameters", "invalid_host", "method_not_forwarded" })
+        {
+            Assert.Equal(1, Assert.Single(TelemetryCapture.Points(metrics, Metrics.RequestsRefused, (Tags.Reason, reason))).GetSumLong());
+        }
+
+        Assert.Empty(TelemetryCapture.Points(metrics, Metrics.Requests, (Tags.Route, "otel")));
+        Assert.Empty(_fixture.Downstream.Received);
+    }
+
+    [Fact]
     public async Task Anonymous_RecordsDecision()
     {
         Assert.Equal(HttpStatusCode.OK, (await _gateway.Client.GetAsync("/otel-public/x")).StatusCode);

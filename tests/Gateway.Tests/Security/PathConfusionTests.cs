@@ -84,6 +84,8 @@ public sealed class PathConfusionTests : IAsyncLifetime
         "/public/x%00/../../admin/stats",
         "/public/x%0d%0aX-User-Id:%20admin",
         "/public/x%09",
+        "/elsewhere/x;y=1",
+        "/public/x%3By",
     ];
 
     [Theory]
@@ -101,7 +103,6 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [InlineData("/public/info", "/public/info")]
     [InlineData("/public/a/../info", "/public/info")]
     [InlineData("/public/caf%C3%A9", "/public/café")]
-    [InlineData("/elsewhere/x;y=1", "/elsewhere/x;y=1")]
     public async Task OrdinaryPaths_AreForwarded_AsRoutedAndAsPolicyChecked(string target, string forwarded)
     {
         var response = await SendAsync(target);

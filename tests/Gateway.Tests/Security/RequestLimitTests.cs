@@ -35,6 +35,8 @@ public sealed class RequestLimitTests : IAsyncLifetime
     {
         { "CL then TE", "POST /public/x HTTP/1.1\nHost: t\nContent-Length: 5\nTransfer-Encoding: chunked\nConnection: close\n\n0\r\n\r\n" },
         { "TE then CL", "POST /public/x HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\nContent-Length: 5\nConnection: close\n\n0\r\n\r\n" },
+        { "CL then TE, a smuggled request in the chunk", "POST /public/x HTTP/1.1\nHost: t\nContent-Length: 4\nTransfer-Encoding: chunked\n\n2a\r\nGET /public/smuggled HTTP/1.1\r\nHost: t\r\n\r\n\r\n0\r\n\r\n" },
+        { "CL then TE, odd case", "POST /public/x HTTP/1.1\nHost: t\ncontent-length: 0\ntransfer-encoding: CHUNKED\nConnection: close\n\n0\r\n\r\n" },
         { "two different CL", "POST /public/x HTTP/1.1\nHost: t\nContent-Length: 5\nContent-Length: 6\nConnection: close\n\nhello!" },
         { "CL list", "POST /public/x HTTP/1.1\nHost: t\nContent-Length: 5, 6\nConnection: close\n\nhello!" },
         { "TE chunked then identity", "POST /public/x HTTP/1.1\nHost: t\nTransfer-Encoding: chunked, identity\nConnection: close\n\n0\r\n\r\n" },
@@ -52,8 +54,19 @@ public sealed class RequestLimitTests : IAsyncLifetime
     {
         var response = await RawHttp.SendAsync(_gateway.Client.BaseAddress!, request);
 
-        Assert.True(response.Status == 400, $"{shape}: {response.Status}");
+        Assert.True(response.Status == 400, $"{shape}: {response.Status}, downstream received {_fixture.Downstream.Received.Count}");
         Assert.Empty(_fixture.Downstream.Received);
+    }
+
+    [Fact]
+    public async Task ChunkedBody_WithoutContentLength_IsForwarded_ByteForByte()
+    {
+        var response = await RawHttp.SendAsync(_gateway.Client.BaseAddress!, "POST /public/x HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\nConnection: close\n\n5\r\nhel\nl\r\n3\r\no\r\n\r\n0\r\n\r\n");
+
+        Assert.Equal(200, response.Status);
+        var received = _fixture.Downstream.Single();
+        Assert.Equal("hel\nlo\r\n", received.Body);
+        Assert.False(received.HasHeader("X-Content-Length"));
     }
 
     [Fact]

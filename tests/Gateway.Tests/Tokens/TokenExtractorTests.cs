@@ -226,20 +226,66 @@ public sealed class TokenExtractorTests
     // ---- order ----
 
     [Fact]
-    public void Prefers_Authorization_ThenHeaders_ThenCookies_ThenQuery()
+    public void Reads_EachCarrier_WhenItIsTheOnlyOne()
     {
-        void All(HttpRequest r)
-        {
-            r.Headers.Authorization = "Bearer from-authorization";
-            r.Headers["X-Access-Token"] = "from-header";
-            r.Headers.Cookie = "session_token=from-cookie";
-            r.QueryString = new QueryString("?access_token=from-query");
-        }
+        AssertFound(Extract(AllSources, r => r.Headers.Authorization = "Bearer from-authorization"), "from-authorization", TokenSourceKind.AuthorizationHeader, "Authorization");
+        AssertFound(Extract(AllSources, r => r.Headers["X-Access-Token"] = "from-header"), "from-header", TokenSourceKind.Header, "X-Access-Token");
+        AssertFound(Extract(AllSources, r => r.Headers.Cookie = "session_token=from-cookie"), "from-cookie", TokenSourceKind.Cookie, "session_token");
+        AssertFound(Extract(AllSources, r => r.QueryString = new QueryString("?access_token=from-query")), "from-query", TokenSourceKind.QueryParameter, "access_token");
+    }
 
-        AssertFound(Extract(AllSources, All), "from-authorization", TokenSourceKind.AuthorizationHeader, "Authorization");
-        AssertFound(Extract(AllSources, r => { All(r); r.Headers.Remove("Authorization"); }), "from-header", TokenSourceKind.Header, "X-Access-Token");
-        AssertFound(Extract(AllSources, r => { All(r); r.Headers.Remove("Authorization"); r.Headers.Remove("X-Access-Token"); }), "from-cookie", TokenSourceKind.Cookie, "session_token");
-        AssertFound(Extract(AllSources, r => { All(r); r.Headers.Remove("Authorization"); r.Headers.Remove("X-Access-Token"); r.Headers.Remove("Cookie"); }), "from-query", TokenSourceKind.QueryParameter, "access_token");
+    // ---- ambiguity: the gateway must check the token the downstream reads ----
+
+    public static TheoryData<string, Action<HttpRequest>> TwoCarriers() => new()
+    {
+        { "Authorization and a cookie", r => { r.Headers.Authorization = "Bearer a"; r.Headers.Cookie = "session_token=b"; } },
+        { "Authorization and a cookie, same token", r => { r.Headers.Authorization = "Bearer a"; r.Headers.Cookie = "session_token=a"; } },
+        { "Authorization and a custom header", r => { r.Headers.Authorization = "Bearer a"; r.Headers["X-Access-Token"] = "b"; } },
+        { "Authorization and a query parameter", r => { r.Headers.Authorization = "Bearer a"; r.QueryString = new QueryString("?access_token=b"); } },
+        { "Authorization and an empty query parameter", r => { r.Headers.Authorization = "Bearer a"; r.QueryString = new QueryString("?access_token="); } },
+        { "two custom headers", r => { r.Headers["X-Access-Token"] = "a"; r.Headers["X-Other-Token"] = "b"; } },
+        { "a custom header and a query parameter", r => { r.Headers["X-Access-Token"] = "a"; r.QueryString = new QueryString("?access_token=b"); } },
+        { "a cookie and a query parameter", r => { r.Headers.Cookie = "session_token=a"; r.QueryString = new QueryString("?ACCESS_TOKEN=b"); } },
+        { "Bearer<TAB> beside a cookie", r => { r.Headers.Authorization = "Bearer\tforged"; r.Headers.Cookie = "session_token=b"; } },
+        { "a cookie twice", r => r.Headers.Cookie = "session_token=a; session_token=b" },
+        { "a cookie twice, case variants", r => r.Headers.Cookie = "session_token=F; SESSION_TOKEN=V" },
+        { "a cookie twice, comma separated", r => r.Headers.Cookie = "x=1, session_token=F; session_token=V" },
+        { "a cookie twice, RFC 2109 attribute", r => r.Headers.Cookie = "$session_token=F; session_token=V" },
+        { "a cookie twice, space before =", r => r.Headers.Cookie = "session_token =F; session_token=V" },
+        { "a cookie twice, in two Cookie headers", r => r.Headers.Cookie = new StringValues(["session_token=F", "session_token=V"]) },
+        { "a cookie twice, one inside a quoted value", r => r.Headers.Cookie = "x=\"a; session_token=F\"; session_token=V" },
+        { "a query parameter twice, case variants", r => r.QueryString = new QueryString("?access_token=a&ACCESS_TOKEN=b") },
+        { "a query parameter hidden behind ;", r => r.QueryString = new QueryString("?x=1;access_token=b") },
+        { "a query parameter with an encoded name", r => r.QueryString = new QueryString("?access%5Ftoken=b") },
+        { "a query parameter twice, encoded name", r => r.QueryString = new QueryString("?access_token=a&access%5Ftoken=b") },
+    };
+
+    [Theory]
+    [MemberData(nameof(TwoCarriers))]
+    public void Ambiguous_WhenTwoCarriersOrTwoCopiesOfOneArePresent(string because, Action<HttpRequest> configure)
+    {
+        Assert.True(Extract(AllSources, configure).Status == TokenStatus.Ambiguous, because);
+    }
+
+    [Theory]
+    [InlineData("other_session_token=a; session_token=b")]
+    [InlineData("session_tokens=a; session_token=b")]
+    [InlineData("x=session_token; session_token=b")]
+    public void NotAmbiguous_ForCookiesWhoseNameOnlyContainsTheCarriersName(string cookie)
+    {
+        AssertFound(Extract(AllSources, r => r.Headers.Cookie = cookie), "b", TokenSourceKind.Cookie, "session_token");
+    }
+
+    [Theory]
+    [InlineData("Bearer\tabc.def.ghi")]
+    [InlineData("Bearer abc.def.ghi extra")]
+    [InlineData("Bearer abc\tdef")]
+    public void Malformed_WhenABearerTokenIsNotOneSpaceSeparatedWord(string header)
+    {
+        var extracted = Extract(AllSources, r => r.Headers.Authorization = header);
+
+        Assert.Equal(TokenStatus.Malformed, extracted.Status);
+        Assert.Null(extracted.Token);
     }
 
     [Fact]
