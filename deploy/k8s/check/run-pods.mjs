@@ -25,6 +25,7 @@
 //     ShutdownDelay, the logged delay and drain time are the Deployment's, the slow request completes, exit 0
 //     after the delay and within DrainTimeout (which preStop + DrainTimeout < terminationGracePeriodSeconds bounds).
 // Prints one line per check, then "k8s-run: N passed, N failed"; exit code 1 on any failure.
+// K8S_CHECK_LOGS=DIR keeps each pod's output (its JSON log lines) as DIR/NAME.log.
 
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
@@ -226,6 +227,7 @@ async function runPod(name, docs) {
   });
   let exit;
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => { exit = { code, signal, at: Date.now() }; resolve(exit); }));
+  const closed = new Promise((resolve) => child.on("close", resolve)); // its output read to the end
   for (const stream of [child.stdout, child.stderr]) {
     let rest = "";
     stream.setEncoding("utf8");
@@ -293,7 +295,9 @@ async function runPod(name, docs) {
       const swapped = Date.now();
       publish({ ...files, "gateway.json": JSON.stringify(changed, null, 2) });
       const applied = await until(async () => (await http(publicPort, "/k8s-check-reload/x", { token })).status === 200, 30_000, 250);
-      check(applied && event(eventIds.ConfigurationLoaded), `ConfigMap symlink swap applied without a restart (new route answers 200 after ${((Date.now() - swapped) / 1000).toFixed(1)} s, event ${eventIds.ConfigurationLoaded} logged)`, tail());
+      const tookSeconds = ((Date.now() - swapped) / 1000).toFixed(1);
+      const logged = await until(() => event(eventIds.ConfigurationLoaded), 5000); // the console logger writes asynchronously
+      check(applied && logged, `ConfigMap symlink swap applied without a restart (new route answers 200 after ${tookSeconds} s, event ${eventIds.ConfigurationLoaded} logged)`, tail());
 
       const invalid = structuredClone(changed);
       invalid.ReverseProxy.Routes["k8s-check-reload"].Metadata = { ...invalid.ReverseProxy.Routes["k8s-check-reload"].Metadata, Policy: "k8s-check-no-such-policy" };
@@ -335,6 +339,7 @@ async function runPod(name, docs) {
     check(took >= delay - 0.5 && took <= drain + 2 && preStop + took < grace, `exit ${took.toFixed(1)} s after SIGTERM: >= ShutdownDelay ${delay} s, <= DrainTimeout ${drain} s, preStop ${preStop} s + that < terminationGracePeriodSeconds ${grace} s`);
 
     // Every line, to the end, was JSON (stdout and stderr).
+    await Promise.race([closed, sleep(5000)]);
     const unparsed = logEvents().filter((e) => e.unparsed !== undefined || typeof e.EventId !== "number" || !e.LogLevel || !e.Category);
     check(output.length > 0 && unparsed.length === 0, `logs: all ${output.length} lines are JSON objects {Timestamp, EventId, LogLevel, Category, Message, ...}`, unparsed.slice(0, 3).map((e) => e.unparsed ?? JSON.stringify(e)).join("\n"));
     check(!logEvents().some((e) => e.LogLevel === "Critical"), "logs: no Critical event", tail());
@@ -342,6 +347,7 @@ async function runPod(name, docs) {
     check(false, "unexpected error", `${error.stack}\n${tail()}`);
   } finally {
     if (!exit) child.kill("SIGKILL"); // our own child, by its handle
+    if (process.env.K8S_CHECK_LOGS) writeFileSync(join(process.env.K8S_CHECK_LOGS, `${name}.log`), output.join("\n") + "\n"); // for debugging a failure
   }
   return results;
 }
