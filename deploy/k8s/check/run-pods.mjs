@@ -328,6 +328,7 @@ async function runPod(name, docs) {
       const fresh = await http(publicPort, routePath(route.Match.Path), { token });
       check(fresh.status === 200 && Date.now() - signalled < delay * 1000, `during ShutdownDelay (${delay} s) new requests are still served`, fresh.status ?? fresh.error);
     }
+    check(!event(eventIds.ShutdownTimeoutIgnored), `no ignored shutdownTimeoutSeconds (event ${eventIds.ShutdownTimeoutIgnored})`);
     const draining = await until(() => event(eventIds.ShutdownDraining), 5000);
     check(draining?.State?.DelaySeconds === delay && draining?.State?.DrainSeconds === drain,
       `the gateway drains with the Deployment's settings: ShutdownDelay ${delay} s, DrainTimeout ${drain} s (logged: ${draining?.State?.DelaySeconds} s, ${draining?.State?.DrainSeconds} s)`, JSON.stringify(draining));
