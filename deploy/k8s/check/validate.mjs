@@ -186,8 +186,12 @@ for (const { name, docs } of sets) {
   // Gateway:Management:DrainTimeout, so setting it would only mislead). An optional preStop sleep delays SIGTERM.
   const env = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
   const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
-  const drain = seconds(env.Gateway__Management__DrainTimeout ?? "00:00:25");
-  const delay = seconds(env.Gateway__Management__ShutdownDelay ?? "00:00:00");
+  // The pod's configuration files, gateway.json first (a later file overrides), for settings the env may leave to them.
+  const mountedConfigMap = find("ConfigMap", pod.volumes.find((v) => v.configMap)?.configMap?.name);
+  const configJson = Object.entries(mountedConfigMap?.data ?? {}).sort(([a], [b]) => (a === "gateway.json" ? -1 : b === "gateway.json" ? 1 : 0)).map(([, text]) => text).map((text) => { try { return JSON.parse(text); } catch { return {}; } });
+  const fromConfig = (read) => configJson.map(read).findLast((v) => v !== undefined);
+  const drain = seconds(env.Gateway__Management__DrainTimeout ?? fromConfig((c) => c.Gateway?.Management?.DrainTimeout) ?? "00:00:25");
+  const delay = seconds(env.Gateway__Management__ShutdownDelay ?? fromConfig((c) => c.Gateway?.Management?.ShutdownDelay) ?? "00:00:00");
   const grace = pod.terminationGracePeriodSeconds ?? 30;
   check(!("ShutdownTimeoutSeconds" in env) && !("ASPNETCORE_SHUTDOWNTIMEOUTSECONDS" in env), `${where}: no ShutdownTimeoutSeconds (the gateway's Gateway:Management:DrainTimeout overrides it)`);
   check(drain > 0 && delay >= 0 && delay < drain, `${where}: ShutdownDelay ${delay} s < DrainTimeout ${drain} s (the delay is part of the drain time)`);
@@ -269,7 +273,6 @@ for (const { name, docs } of sets) {
   for (const port of [53, 443].concat(usesRedis ? [6379] : [])) check(egressPorts.includes(port), `${name}: NetworkPolicy egress allows port ${port}`);
 
   // Metrics: a ServiceMonitor scrapes what the gateway serves, where it serves it (the management port).
-  const configJson = Object.entries(configMap?.data ?? {}).sort(([a], [b]) => (a === "gateway.json" ? -1 : b === "gateway.json" ? 1 : 0)).map(([, text]) => text).map((text) => { try { return JSON.parse(text); } catch { return {}; } });
   const prometheus = { enabled: String(env.Gateway__Observability__Prometheus__Enabled ?? configJson.map((c) => c.Gateway?.Observability?.Prometheus?.Enabled).findLast((v) => v !== undefined) ?? false).toLowerCase() === "true",
     path: env.Gateway__Observability__Prometheus__Path ?? configJson.map((c) => c.Gateway?.Observability?.Prometheus?.Path).findLast((v) => v) ?? "/metrics" };
   for (const monitor of of("ServiceMonitor")) {
