@@ -298,7 +298,8 @@ check "the signing keys were shared through Redis (password and integrity key fr
 
 # Log hygiene: nothing failed, and no token ever reached the log.
 pod logs "$NAME" >"$WORK/gateway.log" 2>&1
-check "no 'fail:' or 'crit:' in the gateway log" bash -c "! grep -Eq '^(fail|crit):' '$WORK/gateway.log'"
+check "no Error or Critical event in the gateway log" bash -c "! grep -Eq '^(fail|crit):|\"LogLevel\":\"(Error|Critical)\"' '$WORK/gateway.log'"
+check "the gateway logs one JSON object per line (the image's default)" python3 -c 'import json, sys; lines = [l for l in open(sys.argv[1]) if l.strip()]; assert lines and all(json.loads(l).get("EventId") is not None for l in lines)' "$WORK/gateway.log"
 check "no token in the gateway log" bash -c "! grep -qF '${TOKEN%%.*}' '$WORK/gateway.log'"
 
 say "stopping with SIGTERM while a request is in flight (drain)"

@@ -7,7 +7,12 @@
 #     deployment's invariants (hardening, probes on the gateway's real health paths and port, image
 #     contract from deploy/Dockerfile, selectors, secrets by reference, drain timing, HPA, PDB, NetworkPolicy);
 #  3. the gateway's own `check-config` accepts each overlay's ConfigMap (Production environment, with the
-#     Redis settings the pods get from the Secret).
+#     Redis settings the pods get from the Secret);
+#  4. deploy/k8s/check/run-pods.mjs runs the Release build as each overlay's pod would (the image's ENV plus the
+#     Deployment's env, the ConfigMap laid out as kubelet mounts it; only addresses are replaced by loopback
+#     ones) and checks the probes' port, the management listener, metrics where the ServiceMonitor scrapes,
+#     JSON logs with trace ids, a ConfigMap symlink-swap reload (valid and invalid), and SIGTERM during a slow
+#     request against the Deployment's drain settings. The overlays run in parallel (~30-40 s).
 # npm packages go into a temporary directory, removed at the end. Exit code non-zero on any failure.
 #
 # Usage: bash deploy/k8s-check.sh [--no-build]   (--no-build: the gateway's Release build already exists)
@@ -92,6 +97,9 @@ for entry in "${renders[@]}"; do
     echo "  FAIL $name: check-config on the ConfigMap"; echo "$out"; failed=1
   fi
 done
+
+# ------------------------------------------------------------------------------------ run the pods
+timeout 240 node deploy/k8s/check/run-pods.mjs "$REPO" "$WORK" "$REPO/$GATEWAY_DLL" "${renders[@]}" || failed=1
 
 if [ "$failed" = 0 ]; then
   echo "k8s-check: passed"

@@ -33,7 +33,8 @@ for trx in "$results"/*.trx; do
   failed=$((failed + f))
 done
 
-# The Kubernetes manifests, rendered and validated offline (npm packages into a temp dir; about 20 s).
+# The Kubernetes manifests, rendered and validated offline, then each overlay's pod run from the Release build
+# just built (npm packages into a temp dir; about 60-90 s).
 if bash deploy/k8s-check.sh --no-build; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 if [ "$status" != "0" ] && [ "$failed" = "0" ]; then

@@ -19,6 +19,7 @@ public static class GatewayConfiguration
                 source.Optional = false;
                 source.ReloadOnChange = true;
                 source.ResolveFileProvider();
+                ConfigFileWatching.Configure(source, file); // a ConfigMap volume's symlink swap is polled for
 
                 // At startup a broken file fails loudly. On a reload the provider would rethrow inside the file
                 // watcher: nothing logged, no change signalled. Ignoring it lets the change through, and the

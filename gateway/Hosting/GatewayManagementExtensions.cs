@@ -19,10 +19,14 @@ public static class GatewayManagementExtensions
         var management = options.Management;
         services.TryAddSingleton<DrainState>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = management.DrainTimeout);
+        // ASP.NET Core's own knob (ShutdownTimeoutSeconds, ASPNETCORE_SHUTDOWNTIMEOUTSECONDS) is overridden just above:
+        // say so at startup rather than let a manifest believe it bounds the drain.
+        var ignoredShutdownTimeout = builder.Configuration[WebHostDefaults.ShutdownTimeoutKey];
         services.AddHostedService(sp => new ShutdownDrainService(
             sp.GetRequiredService<DrainState>(),
             management.ShutdownDelay,
             management.DrainTimeout,
+            ignoredShutdownTimeout,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ShutdownDrainService>>()));
         services.TryAddSingleton(sp => new GatewayStateMetrics(

@@ -15,14 +15,16 @@ internal sealed partial class ShutdownDrainService : IHostedLifecycleService
     private readonly DrainState _state;
     private readonly TimeSpan _delay;
     private readonly TimeSpan _drainTimeout;
+    private readonly string? _ignoredShutdownTimeout;
     private readonly TimeProvider _time;
     private readonly ILogger<ShutdownDrainService> _logger;
 
-    public ShutdownDrainService(DrainState state, TimeSpan delay, TimeSpan drainTimeout, TimeProvider time, ILogger<ShutdownDrainService> logger)
+    public ShutdownDrainService(DrainState state, TimeSpan delay, TimeSpan drainTimeout, string? ignoredShutdownTimeout, TimeProvider time, ILogger<ShutdownDrainService> logger)
     {
         _state = state;
         _delay = delay;
         _drainTimeout = drainTimeout;
+        _ignoredShutdownTimeout = ignoredShutdownTimeout;
         _time = time;
         _logger = logger;
     }
@@ -44,7 +46,15 @@ internal sealed partial class ShutdownDrainService : IHostedLifecycleService
         }
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(_ignoredShutdownTimeout))
+        {
+            Log.ShutdownTimeoutIgnored(_logger, _ignoredShutdownTimeout, _drainTimeout.TotalSeconds);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -58,5 +68,8 @@ internal sealed partial class ShutdownDrainService : IHostedLifecycleService
     {
         [LoggerMessage(EventIds.ShutdownDraining, LogLevel.Information, "Shutting down: readiness now answers 503; accepting new requests for {DelaySeconds} s more, then draining in-flight requests (at most {DrainSeconds} s in all).")]
         public static partial void Draining(ILogger logger, double delaySeconds, double drainSeconds);
+
+        [LoggerMessage(EventIds.ShutdownTimeoutIgnored, LogLevel.Warning, "shutdownTimeoutSeconds ({Value}) is ignored: the shutdown is bounded by Gateway:Management:DrainTimeout ({DrainSeconds} s). Set that instead (Gateway__Management__DrainTimeout).")]
+        public static partial void ShutdownTimeoutIgnored(ILogger logger, string value, double drainSeconds);
     }
 }

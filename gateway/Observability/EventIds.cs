@@ -29,4 +29,5 @@ internal static class EventIds
     public const int ShutdownDraining = 5001;
     public const int ManagementListener = 5002;
     public const int TelemetryExport = 5003;
+    public const int ShutdownTimeoutIgnored = 5004;
 }

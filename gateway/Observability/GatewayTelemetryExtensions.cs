@@ -39,6 +39,10 @@ public static class GatewayTelemetryExtensions
                 json.UseUtcTimestamp = true;
                 json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                 json.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+
+                // The host's scopes carry TraceId and SpanId (ActivityTrackingOptions): without them a log line
+                // cannot be joined to its trace, or to the other lines of the same request.
+                json.IncludeScopes = true;
             });
         }
 

@@ -53,6 +53,7 @@ const image = {
   urlsPort: Number((runtimeStage.match(/\bUrls=http:\/\/\+:(\d+)/) ?? [])[1]),
   configPath: (runtimeStage.match(/\bGATEWAY_CONFIG=(\S+)/) ?? [])[1],
   user: (runtimeStage.match(/^USER\s+(\d+):(\d+)/m) ?? []).slice(1).map(Number),
+  env: Object.fromEntries([...runtimeStage.matchAll(/^ENV\s+(.*)$/gm)].flatMap((m) => [...m[1].matchAll(/(\w+)=(\S*)/g)].map((v) => [v[1], v[2]]))),
 };
 
 // The gateway's real endpoints: string literals in its source.
@@ -128,6 +129,11 @@ for (const { name, docs } of sets) {
 }
 
 // ----------------------------------------------------------------------------------- 3. invariants
+// A .NET TimeSpan as configuration binds it ("00:00:30", "1.00:00:00"), in seconds.
+const seconds = (text) => {
+  const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(String(text).trim());
+  return m ? Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]) : NaN;
+};
 const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v) && Object.keys(selector ?? {}).length > 0;
 const hardenedContainer = (c, where) => {
   const s = c.securityContext ?? {};
@@ -176,25 +182,43 @@ for (const { name, docs } of sets) {
   const spread = pod.topologySpreadConstraints ?? [];
   check(spread.some((t) => t.topologyKey === "kubernetes.io/hostname") && spread.some((t) => t.topologyKey === "topology.kubernetes.io/zone"), `${where}: spread across nodes and zones`);
   check(spread.every((t) => matches(t.labelSelector?.matchLabels, labels)), `${where}: topology spread selects the gateway pods`);
-  const preStop = container.lifecycle?.preStop?.sleep?.seconds;
-  const shutdown = Number((container.env ?? []).find((e) => e.name === "ShutdownTimeoutSeconds")?.value ?? 30);
-  check(preStop > 0, `${where}: preStop sleep (no shell in the image: the sleep action, not exec)`);
-  check(pod.terminationGracePeriodSeconds > preStop + shutdown, `${where}: terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} > preStop ${preStop} + ShutdownTimeoutSeconds ${shutdown}`);
+  // Shutdown: the gateway's own settings decide (ASP.NET Core's ShutdownTimeoutSeconds is overridden by
+  // Gateway:Management:DrainTimeout, so setting it would only mislead). An optional preStop sleep delays SIGTERM.
+  const env = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+  const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+  // The pod's configuration files, gateway.json first (a later file overrides), for settings the env may leave to them.
+  const mountedConfigMap = find("ConfigMap", pod.volumes.find((v) => v.configMap)?.configMap?.name);
+  const configJson = Object.entries(mountedConfigMap?.data ?? {}).sort(([a], [b]) => (a === "gateway.json" ? -1 : b === "gateway.json" ? 1 : 0)).map(([, text]) => text).map((text) => { try { return JSON.parse(text); } catch { return {}; } });
+  const fromConfig = (read) => configJson.map(read).findLast((v) => v !== undefined);
+  const drain = seconds(env.Gateway__Management__DrainTimeout ?? fromConfig((c) => c.Gateway?.Management?.DrainTimeout) ?? "00:00:25");
+  const delay = seconds(env.Gateway__Management__ShutdownDelay ?? fromConfig((c) => c.Gateway?.Management?.ShutdownDelay) ?? "00:00:00");
+  const grace = pod.terminationGracePeriodSeconds ?? 30;
+  check(!("ShutdownTimeoutSeconds" in env) && !("ASPNETCORE_SHUTDOWNTIMEOUTSECONDS" in env), `${where}: no ShutdownTimeoutSeconds (the gateway's Gateway:Management:DrainTimeout overrides it)`);
+  check(drain > 0 && delay >= 0 && delay < drain, `${where}: ShutdownDelay ${delay} s < DrainTimeout ${drain} s (the delay is part of the drain time)`);
+  check(delay + preStop >= 5, `${where}: endpoint removal delay (ShutdownDelay ${delay} s + preStop ${preStop} s) >= 5 s`);
+  check(preStop + drain + 5 <= grace, `${where}: preStop ${preStop} s + DrainTimeout ${drain} s + 5 s margin <= terminationGracePeriodSeconds ${grace}`);
   check(pod.serviceAccountName && find("ServiceAccount", pod.serviceAccountName), `${where}: its ServiceAccount exists`);
   check(find("ServiceAccount", pod.serviceAccountName)?.automountServiceAccountToken === false, `${where}: ServiceAccount does not automount a token`);
 
-  // Ports and probes match the image and the gateway's real endpoints.
+  // Ports and probes match the image and the gateway's real endpoints; health on the management port.
   const http = container.ports?.find((p) => p.name === "http");
+  const management = container.ports?.find((p) => p.name === "management");
   check(http?.containerPort === 8080, `${where}: containerPort http = 8080`);
   check(image.exposed.includes(http?.containerPort) && image.urlsPort === http?.containerPort, `${where}: containerPort ${http?.containerPort} = the image's EXPOSE ${image.exposed} and Urls port ${image.urlsPort}`);
-  const urls = (container.env ?? []).find((e) => e.name === "Urls")?.value;
+  const urls = env.Urls;
   check(!urls || urls.endsWith(`:${http?.containerPort}`), `${where}: env Urls ${urls} listens on the containerPort`);
-  const probePort = (p) => (p === "http" || p === http?.containerPort);
+  const managementUrl = env.Gateway__Management__Url;
+  check(management && managementUrl && new RegExp(`^http://[^/]+:${management.containerPort}/?$`).test(managementUrl), `${where}: Gateway__Management__Url ${managementUrl} listens on containerPort management ${management?.containerPort}`);
+  check(management?.containerPort !== http?.containerPort, `${where}: the management port is not the public port`);
+  const isManagementPort = (p) => p === "management" || (management && p === management.containerPort);
+  const isHttpPort = (p) => p === "http" || p === http?.containerPort;
   for (const [probe, path] of [["startupProbe", "/healthz/live"], ["livenessProbe", "/healthz/live"], ["readinessProbe", "/healthz/ready"]]) {
     const get = container[probe]?.httpGet;
-    check(get?.path === path && probePort(get?.port), `${where}: ${probe} GET ${path} on the http port (has ${get?.path}:${get?.port})`);
+    check(get?.path === path && isManagementPort(get?.port), `${where}: ${probe} GET ${path} on the management port (has ${get?.path}:${get?.port})`);
     check(get && gatewaySource.includes(`"${get.path}"`), `${where}: ${probe} path ${get?.path} is an endpoint in the gateway's source`);
   }
+  const consoleFormat = env.Gateway__Observability__ConsoleFormat ?? image.env.Gateway__Observability__ConsoleFormat;
+  check(consoleFormat === "Json", `${where}: JSON console logs (Gateway__Observability__ConsoleFormat=Json, has ${consoleFormat})`);
   check(container.securityContext?.runAsUser === image.user[0] || pod.securityContext?.runAsUser === image.user[0], `${where}: runAsUser = the image's USER ${image.user[0]}`);
 
   // Configuration: a generated (hash-suffixed) ConfigMap mounted read-only where the image looks for it.
@@ -208,20 +232,29 @@ for (const { name, docs } of sets) {
   const tmp = container.volumeMounts.find((m) => m.mountPath === "/tmp");
   check(tmp && pod.volumes.find((v) => v.name === tmp.name)?.emptyDir, `${where}: /tmp is a writable emptyDir`);
 
-  // Secrets by reference only, to Secrets that exist in the overlay or are documented as external.
-  for (const variable of ["Gateway__Redis__Configuration", "Gateway__Redis__IntegrityKey"]) {
-    const ref = (container.env ?? []).find((e) => e.name === variable)?.valueFrom?.secretKeyRef;
+  // Secrets by reference only, to Secrets that exist in the overlay or are documented as external. Redis is
+  // optional (components/redis): both variables or neither.
+  const redisRefs = ["Gateway__Redis__Configuration", "Gateway__Redis__IntegrityKey"].map((variable) => [variable, (container.env ?? []).find((e) => e.name === variable)]);
+  check(redisRefs.every(([, e]) => e) || redisRefs.every(([, e]) => !e), `${where}: both Redis variables or neither`);
+  for (const [variable, e] of redisRefs.filter(([, e]) => e)) {
+    const ref = e.valueFrom?.secretKeyRef;
     check(ref?.name && ref?.key, `${where}: ${variable} from a secretKeyRef`);
     const secret = ref && find("Secret", ref.name);
     check(!secret || secret.data?.[ref.key] || secret.stringData?.[ref.key], `${where}: Secret ${ref?.name} has key ${ref?.key}`);
   }
+  const usesRedis = redisRefs.every(([, e]) => e);
   const configText = JSON.stringify(configMap?.data ?? {});
   check(!/password=|"IntegrityKey"/i.test(configText), `${where}: no Redis password or integrity key in the ConfigMap`);
 
-  // Service, HPA, PDB, NetworkPolicy select the gateway pods and name the right things.
-  const service = of("Service").find((s) => matches(s.spec.selector, labels));
-  check(service, `${name}: a Service selects the gateway pods`);
-  check(service?.spec.ports.every((p) => p.targetPort === "http" || p.targetPort === http?.containerPort), `${name}: Service targetPort is the http port`);
+  // Service, HPA, PDB, NetworkPolicy select the gateway pods and name the right things. The public Service
+  // carries only the http port; a metrics Service (components/servicemonitor) only the management port.
+  const selecting = of("Service").filter((s) => matches(s.spec.selector, labels));
+  const service = selecting.find((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "gateway");
+  check(service, `${name}: the public Service (component=gateway) selects the gateway pods`);
+  check(service?.spec.ports.every((p) => isHttpPort(p.targetPort)), `${name}: the public Service targets only the http port`);
+  for (const s of selecting.filter((s) => s !== service)) {
+    check(s.metadata.labels?.["app.kubernetes.io/component"] === "metrics" && s.spec.ports.every((p) => isManagementPort(p.targetPort)), `${name}: Service ${s.metadata.name} is the metrics Service (component=metrics, management port only)`);
+  }
   for (const s of of("Service")) check(!["NodePort", "LoadBalancer"].includes(s.spec.type), `${name}: Service ${s.metadata.name} is not exposed (${s.spec.type ?? "ClusterIP"})`);
   const hpa = of("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.kind === "Deployment" && h.spec.scaleTargetRef.name === gateway.metadata.name);
   check(hpa, `${name}: an HPA scales the gateway Deployment`);
@@ -230,11 +263,28 @@ for (const { name, docs } of sets) {
   check(hpa?.spec.minReplicas <= gateway.spec.replicas, `${name}: HPA minReplicas <= the Deployment's replicas`);
   const pdb = of("PodDisruptionBudget").find((p) => matches(p.spec.selector.matchLabels, labels));
   check(pdb, `${name}: a PodDisruptionBudget selects the gateway pods`);
-  const policy = of("NetworkPolicy").find((p) => matches(p.spec.podSelector.matchLabels, labels));
-  check(policy?.spec.policyTypes?.includes("Ingress") && policy?.spec.policyTypes?.includes("Egress"), `${name}: a NetworkPolicy restricts gateway ingress and egress`);
-  check(policy?.spec.ingress?.length && policy.spec.ingress.every((r) => r.ports?.every((p) => probePort(p.port))), `${name}: NetworkPolicy ingress only to the http port`);
-  const egressPorts = (policy?.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
-  for (const port of [53, 443, 6379]) check(egressPorts.includes(port), `${name}: NetworkPolicy egress allows port ${port}`);
+  // NetworkPolicies add up: the union of every policy selecting the gateway pods.
+  const policies = of("NetworkPolicy").filter((p) => matches(p.spec.podSelector.matchLabels, labels));
+  check(policies.some((p) => p.spec.policyTypes?.includes("Ingress")) && policies.some((p) => p.spec.policyTypes?.includes("Egress")), `${name}: NetworkPolicies restrict gateway ingress and egress`);
+  const ingress = policies.flatMap((p) => p.spec.ingress ?? []);
+  check(ingress.length && ingress.every((r) => r.ports?.length && r.ports.every((p) => isHttpPort(p.port) || isManagementPort(p.port))), `${name}: NetworkPolicy ingress only to the http and management ports`);
+  check(ingress.every((r) => r.ports.every((p) => !isManagementPort(p.port)) || r.from?.length), `${name}: NetworkPolicy admits the management port only from named sources (monitoring), never from everywhere`);
+  const egressPorts = policies.flatMap((p) => p.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
+  for (const port of [53, 443].concat(usesRedis ? [6379] : [])) check(egressPorts.includes(port), `${name}: NetworkPolicy egress allows port ${port}`);
+
+  // Metrics: a ServiceMonitor scrapes what the gateway serves, where it serves it (the management port).
+  const prometheus = { enabled: String(env.Gateway__Observability__Prometheus__Enabled ?? configJson.map((c) => c.Gateway?.Observability?.Prometheus?.Enabled).findLast((v) => v !== undefined) ?? false).toLowerCase() === "true",
+    path: env.Gateway__Observability__Prometheus__Path ?? configJson.map((c) => c.Gateway?.Observability?.Prometheus?.Path).findLast((v) => v) ?? "/metrics" };
+  for (const monitor of of("ServiceMonitor")) {
+    check(prometheus.enabled, `${name}: ServiceMonitor ${monitor.metadata.name}: the gateway's Prometheus endpoint is enabled`);
+    const scraped = of("Service").filter((s) => matches(monitor.spec.selector?.matchLabels, s.metadata.labels));
+    check(scraped.length === 1 && matches(scraped[0].spec.selector, labels), `${name}: ServiceMonitor ${monitor.metadata.name} selects one Service of the gateway pods`);
+    for (const endpoint of monitor.spec.endpoints ?? []) {
+      const port = scraped[0]?.spec.ports.find((p) => p.name === endpoint.port);
+      check(port && isManagementPort(port.targetPort), `${name}: ServiceMonitor endpoint port ${endpoint.port} is the management port`);
+      check((endpoint.path ?? "/metrics") === prometheus.path, `${name}: ServiceMonitor path ${endpoint.path} = the gateway's Prometheus path ${prometheus.path}`);
+    }
+  }
 
   // Files for check-config.
   for (const cm of of("ConfigMap")) {
