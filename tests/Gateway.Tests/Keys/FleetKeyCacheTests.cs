@@ -111,6 +111,35 @@ public sealed class FleetKeyCacheTests
     }
 
     [Fact]
+    public async Task RotatedKey_UsedOnThreeReplicasAtOnce_WithASlowIdentityProvider_IsAcceptedByAll()
+    {
+        // Discovery + JWKS take about 3.6 s: inside the 5 s FetchTimeout, longer than the old 2 s peer wait.
+        var fleet = await StartFleetAsync(FleetConfig(), 3);
+        var rotated = Idp.AddRsaKey("fleet-slow-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Idp.ResponseDelay = TimeSpan.FromSeconds(1.8);
+            Idp.ResetCounters();
+            var token = Idp.Mint(kid: rotated.Kid);
+
+            var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
+
+            for (var i = 0; i < fleet.Length; i++)
+            {
+                Assert.True(responses[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)responses[i].StatusCode}\n{fleet[i].Logs.AllText()}");
+            }
+
+            Assert.Equal(1, Idp.JwksFetches); // the losers waited for the winner instead of fetching
+        }
+        finally
+        {
+            Idp.ResponseDelay = null;
+            Idp.Unpublish(rotated.Kid);
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
     public async Task UnknownKidFlood_AcrossReplicas_IsBoundedToOneFetchPerInterval()
     {
         var fleet = await StartFleetAsync(FleetConfig(), 3); // UnknownKidRefreshInterval: 2 s
