@@ -124,6 +124,20 @@ internal sealed class ManagementMiddleware
                 writer.WriteBoolean("usable", now <= keys.UsableUntil);
             }
 
+            // A failing issuer is named even while its last keys still serve (ready stays 200 then).
+            var failure = issuer.Keys.LastFailure;
+            writer.WriteBoolean("lastLoadFailed", failure is not null);
+            if (failure is not null)
+            {
+                writer.WriteString("lastError", failure.Error);
+                writer.WriteString("failingSince", failure.Since);
+                writer.WriteNumber("consecutiveFailures", failure.ConsecutiveFailures);
+                if (issuer.Keys.NextRetryAt is { } retry)
+                {
+                    writer.WriteString("nextRetryAt", retry);
+                }
+            }
+
             writer.WriteEndObject();
         }
 

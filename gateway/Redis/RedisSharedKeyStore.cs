@@ -11,7 +11,7 @@ namespace Gateway.Redis;
 /// The Redis level of the key cache. Per (issuer, source):
 /// <list type="bullet">
 /// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
-/// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>): <c>load</c> (held during a scheduled or first load, released after) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early);</item>
+/// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>, value the holder's instance id): <c>load</c> (held during a scheduled or first load, deleted once published) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early). The holder marks how its fetch ended (<c>{id}|done</c>, <c>{id}|failed</c>, expiry kept) so waiting replicas stop waiting;</item>
 /// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
 /// </list>
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
@@ -125,15 +125,16 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
     {
         try
         {
             var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             if (database is not null)
             {
-                // Delete only our own lease: compare-and-delete in one step.
-                await Bounded(database.ScriptEvaluateAsync(ReleaseScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId]), cancellationToken).ConfigureAwait(false);
+                // Only our own lease, in one step: delete it (a published load) or mark how the fetch ended, keeping its expiry.
+                RedisValue outcome = succeeded ? (purpose == FetchLeasePurpose.Load ? "" : _instanceId + DoneSuffix) : _instanceId + FailedSuffix;
+                await Bounded(database.ScriptEvaluateAsync(CompleteScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId, outcome]), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -142,7 +143,44 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is null)
+            {
+                return FetchLeaseState.Unknown;
+            }
+
+            var value = await Bounded(database.StringGetAsync(LeaseKey(issuerName, sourceAddress, purpose)), cancellationToken).ConfigureAwait(false);
+            if (value.IsNullOrEmpty)
+            {
+                return FetchLeaseState.None;
+            }
+
+            var text = value.ToString();
+            return text.EndsWith(DoneSuffix, StringComparison.Ordinal) ? FetchLeaseState.Succeeded
+                : text.EndsWith(FailedSuffix, StringComparison.Ordinal) ? FetchLeaseState.Failed
+                : FetchLeaseState.Fetching;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Log.Unavailable(_logger, "lease read", ex.GetType().Name);
+            return FetchLeaseState.Unknown;
+        }
+    }
+
+    private const string DoneSuffix = "|done";
+    private const string FailedSuffix = "|failed";
+
+    // KEYS[1] lease; ARGV[1] our instance id; ARGV[2] "" to delete, else the new value (expiry kept).
+    private const string CompleteScript = """
+        if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+        if ARGV[2] == '' then return redis.call('del', KEYS[1]) end
+        redis.call('set', KEYS[1], ARGV[2], 'KEEPTTL')
+        return 1
+        """;
 
     internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
 
