@@ -163,6 +163,62 @@ public sealed class IssuerKeyManagerTests
         hang.SetCanceled();
     }
 
+    [Fact]
+    public async Task LeaseLoser_WhoseHolderAlreadySucceeded_ChecksTheKidAgainstThatResult_WithoutFetchingOrWaiting()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new ScriptedSharedStore(Document(TestIdentityProvider.JwksJson([Good]), time)) { LeaseGranted = false, LeaseState = FetchLeaseState.Succeeded };
+        var source = new ScriptedKeySource(_ => throw new InvalidOperationException("a loser must not fetch while the holder's result stands"));
+        var manager = new IssuerKeyManager(Settings, source, store, time, NullLogger.Instance);
+        Assert.NotNull(await manager.GetKeysAsync(CancellationToken.None)); // first load from the shared copy
+
+        var result = await manager.RefreshForUnknownKidAsync("never-published", CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(KidRefreshStatus.NotPublished, result.Status);
+        Assert.Equal(0, source.Calls);
+    }
+
+    [Fact]
+    public async Task LeaseLoser_WhoseHolderFailed_LoadsItselfAtOnce()
+    {
+        var time = new FakeTimeProvider(Start);
+        var rotated = TestIdentityProvider.CreateUnpublishedRsaKey("rotated");
+        var store = new ScriptedSharedStore(Document(TestIdentityProvider.JwksJson([Good]), time)) { LeaseGranted = false, LeaseState = FetchLeaseState.Failed };
+        var source = new ScriptedKeySource(_ => Document(TestIdentityProvider.JwksJson([Good, rotated]), time));
+        var manager = new IssuerKeyManager(Settings, source, store, time, NullLogger.Instance);
+        Assert.NotNull(await manager.GetKeysAsync(CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1)); // the fetched set is newer than the shared copy
+
+        var result = await manager.RefreshForUnknownKidAsync("rotated", CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(KidRefreshStatus.Found, result.Status);
+        Assert.Equal(1, source.Calls);
+    }
+
+    /// <summary>A shared store holding one document, whose lease answers are scripted.</summary>
+    private sealed class ScriptedSharedStore(KeyDocument document) : ISharedKeyStore
+    {
+        public bool LeaseGranted { get; init; }
+
+        public FetchLeaseState LeaseState { get; init; }
+
+        public event Action<string, string>? Changed
+        {
+            add { }
+            remove { }
+        }
+
+        public Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken) => Task.FromResult<KeyDocument?>(document);
+
+        public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(LeaseGranted);
+
+        public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) => Task.FromResult(LeaseState);
+    }
+
     /// <summary>A key source whose answers the test scripts by call number (1-based); counts calls.</summary>
     private sealed class ScriptedKeySource : IKeyDocumentFetcher
     {
