@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -25,8 +26,10 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger<RedisSharedKeyStore> _logger;
     private readonly string _instanceId = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
     private int _subscribed;
     private long _rejectedEntries;
+    private long _refusedCommands;
 
     public RedisSharedKeyStore(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, ILogger<RedisSharedKeyStore> logger)
     {
@@ -48,6 +51,16 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <summary>Entries refused because their signature, issuer or source did not check out.</summary>
     public long RejectedEntries => Interlocked.Read(ref _rejectedEntries);
 
+    /// <summary>Commands Redis answered with an error (e.g. <c>NOPERM</c>: a missing ACL grant).</summary>
+    public long RefusedCommands => Interlocked.Read(ref _refusedCommands);
+
+    /// <summary>
+    /// Redis's own error message (e.g. <c>NOPERM User gateway has no permissions to run the 'setex' command</c>)
+    /// for each store operation (<c>read</c>, <c>write</c>, <c>lease</c>, <c>release</c>, <c>lease read</c>,
+    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Refusals => _refusals;
+
     public RedisChannel Channel => RedisChannel.Literal(_prefix + "keys-changed");
 
     /// <summary>Connects and subscribes to change notices (called at startup; retried on each use until it succeeds).</summary>
@@ -59,7 +72,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "connect", ex.GetType().Name);
+            Fail("connect", ex);
         }
     }
 
@@ -74,11 +87,12 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             }
 
             var value = await Bounded(database.StringGetAsync(EntryKey(issuerName, sourceAddress)), cancellationToken).ConfigureAwait(false);
+            Succeeded("read");
             return value.IsNullOrEmpty ? null : Open(issuerName, sourceAddress, value.ToString());
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "read", ex.GetType().Name);
+            Fail("read", ex);
             return null;
         }
     }
@@ -99,10 +113,11 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
             await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+            Succeeded("write");
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "write", ex.GetType().Name);
+            Fail("write", ex);
         }
     }
 
@@ -116,11 +131,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 return true;
             }
 
-            return await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress, purpose), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+            var acquired = await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress, purpose), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+            Succeeded("lease");
+            return acquired;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "lease", ex.GetType().Name);
+            Fail("lease", ex);
             return true;
         }
     }
@@ -135,11 +152,12 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 // Only our own lease, in one step: delete it (a published load) or mark how the fetch ended, keeping its expiry.
                 RedisValue outcome = succeeded ? (purpose == FetchLeasePurpose.Load ? "" : _instanceId + DoneSuffix) : _instanceId + FailedSuffix;
                 await Bounded(database.ScriptEvaluateAsync(CompleteScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId, outcome]), cancellationToken).ConfigureAwait(false);
+                Succeeded("release");
             }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "release", ex.GetType().Name);
+            Fail("release", ex);
         }
     }
 
@@ -154,6 +172,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             }
 
             var value = await Bounded(database.StringGetAsync(LeaseKey(issuerName, sourceAddress, purpose)), cancellationToken).ConfigureAwait(false);
+            Succeeded("lease read");
             if (value.IsNullOrEmpty)
             {
                 return FetchLeaseState.None;
@@ -166,7 +185,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "lease read", ex.GetType().Name);
+            Fail("lease read", ex);
             return FetchLeaseState.Unknown;
         }
     }
@@ -229,6 +248,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             {
                 // The client re-subscribes by itself after a reconnect.
                 await Bounded(connection.GetSubscriber().SubscribeAsync(Channel, OnChanged), cancellationToken).ConfigureAwait(false);
+                Succeeded("subscribe");
+            }
+            catch (Exception ex) when (ex is RedisServerException)
+            {
+                // Refused (e.g. no grant on the channel): reads and writes may still work; retried on next use.
+                Interlocked.Exchange(ref _subscribed, 0);
+                Fail("subscribe", ex);
             }
             catch (Exception ex) when (IsUnavailable(ex))
             {
@@ -257,6 +283,30 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     private async Task Bounded(Task operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
 
+    // A refusal by Redis (an error reply: NOPERM, a script error, ...) is logged with Redis's own message,
+    // which names the command or key; a connection problem only with its type.
+    private void Fail(string operation, Exception ex)
+    {
+        if (ex is RedisServerException refused)
+        {
+            Interlocked.Increment(ref _refusedCommands);
+            _refusals[operation] = refused.Message;
+            Log.Refused(_logger, operation, refused.Message);
+        }
+        else
+        {
+            Log.Unavailable(_logger, operation, ex.GetType().Name);
+        }
+    }
+
+    private void Succeeded(string operation)
+    {
+        if (!_refusals.IsEmpty)
+        {
+            _refusals.TryRemove(operation, out _);
+        }
+    }
+
     private static bool IsUnavailable(Exception ex) =>
         ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
 
@@ -271,6 +321,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     {
         [LoggerMessage(Observability.EventIds.SharedCacheUnavailable, LogLevel.Warning, "Redis key cache {Operation} skipped: {ErrorType}. Serving from memory and the identity provider.")]
         public static partial void Unavailable(ILogger logger, string operation, string errorType);
+
+        [LoggerMessage(Observability.EventIds.SharedCacheCommandRefused, LogLevel.Warning, "Redis refused the key cache {Operation}: {RedisError}. Check the gateway user's ACL grants (docs/key-cache.md); serving from memory and the identity provider.")]
+        public static partial void Refused(ILogger logger, string operation, string redisError);
 
         [LoggerMessage(Observability.EventIds.SharedCacheEntryRejected, LogLevel.Warning, "Redis key cache entry for issuer {Issuer} rejected: its integrity check failed or it belongs to another issuer or source. Fetching from the identity provider instead.")]
         public static partial void EntryRejected(ILogger logger, string issuer);

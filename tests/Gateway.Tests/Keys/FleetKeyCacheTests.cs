@@ -5,9 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Keys;
 
-/// <summary>Several gateway replicas sharing one real redis-server and one identity provider that counts requests.</summary>
+/// <summary>
+/// Several gateway replicas sharing one real redis-server and one identity provider that counts requests.
+/// <see cref="FleetKeyCacheAclTests"/> runs every test here again as a least-privilege Redis ACL user.
+/// </summary>
 [Collection(IntegrationCollection.Name)]
-public sealed class FleetKeyCacheTests
+public class FleetKeyCacheTests
 {
     private readonly IntegrationFixture _fixture;
 
@@ -16,18 +19,21 @@ public sealed class FleetKeyCacheTests
         _fixture = fixture;
     }
 
-    private TestIdentityProvider Idp => _fixture.Idp;
+    protected IntegrationFixture Fixture => _fixture;
 
-    private TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
+    protected TestIdentityProvider Idp => _fixture.Idp;
 
-    private static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
+    /// <summary>A configuration whose replicas share Redis under a prefix of their own.</summary>
+    protected virtual TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
+
+    protected static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
     {
         var replicas = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => config.StartAsync()));
         await Task.WhenAll(replicas.Select(r => r.WaitUntilReadyAsync()));
         return replicas;
     }
 
-    private static async Task StopAsync(IEnumerable<GatewayInstance> replicas)
+    protected static async Task StopAsync(IEnumerable<GatewayInstance> replicas)
     {
         foreach (var replica in replicas)
         {
