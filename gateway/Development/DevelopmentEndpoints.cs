@@ -14,16 +14,29 @@ public static class DevelopmentEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet(DevelopmentIssuerDefaults.JwksPath, (GatewaySnapshotManager snapshots, DevelopmentKeyStores stores) =>
             Results.Text(stores.Get(snapshots.Current.Options.Development.KeyDirectory).PublicJwksJson(), "application/json"));
-        endpoints.MapGet(DevelopmentIssuerDefaults.DiscoveryPath, (HttpContext context, GatewaySnapshotManager snapshots) =>
+        endpoints.MapGet(DevelopmentIssuerDefaults.DiscoveryPath, (GatewaySnapshotManager snapshots) =>
         {
             var issuer = snapshots.Current.Options.Issuers.Values.FirstOrDefault(i => i.Development);
-            var request = context.Request;
+            var name = issuer is null ? DevelopmentIssuerDefaults.Issuer : GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!;
             return Results.Json(new Dictionary<string, string>
             {
-                ["issuer"] = issuer is null ? DevelopmentIssuerDefaults.Issuer : GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!,
-                ["jwks_uri"] = $"{request.Scheme}://{request.Host}{DevelopmentIssuerDefaults.JwksPath}",
+                ["issuer"] = name,
+                ["jwks_uri"] = JwksUriFor(name),
             });
         });
         return endpoints;
+    }
+
+    /// <summary>
+    /// The JWKS address announced for <paramref name="issuer"/>: the issuer's own origin and the path the
+    /// gateway serves the keys on. Never built from the request's <c>Host</c>, which the client chooses: a
+    /// document announcing <c>evil.example</c> would point anyone who trusts it at an attacker's keys.
+    /// </summary>
+    public static string JwksUriFor(string issuer)
+    {
+        var origin = Uri.TryCreate(issuer, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : new Uri(DevelopmentIssuerDefaults.Issuer);
+        return origin.GetLeftPart(UriPartial.Authority) + DevelopmentIssuerDefaults.JwksPath;
     }
 }

@@ -23,6 +23,7 @@ public static class ChallengeWriter
             TokenStatus.Missing => WriteAsync(context, StatusCodes.Status401Unauthorized, "Bearer", "Unauthorized", "A bearer token is required."),
             TokenStatus.Ambiguous => WriteAsync(context, StatusCodes.Status400BadRequest, "Bearer error=\"invalid_request\", error_description=\"more than one token in the request\"", "Bad Request", "The request carries more than one token."),
             TokenStatus.KeysUnavailable => WriteUnavailableAsync(context),
+            TokenStatus.KeyRefreshFailed => WriteUnavailableAsync(context, "The token's signing key could not be checked: the issuer's keys could not be refreshed; retry later."),
             _ => WriteAsync(context, StatusCodes.Status401Unauthorized, $"Bearer error=\"invalid_token\", error_description=\"{Describe(status)}\"", "Unauthorized", $"The token is not valid: {Describe(status)}."),
         };
     }
@@ -66,10 +67,10 @@ public static class ChallengeWriter
         return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The gateway configuration is being reloaded; the request was not forwarded. Retry it.");
     }
 
-    private static Task WriteUnavailableAsync(HttpContext context)
+    private static Task WriteUnavailableAsync(HttpContext context, string detail = "The issuer's signing keys are not available yet; retry later.")
     {
         context.Response.Headers.RetryAfter = "5";
-        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", "The issuer's signing keys are not available yet; retry later.");
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, null, "Service Unavailable", detail);
     }
 
     /// <summary>The short RFC 6750 <c>error_description</c> for each reason: specific enough to debug, never the token.</summary>

@@ -20,16 +20,18 @@ internal sealed class ManagementMiddleware
     private readonly DrainState _drain;
     private readonly TimeProvider _time;
     private readonly RedisConnectionFactory? _redis;
+    private readonly RedisSharedKeyStore? _redisStore;
     private readonly int? _managementPort;
     private readonly string? _metricsPath;
 
-    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null)
+    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null, RedisSharedKeyStore? redisStore = null)
     {
         _next = next;
         _snapshots = snapshots;
         _drain = drain;
         _time = time;
         _redis = redis;
+        _redisStore = redisStore;
         _managementPort = settings.ManagementPort;
         _metricsPath = settings.MetricsPath;
     }
@@ -124,11 +126,36 @@ internal sealed class ManagementMiddleware
                 writer.WriteBoolean("usable", now <= keys.UsableUntil);
             }
 
+            // A failing issuer is named even while its last keys still serve (ready stays 200 then).
+            var failure = issuer.Keys.LastFailure;
+            writer.WriteBoolean("lastLoadFailed", failure is not null);
+            if (failure is not null)
+            {
+                writer.WriteString("lastError", failure.Error);
+                writer.WriteString("failingSince", failure.Since);
+                writer.WriteNumber("consecutiveFailures", failure.ConsecutiveFailures);
+                if (issuer.Keys.NextRetryAt is { } retry)
+                {
+                    writer.WriteString("nextRetryAt", retry);
+                }
+            }
+
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
         writer.WriteString("redis", _redis is null ? "not configured" : GatewayStateMetrics.IsConnected(_redis) ? "connected" : "unavailable");
+        if (_redisStore is { Refusals.Count: > 0 } store)
+        {
+            // Commands Redis refuses (a missing ACL grant: "NOPERM ... 'setex' ..."): sharing is degraded, never fatal.
+            writer.WriteStartObject("redisErrors");
+            foreach (var (operation, error) in store.Refusals)
+            {
+                writer.WriteString(operation, error);
+            }
+
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }

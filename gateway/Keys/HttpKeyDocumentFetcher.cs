@@ -61,7 +61,7 @@ public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
         var keySet = new JsonWebKeySet(jwksJson);
         if (keySet.Keys.Count == 0)
         {
-            throw new InvalidDataException("the JWKS holds no keys");
+            throw new NoUsableSigningKeyException();
         }
 
         return new KeyDocument(jwksJson, discoveredIssuer, _time.GetUtcNow(), maxAge);

@@ -21,8 +21,16 @@ public interface ISharedKeyStore
     /// </summary>
     Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Gives a lease back early (after the fetch it covered was published).</summary>
-    Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken);
+    /// <summary>
+    /// The holder reports how its fetch ended, so replicas waiting for it stop waiting: a succeeded
+    /// <c>load</c> lease is deleted (its result is published); a succeeded <c>kid</c> lease is kept until
+    /// it expires (one unknown-kid fetch per interval for the fleet) but marked done; a failed lease is
+    /// marked failed. Only the holder's own lease is changed (compare-and-set).
+    /// </summary>
+    Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken);
+
+    /// <summary>The state of the lease for a replica that lost it (<see cref="FetchLeaseState.Unknown"/> when the store is unavailable).</summary>
+    Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken);
 
     /// <summary>Raised when another replica published new keys for (issuer, source).</summary>
     event Action<string, string>? Changed;

@@ -9,18 +9,24 @@ namespace Gateway.Keys;
 /// waiting on Redis) and the shared store (Redis), which replicas use to fetch once for the fleet.
 /// <list type="bullet">
 /// <item>A load goes: shared copy (if fresh enough) → fetch lease → identity provider → publish to
-/// the fleet. A replica that loses the lease waits briefly for the winner's result, else keeps its keys.</item>
-/// <item>Loads are single-flight per replica; requests wait at most <see cref="KeySourceSettings.FetchTimeout"/>.</item>
+/// the fleet. A replica that loses the lease waits for the holder's result as long as the holder may
+/// take (<see cref="KeySourceSettings.FetchTimeout"/> plus <see cref="KeySourceSettings.PeerFetchWait"/>),
+/// and stops early when the holder reports failure; then it loads itself.</item>
+/// <item>Loads are single-flight per replica; a request waits for one at most <see cref="KeySourceSettings.FetchTimeout"/>.</item>
+/// <item>After a failed load, no load starts before the backoff (<see cref="RetryBackoff"/>) has passed,
+/// whoever asks: the background refresh, a request finding no keys, or an unknown kid. In between,
+/// requests are answered from memory.</item>
+/// <item>A load that yields no usable signing key is a failed load: it never replaces good keys.</item>
 /// <item>Keys are refreshed ahead of expiry in the background (<see cref="RefreshIfDueAsync"/>); a failed
 /// refresh keeps the last keys until <see cref="KeySourceSettings.MaxStaleness"/> after they were fetched.</item>
 /// <item>An unknown kid causes at most one load per <see cref="KeySourceSettings.UnknownKidRefreshInterval"/>;
-/// kids still unknown after it are remembered and refused at once.</item>
+/// kids a successful load did not bring are remembered and refused at once. A kid no successful load
+/// could check is reported as such (<see cref="KidRefreshStatus.RefreshFailed"/>), never as unknown.</item>
 /// </list>
 /// </summary>
 public sealed partial class IssuerKeyManager
 {
     private static readonly TimeSpan PeerPollInterval = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
     private readonly IKeyDocumentFetcher _fetcher;
     private readonly ISharedKeyStore _shared;
     private readonly TimeProvider _time;
@@ -28,10 +34,11 @@ public sealed partial class IssuerKeyManager
     private readonly UnknownKidCache _unknownKids = new();
     private readonly Lock _gate = new();
     private volatile IssuerKeySet? _current;
-    private Task<IssuerKeySet?>? _inflight;
+    private volatile KeyLoadFailure? _lastFailure;
+    private Task<LoadOutcome>? _inflight;
     private LoadReason _inflightReason;
     private DateTimeOffset _lastUnknownKidLoad = DateTimeOffset.MinValue;
-    private DateTimeOffset _nextRetry = DateTimeOffset.MinValue;
+    private long _retryNotBeforeTicks;
     private int _consecutiveFailures;
 
     public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
@@ -48,6 +55,15 @@ public sealed partial class IssuerKeyManager
     /// <summary>The keys in memory, whatever their age (null until a first load succeeded).</summary>
     public IssuerKeySet? Current => _current;
 
+    /// <summary>Why loads fail, while the last one failed (null after a success).</summary>
+    public KeyLoadFailure? LastFailure => _lastFailure;
+
+    /// <summary>The earliest time the next load may start after a failure (null when not backing off).</summary>
+    public DateTimeOffset? NextRetryAt => Volatile.Read(ref _retryNotBeforeTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    // How long the holder of a fetch lease may take to publish its result: its fetch budget, plus the grace.
+    private TimeSpan PeerBudget => Settings.FetchTimeout + Settings.PeerFetchWait;
+
     /// <summary>Keys usable for validation now, loading them when there are none (or only ones past the staleness limit).</summary>
     public ValueTask<IssuerKeySet?> GetKeysAsync(CancellationToken cancellationToken)
     {
@@ -63,49 +79,59 @@ public sealed partial class IssuerKeyManager
     }
 
     /// <summary>
-    /// Called when a token names a kid the current set lacks. Loads at most once per interval; in
-    /// between, and for kids a load already failed to find, it answers from memory at once.
+    /// Called when a token names a kid the current set lacks. Loads at most once per interval (and never
+    /// during the backoff after a failure); in between, and for kids a load already failed to find, it
+    /// answers from memory at once.
     /// </summary>
-    public async ValueTask<IssuerKeySet?> RefreshForUnknownKidAsync(string kid, CancellationToken cancellationToken)
+    public async ValueTask<KidRefreshResult> RefreshForUnknownKidAsync(string kid, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (_unknownKids.Contains(kid, now))
         {
-            return Usable(_current);
+            return Checked(Usable(_current), kid, loaded: true);
         }
 
         // A first or scheduled load already under way may bring the kid: wait for it before asking for more.
-        Task<IssuerKeySet?>? earlier;
+        Task<LoadOutcome>? earlier;
         lock (_gate)
         {
             earlier = _inflightReason == LoadReason.UnknownKid ? null : _inflight;
         }
 
-        if (earlier is not null && await WaitBoundedAsync(earlier, cancellationToken).ConfigureAwait(false) is { } loaded && loaded.ById.ContainsKey(kid))
+        if (earlier is not null && Usable((await WaitBoundedAsync(earlier, cancellationToken).ConfigureAwait(false)).Keys) is { } loaded && loaded.ById.ContainsKey(kid))
         {
-            return Usable(loaded);
+            return new KidRefreshResult(loaded, KidRefreshStatus.Found);
         }
 
-        Task<IssuerKeySet?> load;
+        Task<LoadOutcome> load;
         lock (_gate)
         {
-            if (_inflight is null && now - _lastUnknownKidLoad < Settings.UnknownKidRefreshInterval)
+            if (_inflight is null)
             {
-                return Usable(_current);
-            }
+                if (now - _lastUnknownKidLoad < Settings.UnknownKidRefreshInterval || InBackoff(now))
+                {
+                    // No load allowed now: the answer is only as good as the last load.
+                    return Checked(Usable(_current), kid, loaded: _consecutiveFailures == 0);
+                }
 
-            _lastUnknownKidLoad = now;
-            load = StartLoad(LoadReason.UnknownKid, kid);
+                _lastUnknownKidLoad = now;
+                load = StartLoadLocked(LoadReason.UnknownKid, kid);
+            }
+            else
+            {
+                load = _inflight;
+            }
         }
 
-        Log.UnknownKidRefresh(_logger, Settings.IssuerName, Observability.LogValue.Safe(kid));
-        var set = await WaitBoundedAsync(load, cancellationToken).ConfigureAwait(false);
-        if (set is null || !set.ById.ContainsKey(kid))
+        Log.UnknownKidRefresh(_logger, Settings.IssuerName, LogValue.Safe(kid));
+        var outcome = await WaitBoundedAsync(load, cancellationToken).ConfigureAwait(false);
+        var result = Checked(Usable(outcome.Keys ?? _current), kid, loaded: outcome.Result == LoadResult.Loaded);
+        if (result.Status == KidRefreshStatus.NotPublished)
         {
             _unknownKids.Add(kid, _time.GetUtcNow() + Settings.UnknownKidRefreshInterval);
         }
 
-        return Usable(set ?? _current);
+        return result;
     }
 
     /// <summary>Background tick: first load when none succeeded yet, refresh-ahead when due, with backoff after failures.</summary>
@@ -113,12 +139,15 @@ public sealed partial class IssuerKeyManager
     {
         var now = _time.GetUtcNow();
         var current = _current;
-        if (now < _nextRetry || (current is not null && now < current.RefreshAt))
+        if (InBackoff(now) || (current is not null && now < current.RefreshAt))
         {
             return Task.CompletedTask;
         }
 
-        return StartLoad(current is null ? LoadReason.Cold : LoadReason.Scheduled);
+        lock (_gate)
+        {
+            return _inflight ?? StartLoadLocked(current is null ? LoadReason.Cold : LoadReason.Scheduled, null);
+        }
     }
 
     /// <summary>Another replica published new keys: take them from the shared store (never from the IdP).</summary>
@@ -126,36 +155,51 @@ public sealed partial class IssuerKeyManager
     {
         using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
         var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
-        if (shared is not null && IsNewer(shared))
+        if (shared is not null && IsNewer(shared) && Parse(shared, "redis") is { } set)
         {
-            Apply(shared, "redis");
+            Apply(set);
         }
     }
 
     private async ValueTask<IssuerKeySet?> LoadForRequestAsync(CancellationToken cancellationToken)
     {
-        var set = await WaitBoundedAsync(StartLoad(_current is null ? LoadReason.Cold : LoadReason.Scheduled), cancellationToken).ConfigureAwait(false);
-        return Usable(set ?? _current);
+        Task<LoadOutcome>? load;
+        lock (_gate)
+        {
+            // Between retries the answer comes from memory: a request never starts a load the backoff forbids.
+            load = _inflight ?? (InBackoff(_time.GetUtcNow()) ? null : StartLoadLocked(_current is null ? LoadReason.Cold : LoadReason.Scheduled, null));
+        }
+
+        if (load is null)
+        {
+            return Usable(_current);
+        }
+
+        var outcome = await WaitBoundedAsync(load, cancellationToken).ConfigureAwait(false);
+        return Usable(outcome.Keys ?? _current);
     }
+
+    private static KidRefreshResult Checked(IssuerKeySet? keys, string kid, bool loaded) =>
+        keys is not null && keys.ById.ContainsKey(kid) ? new(keys, KidRefreshStatus.Found)
+        : new(keys, loaded ? KidRefreshStatus.NotPublished : KidRefreshStatus.RefreshFailed);
 
     private IssuerKeySet? Usable(IssuerKeySet? set) => set is not null && _time.GetUtcNow() <= set.UsableUntil ? set : null;
 
-    private Task<IssuerKeySet?> StartLoad(LoadReason reason, string? kid = null)
-    {
-        lock (_gate)
-        {
-            if (_inflight is null)
-            {
-                _inflightReason = reason;
-                _inflight = LoadAsync(reason, kid);
-            }
+    private bool InBackoff(DateTimeOffset now) => now.UtcTicks < Volatile.Read(ref _retryNotBeforeTicks);
 
-            return _inflight;
+    private Task<LoadOutcome> StartLoadLocked(LoadReason reason, string? kid)
+    {
+        if (_inflight is null)
+        {
+            _inflightReason = reason;
+            _inflight = LoadAsync(reason, kid);
         }
+
+        return _inflight;
     }
 
     // A request waits for a load at most the fetch budget; the load itself goes on in the background.
-    private async Task<IssuerKeySet?> WaitBoundedAsync(Task<IssuerKeySet?> load, CancellationToken cancellationToken)
+    private async Task<LoadOutcome> WaitBoundedAsync(Task<LoadOutcome> load, CancellationToken cancellationToken)
     {
         try
         {
@@ -163,77 +207,100 @@ public sealed partial class IssuerKeyManager
         }
         catch (TimeoutException)
         {
-            return _current;
+            return new LoadOutcome(_current, LoadResult.TimedOut);
         }
     }
 
-    private async Task<IssuerKeySet?> LoadAsync(LoadReason reason, string? kid)
+    private async Task<LoadOutcome> LoadAsync(LoadReason reason, string? kid)
     {
         await Task.Yield(); // never run I/O inside the caller's lock
-        using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason.ToString());
-        var before = _current;
-        var failuresBefore = Volatile.Read(ref _consecutiveFailures);
-        var result = await LoadCoreAsync(reason, kid).ConfigureAwait(false);
-        KeyTelemetry.LoadFinished(activity, before, result, Volatile.Read(ref _consecutiveFailures) > failuresBefore);
-        return result;
+        try
+        {
+            using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason.ToString());
+            var before = _current;
+            var outcome = await LoadCoreAsync(reason, kid).ConfigureAwait(false);
+            KeyTelemetry.LoadFinished(activity, before, outcome.Keys, outcome.Result == LoadResult.Failed);
+            return outcome;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inflight = null;
+            }
+        }
     }
 
-    private async Task<IssuerKeySet?> LoadCoreAsync(LoadReason reason, string? kid)
+    private async Task<LoadOutcome> LoadCoreAsync(LoadReason reason, string? kid)
     {
         KeyDocument? shared = null;
         long idpStarted = 0;
+        string? heldLease = null;
         try
         {
-            using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
-            shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
-            var sharedUsable = shared is not null && SharedCopyWillDo(shared, reason);
-            if (!ReferenceEquals(_shared, MemoryOnlyKeyStore.Instance))
+            var purpose = reason == LoadReason.UnknownKid ? FetchLeasePurpose.Kid : FetchLeasePurpose.Load;
+            using (var sharedBudget = new CancellationTokenSource(Settings.FetchTimeout, _time))
             {
-                KeyTelemetry.SharedLookup(Settings.IssuerName, sharedUsable);
-            }
-
-            if (sharedUsable)
-            {
-                var fromShared = Apply(shared!, "redis");
-                if (kid is null || fromShared.ById.ContainsKey(kid))
+                shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, sharedBudget.Token).ConfigureAwait(false);
+                var fromShared = shared is not null && SharedCopyWillDo(shared, reason) ? Parse(shared, "redis") : null;
+                if (!ReferenceEquals(_shared, MemoryOnlyKeyStore.Instance))
                 {
-                    return Succeeded(fromShared);
+                    KeyTelemetry.SharedLookup(Settings.IssuerName, fromShared is not null);
                 }
 
-                // Newer than ours but fetched before the key was rotated in: still ask the IdP (under the kid lease).
+                if (fromShared is not null)
+                {
+                    var applied = Apply(fromShared);
+                    if (kid is null || applied.ById.ContainsKey(kid))
+                    {
+                        return Succeeded(applied);
+                    }
+
+                    // Newer than ours but fetched before the key was rotated in: still ask the IdP (under the kid lease).
+                }
+
+                // Unknown kids: one fetch per interval for the whole fleet (the lease expires, never released).
+                // First and scheduled loads: one replica at a time (released once published).
+                // Either lease outlives the holder's whole budget, so no second replica fetches while it works.
+                var lease = reason == LoadReason.UnknownKid && Settings.UnknownKidRefreshInterval > PeerBudget ? Settings.UnknownKidRefreshInterval : PeerBudget;
+                if (await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, lease, sharedBudget.Token).ConfigureAwait(false))
+                {
+                    heldLease = purpose;
+                }
             }
 
-            // Unknown kids: one fetch per interval for the whole fleet (the lease expires, never released).
-            // First and scheduled loads: one replica at a time (released once published).
-            var (purpose, lease) = reason == LoadReason.UnknownKid ? ("kid", Settings.UnknownKidRefreshInterval) : ("load", Settings.FetchTimeout);
-            if (!await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, lease, timeout.Token).ConfigureAwait(false))
+            if (heldLease is null)
             {
-                var fromPeer = await WaitForPeerAsync(_current?.FetchedAt, timeout.Token).ConfigureAwait(false);
+                var fromPeer = await WaitForPeerAsync(purpose, _current?.FetchedAt).ConfigureAwait(false);
                 if (fromPeer is not null)
                 {
-                    return Succeeded(Apply(fromPeer, "redis"));
+                    return Succeeded(fromPeer);
                 }
 
-                if (_current is not null)
+                if (reason == LoadReason.Scheduled && _current is not null)
                 {
                     Log.PeerFetchPending(_logger, Settings.IssuerName, purpose);
-                    return _current; // another replica is fetching; keep serving what we have
+                    return new LoadOutcome(_current, LoadResult.Unchanged); // keys still fresh: the next tick tries again
                 }
+
+                Log.PeerFetchMissing(_logger, Settings.IssuerName, purpose);
             }
 
             // The identity provider gets a full budget of its own, whatever the shared level used up.
             using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
             idpStarted = _time.GetTimestamp();
             var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);
+            var fetched = Parse(document, "origin") ?? throw new NoUsableSigningKeyException();
             KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
             idpStarted = 0;
-            var set = Apply(document, "origin");
+            var set = Apply(fetched);
+
             // Not bound to the load's budget (which the fetch may have used up): a fetched key set is always
             // offered to the fleet. The store bounds each Redis command itself.
             await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, CancellationToken.None).ConfigureAwait(false);
-            if (purpose == "load")
+            if (heldLease is not null)
             {
-                await _shared.ReleaseFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, CancellationToken.None).ConfigureAwait(false);
+                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: true, CancellationToken.None).ConfigureAwait(false);
             }
 
             return Succeeded(set);
@@ -245,14 +312,13 @@ public sealed partial class IssuerKeyManager
                 KeyTelemetry.IdpFetched(Settings.IssuerName, success: false, _time.GetElapsedTime(idpStarted));
             }
 
-            return Failed(ex, shared);
-        }
-        finally
-        {
-            lock (_gate)
+            if (heldLease is not null)
             {
-                _inflight = null;
+                // Replicas waiting for this fetch stop waiting and load themselves.
+                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: false, CancellationToken.None).ConfigureAwait(false);
             }
+
+            return Failed(ex, shared);
         }
     }
 
@@ -272,38 +338,28 @@ public sealed partial class IssuerKeyManager
 
     private bool IsNewer(KeyDocument document) => _current is not { } current || document.FetchedAt > current.FetchedAt;
 
-    // Polls the shared store for the lease holder's result; also stops when a change notice already
-    // brought newer keys into memory (then the caller serves those).
-    private async Task<KeyDocument?> WaitForPeerAsync(DateTimeOffset? baseline, CancellationToken cancellationToken)
+    // The key set a document yields, or null when it holds no usable signing key (never applied).
+    private IssuerKeySet? Parse(KeyDocument document, string source)
     {
-        var deadline = _time.GetUtcNow() + Settings.PeerFetchWait;
-        while (_time.GetUtcNow() < deadline)
+        try
         {
-            await Task.Delay(PeerPollInterval, _time, cancellationToken).ConfigureAwait(false);
-            if (_current is { } current && (baseline is null || current.FetchedAt > baseline))
-            {
-                return null;
-            }
-
-            var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, cancellationToken).ConfigureAwait(false);
-            if (shared is not null && IsNewer(shared))
-            {
-                return shared;
-            }
+            var set = new IssuerKeySet(
+                new JsonWebKeySet(document.JwksJson).Keys.ToArray(),
+                document.FetchedAt,
+                source,
+                document.DiscoveredIssuer,
+                Settings.LifetimeFor(document.MaxAge),
+                Settings.MaxStaleness);
+            return set.Keys.Count == 0 ? null : set;
         }
-
-        return null;
+        catch (ArgumentException)
+        {
+            return null; // not a JWKS (a shared entry is signed, but may have been written by a broken version)
+        }
     }
 
-    private IssuerKeySet Apply(KeyDocument document, string source)
+    private IssuerKeySet Apply(IssuerKeySet set)
     {
-        var set = new IssuerKeySet(
-            new JsonWebKeySet(document.JwksJson).Keys.ToArray(),
-            document.FetchedAt,
-            source,
-            document.DiscoveredIssuer,
-            Settings.LifetimeFor(document.MaxAge),
-            Settings.MaxStaleness);
         lock (_gate)
         {
             // Never go back in time: a late, older result must not replace newer keys.
@@ -316,32 +372,35 @@ public sealed partial class IssuerKeyManager
         }
 
         _unknownKids.Clear();
-        Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, source);
+        Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, set.Source);
         return set;
     }
 
-    private IssuerKeySet Succeeded(IssuerKeySet set)
+    private LoadOutcome Succeeded(IssuerKeySet set)
     {
-        _consecutiveFailures = 0;
-        _nextRetry = DateTimeOffset.MinValue;
-        return set;
+        Volatile.Write(ref _consecutiveFailures, 0);
+        Volatile.Write(ref _retryNotBeforeTicks, 0);
+        _lastFailure = null;
+        return new LoadOutcome(set, LoadResult.Loaded);
     }
 
-    private IssuerKeySet? Failed(Exception ex, KeyDocument? sharedFallback)
+    private LoadOutcome Failed(Exception ex, KeyDocument? sharedFallback)
     {
+        var now = _time.GetUtcNow();
         var failures = Interlocked.Increment(ref _consecutiveFailures);
-        var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, failures - 1), MaxRetryDelay.TotalSeconds));
-        _nextRetry = _time.GetUtcNow() + delay;
+        Volatile.Write(ref _retryNotBeforeTicks, (now + RetryBackoff.Delay(failures, Random.Shared.NextDouble())).UtcTicks);
+        var error = KeyLoadFailure.Describe(ex);
+        _lastFailure = new KeyLoadFailure(_lastFailure?.Since ?? now, now, failures, error);
 
         // Stale-if-error: with nothing in memory, an old shared copy within the staleness limit beats nothing.
-        if (_current is null && sharedFallback is not null && _time.GetUtcNow() - sharedFallback.FetchedAt <= Settings.MaxStaleness)
+        if (_current is null && sharedFallback is not null && now - sharedFallback.FetchedAt <= Settings.MaxStaleness && Parse(sharedFallback, "redis") is { } stale)
         {
-            Apply(sharedFallback, "redis");
+            Apply(stale);
         }
 
         var current = _current;
-        Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex.Message, current is not null, current?.UsableUntil);
-        return current;
+        Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex is NoUsableSigningKeyException ? error : ex.Message, current is not null, current?.UsableUntil);
+        return new LoadOutcome(current, LoadResult.Failed);
     }
 
     private enum LoadReason
@@ -350,4 +409,21 @@ public sealed partial class IssuerKeyManager
         Scheduled,
         UnknownKid,
     }
+
+    private enum LoadResult
+    {
+        /// <summary>Keys were loaded (from the IdP, the shared store, or a peer's fetch).</summary>
+        Loaded,
+
+        /// <summary>The load failed (backoff started).</summary>
+        Failed,
+
+        /// <summary>A scheduled refresh left the (still fresh) keys as they were: another replica's fetch did not arrive.</summary>
+        Unchanged,
+
+        /// <summary>The waiting request's budget ran out before the load ended (the load goes on).</summary>
+        TimedOut,
+    }
+
+    private readonly record struct LoadOutcome(IssuerKeySet? Keys, LoadResult Result);
 }

@@ -20,6 +20,9 @@ public sealed class MemoryOnlyKeyStore : ISharedKeyStore
     public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
-    public Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) =>
+    public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken) =>
         Task.CompletedTask;
+
+    public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) =>
+        Task.FromResult(FetchLeaseState.Unknown);
 }

@@ -29,7 +29,7 @@ internal static class EnforcementTelemetry
         var decision = status switch
         {
             TokenStatus.Ambiguous => RequestDecision.InvalidRequest,
-            TokenStatus.KeysUnavailable => RequestDecision.Unavailable,
+            TokenStatus.KeysUnavailable or TokenStatus.KeyRefreshFailed => RequestDecision.Unavailable,
             _ => RequestDecision.Unauthorized,
         };
         Record(context, plan.Policy.Name, decision, reason, issuer, null);

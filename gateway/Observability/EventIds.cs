@@ -14,6 +14,8 @@ internal static class EventIds
     public const int SharedCacheEntryRejected = 2004;
     public const int PeerFetchPending = 2005;
     public const int SharedCacheChangeReceived = 2006;
+    public const int PeerFetchMissing = 2007;
+    public const int SharedCacheCommandRefused = 2008;
 
     public const int TokenRejected = 3000;
     public const int PolicyDenied = 3001;

@@ -32,6 +32,7 @@ public static class GatewayDiagnostics
         public const string KeysLoaded = "jwtgw.keys.loaded";
         public const string RedisAvailable = "jwtgw.redis.available";
         public const string RedisRejectedEntries = "jwtgw.redis.rejected_entries";
+        public const string RedisRefusedCommands = "jwtgw.redis.refused_commands";
         public const string ForwarderErrors = "jwtgw.proxy.errors";
         public const string Draining = "jwtgw.draining";
     }

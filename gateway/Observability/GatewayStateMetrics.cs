@@ -35,6 +35,7 @@ internal sealed class GatewayStateMetrics
         if (redisStore is not null)
         {
             meter.CreateObservableCounter(GatewayDiagnostics.Metrics.RedisRejectedEntries, () => redisStore.RejectedEntries, "{entry}", "Redis key cache entries refused (integrity check, wrong issuer or source).");
+            meter.CreateObservableCounter(GatewayDiagnostics.Metrics.RedisRefusedCommands, () => redisStore.RefusedCommands, "{command}", "Key cache commands Redis answered with an error (e.g. NOPERM: a missing ACL grant; the log names the command).");
         }
     }
 

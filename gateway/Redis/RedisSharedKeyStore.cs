@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -11,7 +12,7 @@ namespace Gateway.Redis;
 /// The Redis level of the key cache. Per (issuer, source):
 /// <list type="bullet">
 /// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
-/// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>): <c>load</c> (held during a scheduled or first load, released after) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early);</item>
+/// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>, value the holder's instance id): <c>load</c> (held during a scheduled or first load, deleted once published) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early). The holder marks how its fetch ended (<c>{id}|done</c>, <c>{id}|failed</c>, expiry kept) so waiting replicas stop waiting;</item>
 /// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
 /// </list>
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
@@ -25,8 +26,10 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger<RedisSharedKeyStore> _logger;
     private readonly string _instanceId = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
     private int _subscribed;
     private long _rejectedEntries;
+    private long _refusedCommands;
 
     public RedisSharedKeyStore(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, ILogger<RedisSharedKeyStore> logger)
     {
@@ -48,6 +51,16 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <summary>Entries refused because their signature, issuer or source did not check out.</summary>
     public long RejectedEntries => Interlocked.Read(ref _rejectedEntries);
 
+    /// <summary>Commands Redis answered with an error (e.g. <c>NOPERM</c>: a missing ACL grant).</summary>
+    public long RefusedCommands => Interlocked.Read(ref _refusedCommands);
+
+    /// <summary>
+    /// Redis's own error message (e.g. <c>NOPERM User gateway has no permissions to run the 'setex' command</c>)
+    /// for each store operation (<c>read</c>, <c>write</c>, <c>lease</c>, <c>release</c>, <c>lease read</c>,
+    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Refusals => _refusals;
+
     public RedisChannel Channel => RedisChannel.Literal(_prefix + "keys-changed");
 
     /// <summary>Connects and subscribes to change notices (called at startup; retried on each use until it succeeds).</summary>
@@ -59,7 +72,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "connect", ex.GetType().Name);
+            Fail("connect", ex);
         }
     }
 
@@ -74,11 +87,12 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             }
 
             var value = await Bounded(database.StringGetAsync(EntryKey(issuerName, sourceAddress)), cancellationToken).ConfigureAwait(false);
+            Succeeded("read");
             return value.IsNullOrEmpty ? null : Open(issuerName, sourceAddress, value.ToString());
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "read", ex.GetType().Name);
+            Fail("read", ex);
             return null;
         }
     }
@@ -99,10 +113,11 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
             await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+            Succeeded("write");
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "write", ex.GetType().Name);
+            Fail("write", ex);
         }
     }
 
@@ -116,33 +131,75 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 return true;
             }
 
-            return await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress, purpose), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+            var acquired = await Bounded(database.StringSetAsync(LeaseKey(issuerName, sourceAddress, purpose), _instanceId, lease, When.NotExists), cancellationToken).ConfigureAwait(false);
+            Succeeded("lease");
+            return acquired;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "lease", ex.GetType().Name);
+            Fail("lease", ex);
             return true;
         }
     }
 
-    public async Task ReleaseFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
     {
         try
         {
             var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             if (database is not null)
             {
-                // Delete only our own lease: compare-and-delete in one step.
-                await Bounded(database.ScriptEvaluateAsync(ReleaseScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId]), cancellationToken).ConfigureAwait(false);
+                // Only our own lease, in one step: delete it (a published load) or mark how the fetch ended, keeping its expiry.
+                RedisValue outcome = succeeded ? (purpose == FetchLeasePurpose.Load ? "" : _instanceId + DoneSuffix) : _instanceId + FailedSuffix;
+                await Bounded(database.ScriptEvaluateAsync(CompleteScript, [(RedisKey)LeaseKey(issuerName, sourceAddress, purpose)], [_instanceId, outcome]), cancellationToken).ConfigureAwait(false);
+                Succeeded("release");
             }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Log.Unavailable(_logger, "release", ex.GetType().Name);
+            Fail("release", ex);
         }
     }
 
-    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (database is null)
+            {
+                return FetchLeaseState.Unknown;
+            }
+
+            var value = await Bounded(database.StringGetAsync(LeaseKey(issuerName, sourceAddress, purpose)), cancellationToken).ConfigureAwait(false);
+            Succeeded("lease read");
+            if (value.IsNullOrEmpty)
+            {
+                return FetchLeaseState.None;
+            }
+
+            var text = value.ToString();
+            return text.EndsWith(DoneSuffix, StringComparison.Ordinal) ? FetchLeaseState.Succeeded
+                : text.EndsWith(FailedSuffix, StringComparison.Ordinal) ? FetchLeaseState.Failed
+                : FetchLeaseState.Fetching;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Fail("lease read", ex);
+            return FetchLeaseState.Unknown;
+        }
+    }
+
+    private const string DoneSuffix = "|done";
+    private const string FailedSuffix = "|failed";
+
+    // KEYS[1] lease; ARGV[1] our instance id; ARGV[2] "" to delete, else the new value (expiry kept).
+    private const string CompleteScript = """
+        if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+        if ARGV[2] == '' then return redis.call('del', KEYS[1]) end
+        redis.call('set', KEYS[1], ARGV[2], 'KEEPTTL')
+        return 1
+        """;
 
     internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
 
@@ -191,6 +248,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             {
                 // The client re-subscribes by itself after a reconnect.
                 await Bounded(connection.GetSubscriber().SubscribeAsync(Channel, OnChanged), cancellationToken).ConfigureAwait(false);
+                Succeeded("subscribe");
+            }
+            catch (Exception ex) when (ex is RedisServerException)
+            {
+                // Refused (e.g. no grant on the channel): reads and writes may still work; retried on next use.
+                Interlocked.Exchange(ref _subscribed, 0);
+                Fail("subscribe", ex);
             }
             catch (Exception ex) when (IsUnavailable(ex))
             {
@@ -219,6 +283,30 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     private async Task Bounded(Task operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
 
+    // A refusal by Redis (an error reply: NOPERM, a script error, ...) is logged with Redis's own message,
+    // which names the command or key; a connection problem only with its type.
+    private void Fail(string operation, Exception ex)
+    {
+        if (ex is RedisServerException refused)
+        {
+            Interlocked.Increment(ref _refusedCommands);
+            _refusals[operation] = refused.Message;
+            Log.Refused(_logger, operation, refused.Message);
+        }
+        else
+        {
+            Log.Unavailable(_logger, operation, ex.GetType().Name);
+        }
+    }
+
+    private void Succeeded(string operation)
+    {
+        if (!_refusals.IsEmpty)
+        {
+            _refusals.TryRemove(operation, out _);
+        }
+    }
+
     private static bool IsUnavailable(Exception ex) =>
         ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
 
@@ -233,6 +321,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     {
         [LoggerMessage(Observability.EventIds.SharedCacheUnavailable, LogLevel.Warning, "Redis key cache {Operation} skipped: {ErrorType}. Serving from memory and the identity provider.")]
         public static partial void Unavailable(ILogger logger, string operation, string errorType);
+
+        [LoggerMessage(Observability.EventIds.SharedCacheCommandRefused, LogLevel.Warning, "Redis refused the key cache {Operation}: {RedisError}. Check the gateway user's ACL grants (docs/key-cache.md); serving from memory and the identity provider.")]
+        public static partial void Refused(ILogger logger, string operation, string redisError);
 
         [LoggerMessage(Observability.EventIds.SharedCacheEntryRejected, LogLevel.Warning, "Redis key cache entry for issuer {Issuer} rejected: its integrity check failed or it belongs to another issuer or source. Fetching from the identity provider instead.")]
         public static partial void EntryRejected(ILogger logger, string issuer);

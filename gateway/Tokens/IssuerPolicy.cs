@@ -11,7 +11,10 @@ namespace Gateway.Tokens;
 /// </summary>
 public sealed class IssuerPolicy
 {
-    private (IssuerKeySet Keys, TokenValidationParameters Parameters)? _parameters;
+    // The key set and the parameters built from it travel as one immutable object behind one reference:
+    // a reader sees either the old pair or the new one, never new keys with old parameters (a tuple
+    // field would be copied member by member, and a concurrent swap could be read half-written).
+    private volatile KeyedParameters? _parameters;
 
     public IssuerPolicy(
         string name,
@@ -62,9 +65,9 @@ public sealed class IssuerPolicy
     public TokenValidationParameters ParametersFor(IssuerKeySet keys)
     {
         var cached = _parameters;
-        if (cached is { } c && ReferenceEquals(c.Keys, keys))
+        if (cached is not null && ReferenceEquals(cached.Keys, keys))
         {
-            return c.Parameters;
+            return cached.Parameters;
         }
 
         var parameters = new TokenValidationParameters
@@ -89,7 +92,9 @@ public sealed class IssuerPolicy
             CryptoProviderFactory = EdDsa.EdDsaCryptoProvider.Factory,
             SaveSigninToken = false,
         };
-        _parameters = (keys, parameters);
+        _parameters = new KeyedParameters(keys, parameters);
         return parameters;
     }
+
+    private sealed record KeyedParameters(IssuerKeySet Keys, TokenValidationParameters Parameters);
 }

@@ -27,4 +27,6 @@ public enum TokenStatus
     /// <summary>No signing keys could ever be loaded for the token's issuer: the gateway cannot decide.</summary>
     KeysUnavailable,
     Invalid,
+    /// <summary>The token names a kid the keys in memory lack, and the refresh that would have checked it failed or timed out: the gateway cannot decide.</summary>
+    KeyRefreshFailed,
 }

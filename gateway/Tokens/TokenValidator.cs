@@ -138,11 +138,17 @@ public sealed class TokenValidator
         {
             if (!keys.ById.ContainsKey(kid))
             {
-                keys = await issuer.Keys.RefreshForUnknownKidAsync(kid, cancellationToken).ConfigureAwait(false);
-                if (keys is null || !keys.ById.ContainsKey(kid))
+                var refreshed = await issuer.Keys.RefreshForUnknownKidAsync(kid, cancellationToken).ConfigureAwait(false);
+                if (refreshed.Status != Keys.KidRefreshStatus.Found)
                 {
-                    return TokenValidationOutcome.Failure(TokenStatus.UnknownKid, issuer.Name);
+                    // Unknown only when a successful load lacked it; a kid nobody could check is not the client's fault.
+                    var status = refreshed.Keys is null ? TokenStatus.KeysUnavailable
+                        : refreshed.Status == Keys.KidRefreshStatus.NotPublished ? TokenStatus.UnknownKid
+                        : TokenStatus.KeyRefreshFailed;
+                    return TokenValidationOutcome.Failure(status, issuer.Name);
                 }
+
+                keys = refreshed.Keys!;
             }
 
             // The key's kty/crv, use, key_ops and alg must fit the token's alg (RFC 8725 §3.1, RFC 7517 §4).

@@ -44,6 +44,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     /// <summary>When set, the JWKS is served with <c>Cache-Control: max-age</c> of this many seconds.</summary>
     public int? JwksMaxAgeSeconds { get; set; }
 
+    /// <summary>When set, every document (discovery and JWKS) is answered only after this delay: a slow identity provider.</summary>
+    public TimeSpan? ResponseDelay { get; set; }
+
     public static async Task<TestIdentityProvider> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -187,6 +190,14 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             return;
         }
 
+        if (Failure == IdpFailure.NoSigningKeys)
+        {
+            // Well-formed, but nothing a token could be verified with: an encryption key and a symmetric key.
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"keys\":[" + JsonSerializer.Serialize((CreateUnpublishedRsaKey("enc-only") with { Use = "enc" }).PublicJwk()) + ",{\"kty\":\"oct\",\"kid\":\"hmac\",\"k\":\"c2VjcmV0\"}]}");
+            return;
+        }
+
         List<Dictionary<string, string>> keys;
         lock (_gate)
         {
@@ -207,6 +218,11 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     private async Task<bool> FailAsync(HttpContext context)
     {
+        if (ResponseDelay is { } delay)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
         switch (Failure)
         {
             case IdpFailure.ServerError:
@@ -231,6 +247,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     {
         Failure = IdpFailure.None;
         JwksMaxAgeSeconds = null;
+        ResponseDelay = null;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -242,6 +259,8 @@ public enum IdpFailure
     ServerError,
     Hang,
     MalformedJwks,
+    /// <summary>A well-formed JWKS without a single key that can verify a signature.</summary>
+    NoSigningKeys,
 }
 
 /// <summary>A signing key of the test issuer, with what it publishes.</summary>

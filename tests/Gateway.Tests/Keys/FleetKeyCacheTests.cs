@@ -5,9 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Keys;
 
-/// <summary>Several gateway replicas sharing one real redis-server and one identity provider that counts requests.</summary>
+/// <summary>
+/// Several gateway replicas sharing one real redis-server and one identity provider that counts requests.
+/// <see cref="FleetKeyCacheAclTests"/> runs every test here again as a least-privilege Redis ACL user.
+/// </summary>
 [Collection(IntegrationCollection.Name)]
-public sealed class FleetKeyCacheTests
+public class FleetKeyCacheTests
 {
     private readonly IntegrationFixture _fixture;
 
@@ -16,18 +19,21 @@ public sealed class FleetKeyCacheTests
         _fixture = fixture;
     }
 
-    private TestIdentityProvider Idp => _fixture.Idp;
+    protected IntegrationFixture Fixture => _fixture;
 
-    private TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
+    protected TestIdentityProvider Idp => _fixture.Idp;
 
-    private static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
+    /// <summary>A configuration whose replicas share Redis under a prefix of their own.</summary>
+    protected virtual TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
+
+    protected static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
     {
         var replicas = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => config.StartAsync()));
         await Task.WhenAll(replicas.Select(r => r.WaitUntilReadyAsync()));
         return replicas;
     }
 
-    private static async Task StopAsync(IEnumerable<GatewayInstance> replicas)
+    protected static async Task StopAsync(IEnumerable<GatewayInstance> replicas)
     {
         foreach (var replica in replicas)
         {
@@ -105,6 +111,35 @@ public sealed class FleetKeyCacheTests
         }
         finally
         {
+            Idp.Unpublish(rotated.Kid);
+            await StopAsync(fleet);
+        }
+    }
+
+    [Fact]
+    public async Task RotatedKey_UsedOnThreeReplicasAtOnce_WithASlowIdentityProvider_IsAcceptedByAll()
+    {
+        // Discovery + JWKS take about 3.6 s: inside the 5 s FetchTimeout, longer than the old 2 s peer wait.
+        var fleet = await StartFleetAsync(FleetConfig(), 3);
+        var rotated = Idp.AddRsaKey("fleet-slow-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Idp.ResponseDelay = TimeSpan.FromSeconds(1.8);
+            Idp.ResetCounters();
+            var token = Idp.Mint(kid: rotated.Kid);
+
+            var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
+
+            for (var i = 0; i < fleet.Length; i++)
+            {
+                Assert.True(responses[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)responses[i].StatusCode}\n{fleet[i].Logs.AllText()}");
+            }
+
+            Assert.Equal(1, Idp.JwksFetches); // the losers waited for the winner instead of fetching
+        }
+        finally
+        {
+            Idp.ResponseDelay = null;
             Idp.Unpublish(rotated.Kid);
             await StopAsync(fleet);
         }

@@ -162,11 +162,13 @@ public sealed class OutageTests
                 await Task.Delay(100);
             }
 
-            // An unknown kid with the IdP down: 401 within the fetch budget, never a hang.
+            // An unknown kid with the IdP down: the gateway cannot check it, so 503 (not a false 401)
+            // within the fetch budget, never a hang.
             var unknown = Stopwatch.StartNew();
             using (var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(key: TestIdentityProvider.CreateUnpublishedRsaKey("while-down"))))
             {
-                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                Assert.Equal("5", response.Headers.RetryAfter?.ToString());
             }
 
             Assert.True(unknown.Elapsed < TimeSpan.FromSeconds(2), $"unknown kid took {unknown.Elapsed}");

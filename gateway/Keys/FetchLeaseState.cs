@@ -1,0 +1,30 @@
+namespace Gateway.Keys;
+
+/// <summary>The state of a fetch lease, as a replica that lost it sees it while waiting for the holder's result.</summary>
+public enum FetchLeaseState
+{
+    /// <summary>No lease (expired, or released after a published result).</summary>
+    None,
+
+    /// <summary>The store could not be asked (unavailable or slow): a waiting replica keeps waiting.</summary>
+    Unknown,
+
+    /// <summary>The holder is fetching from the identity provider.</summary>
+    Fetching,
+
+    /// <summary>The holder's fetch succeeded and its result was published (kept until expiry, so the fleet fetches once per interval).</summary>
+    Succeeded,
+
+    /// <summary>The holder's fetch failed: waiting longer brings nothing.</summary>
+    Failed,
+}
+
+/// <summary>The fetch lease purposes (part of the lease's key in the shared store).</summary>
+public static class FetchLeasePurpose
+{
+    /// <summary>First loads and scheduled refreshes: deleted once the result is published.</summary>
+    public const string Load = "load";
+
+    /// <summary>Unknown-kid loads: kept for the unknown-kid interval, so the fleet fetches once per interval.</summary>
+    public const string Kid = "kid";
+}
