@@ -1,0 +1,191 @@
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Configuration.Rules;
+
+/// <summary>
+/// What Kestrel reads when the server starts: <c>Urls</c> (also <c>ASPNETCORE_URLS</c>, <c>--urls</c>),
+/// <c>HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, and <c>Kestrel:Endpoints</c> with their certificates. Kestrel
+/// refuses a bad address or a missing certificate only when it starts listening, after <c>check-config</c>
+/// said valid; here the same mistakes are errors with their path. A certificate file is loaded, as Kestrel
+/// would, so a wrong path, password or a certificate without its private key is found before deployment.
+/// </summary>
+internal static class ListenAddressRule
+{
+    public static void Check(IConfiguration configuration, bool isDevelopment, List<ConfigError> errors)
+    {
+        var kestrel = configuration.GetSection("Kestrel");
+        var endpoints = kestrel.GetSection("Endpoints");
+        var hasDefaultCertificate = CheckCertificates(kestrel.GetSection("Certificates"), errors);
+
+        // Kestrel ignores Urls and the *_PORTS settings when Kestrel:Endpoints is set; they are still checked.
+        var httpsNeedsCertificate = !endpoints.Exists() && !hasDefaultCertificate && !isDevelopment;
+        foreach (var key in new[] { "urls" })
+        {
+            if (configuration[key] is { } urls)
+            {
+                var path = configuration.GetSection(key).Path;
+                foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (CheckUrl(url, path, errors) && httpsNeedsCertificate && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+                    {
+                        errors.Add(new(path, $"'{url}' is HTTPS but no certificate is configured: set Kestrel:Certificates:Default (Path and KeyPath, or Path and Password), or use Kestrel:Endpoints"));
+                    }
+                }
+            }
+        }
+
+        CheckPorts(configuration, "http_ports", errors);
+        if (CheckPorts(configuration, "https_ports", errors) && httpsNeedsCertificate)
+        {
+            errors.Add(new(configuration.GetSection("https_ports").Path, "HTTPS ports need a certificate: set Kestrel:Certificates:Default"));
+        }
+
+        foreach (var endpoint in endpoints.GetChildren())
+        {
+            CheckEndpoint(endpoint, hasDefaultCertificate, isDevelopment, errors);
+        }
+    }
+
+    private static void CheckEndpoint(IConfigurationSection endpoint, bool hasDefaultCertificate, bool isDevelopment, List<ConfigError> errors)
+    {
+        var url = endpoint["Url"];
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            errors.Add(new($"{endpoint.Path}:Url", "required: the address this endpoint listens on, e.g. https://0.0.0.0:8443"));
+        }
+        else if (CheckUrl(url, $"{endpoint.Path}:Url", errors) && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            var certificate = endpoint.GetSection("Certificate");
+            if (certificate.Exists())
+            {
+                CheckCertificate(certificate, errors);
+            }
+            else if (!hasDefaultCertificate && !isDevelopment)
+            {
+                errors.Add(new($"{endpoint.Path}:Certificate", "an HTTPS endpoint needs a certificate: set Certificate:Path (with KeyPath, or Password for a PKCS#12 file) here or Kestrel:Certificates:Default"));
+            }
+        }
+
+        CheckEnum<HttpProtocols>(endpoint.GetSection("Protocols"), errors);
+        CheckEnum<ClientCertificateMode>(endpoint.GetSection("ClientCertificateMode"), errors);
+        foreach (var protocol in endpoint.GetSection("SslProtocols").GetChildren())
+        {
+            CheckEnum<SslProtocols>(protocol, errors);
+        }
+    }
+
+    // Every named certificate (Default, Development, ...) loads; returns whether a default one is configured.
+    private static bool CheckCertificates(IConfigurationSection certificates, List<ConfigError> errors)
+    {
+        foreach (var certificate in certificates.GetChildren())
+        {
+            CheckCertificate(certificate, errors);
+        }
+
+        var fallback = certificates.GetSection("Default");
+        return fallback["Path"] is not null || fallback["Subject"] is not null;
+    }
+
+    private static void CheckCertificate(IConfigurationSection certificate, List<ConfigError> errors)
+    {
+        var path = certificate["Path"];
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            if (string.IsNullOrWhiteSpace(certificate["Subject"]))
+            {
+                errors.Add(new($"{certificate.Path}:Path", "required: the certificate file (PEM with KeyPath, or PKCS#12 with Password), or Subject for a certificate store"));
+            }
+
+            return; // a store certificate is looked up when the server starts
+        }
+
+        if (!File.Exists(path))
+        {
+            errors.Add(new($"{certificate.Path}:Path", $"'{path}' does not exist"));
+            return;
+        }
+
+        var keyPath = certificate["KeyPath"];
+        if (keyPath is not null && !File.Exists(keyPath))
+        {
+            errors.Add(new($"{certificate.Path}:KeyPath", $"'{keyPath}' does not exist"));
+            return;
+        }
+
+        try
+        {
+            var password = certificate["Password"];
+            using var loaded = keyPath is null
+                ? X509CertificateLoader.LoadPkcs12FromFile(path, password)
+                : password is null ? X509Certificate2.CreateFromPemFile(path, keyPath) : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
+            if (!loaded.HasPrivateKey)
+            {
+                errors.Add(new($"{certificate.Path}:Path", "the certificate has no private key: set KeyPath (PEM) or use a PKCS#12 file that holds the key"));
+            }
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // The exception names the file or the format, never the password.
+            errors.Add(new($"{certificate.Path}:Path", $"the certificate cannot be loaded ({(keyPath is null ? "PKCS#12" : "PEM certificate and key")}): {ex.Message}"));
+        }
+    }
+
+    // Kestrel's own parser (BindingAddress) accepts only http:// and https:// with a host (a name, an IP, * or +).
+    private static bool CheckUrl(string url, string path, List<ConfigError> errors)
+    {
+        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(new(path, $"'{url}' is not an http:// or https:// address"));
+            return false;
+        }
+
+        try
+        {
+            var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            if (string.IsNullOrEmpty(address.Host) || address.Port is < 0 or > 65535)
+            {
+                errors.Add(new(path, $"'{url}' has no host or a port outside 0-65535"));
+                return false;
+            }
+        }
+        catch (FormatException ex)
+        {
+            errors.Add(new(path, $"'{url}' is not a listen address: {ex.Message}"));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool CheckPorts(IConfiguration configuration, string key, List<ConfigError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(configuration[key]))
+        {
+            return false;
+        }
+
+        foreach (var port in configuration[key]!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number > 65535)
+            {
+                errors.Add(new(configuration.GetSection(key).Path, $"'{port}' is not a port number (0-65535)"));
+            }
+        }
+
+        return true;
+    }
+
+    private static void CheckEnum<T>(IConfigurationSection section, List<ConfigError> errors)
+        where T : struct, Enum
+    {
+        if (section.Value is { } value && (!Enum.TryParse<T>(value, ignoreCase: true, out _) || int.TryParse(value, out _)))
+        {
+            errors.Add(new(section.Path, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>())}"));
+        }
+    }
+}
