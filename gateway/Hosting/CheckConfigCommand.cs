@@ -30,7 +30,12 @@ internal static class CheckConfigCommand
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(path) is not null && result.GetValue(config) is not null)
+            // An unknown switch would otherwise be taken for PATH (check-config --env Production).
+            if (result.GetValue(path) is { } value && value.StartsWith('-'))
+            {
+                result.AddError($"Unrecognized command or argument '{value}'.");
+            }
+            else if (result.GetValue(path) is not null && result.GetValue(config) is not null)
             {
                 result.AddError("give the configuration either as PATH or as --config, not both");
             }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Gateway.Hosting;
 
@@ -37,14 +38,17 @@ internal static class GatewayCommandLine
 
         // The usage of the command that was being parsed, on stderr.
         await stderr.WriteLineAsync().ConfigureAwait(false);
-        string[] helpArgs = result.CommandResult.Command is RootCommand ? ["--help"] : [result.CommandResult.Command.Name, "--help"];
+        string[] helpArgs = result.CommandResult.Command == root ? ["--help"] : [result.CommandResult.Command.Name, "--help"];
         await root.Parse(helpArgs).InvokeAsync(new InvocationConfiguration { Output = stderr, Error = stderr, ProcessTerminationTimeout = null }).ConfigureAwait(false);
         return UsageError;
     }
 
-    private static RootCommand CreateRoot(Context context, Func<string[], Task<int>> runGateway)
+    // A named command rather than RootCommand, whose name is the host executable's ("dotnet", "testhost"):
+    // usage reads "Gateway ..." however the binary was started.
+    private static Command CreateRoot(Context context, Func<string[], Task<int>> runGateway)
     {
-        var root = new RootCommand(
+        var root = new Command(
+            "Gateway",
             """
             JWT gateway: a reverse proxy that forwards a request only with a valid JWT that satisfies the route's policy.
             Without a command, runs the gateway.
@@ -56,6 +60,8 @@ internal static class GatewayCommandLine
         {
             ConfigOption(),
             EnvironmentOption(),
+            new HelpOption(),
+            new VersionOption(),
             new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';' (overrides Urls), e.g. http://0.0.0.0:8080", HelpName = "URLS" },
             CheckConfigCommand.Create(context),
             TokenCommand.Create(context),

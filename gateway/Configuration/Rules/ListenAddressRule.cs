@@ -24,25 +24,21 @@ internal static class ListenAddressRule
 
         // Kestrel ignores Urls and the *_PORTS settings when Kestrel:Endpoints is set; they are still checked.
         var httpsNeedsCertificate = !endpoints.Exists() && !hasDefaultCertificate && !isDevelopment;
-        foreach (var key in new[] { "urls" })
+        if (TopLevel(configuration, "urls") is { Value: { } urls } setting)
         {
-            if (configuration[key] is { } urls)
+            foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                var path = configuration.GetSection(key).Path;
-                foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (CheckUrl(url, setting.Path, errors) && httpsNeedsCertificate && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
                 {
-                    if (CheckUrl(url, path, errors) && httpsNeedsCertificate && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-                    {
-                        errors.Add(new(path, $"'{url}' is HTTPS but no certificate is configured: set Kestrel:Certificates:Default (Path and KeyPath, or Path and Password), or use Kestrel:Endpoints"));
-                    }
+                    errors.Add(new(setting.Path, $"'{url}' is HTTPS but no certificate is configured: set Kestrel:Certificates:Default (Path and KeyPath, or Path and Password), or use Kestrel:Endpoints"));
                 }
             }
         }
 
-        CheckPorts(configuration, "http_ports", errors);
-        if (CheckPorts(configuration, "https_ports", errors) && httpsNeedsCertificate)
+        CheckPorts(TopLevel(configuration, "http_ports"), errors);
+        if (TopLevel(configuration, "https_ports") is { } httpsPorts && CheckPorts(httpsPorts, errors) && httpsNeedsCertificate)
         {
-            errors.Add(new(configuration.GetSection("https_ports").Path, "HTTPS ports need a certificate: set Kestrel:Certificates:Default"));
+            errors.Add(new(httpsPorts.Path, "HTTPS ports need a certificate: set Kestrel:Certificates:Default"));
         }
 
         foreach (var endpoint in endpoints.GetChildren())
@@ -152,6 +148,15 @@ internal static class ListenAddressRule
                 errors.Add(new(path, $"'{url}' has no host or a port outside 0-65535"));
                 return false;
             }
+
+            // Kestrel binds any host that is not an IP address or localhost to EVERY interface ("http://127.0.0.1:http"
+            // listened on [::]:80): say so instead of widening what the operator wrote.
+            if (address.Host is not ("*" or "+") && !string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+                && !System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out _))
+            {
+                errors.Add(new(path, $"'{url}': '{address.Host}' is not an IP address, localhost, * or +, and Kestrel would listen on every interface; write http://0.0.0.0:PORT (or *) for every interface, or the interface's IP address"));
+                return false;
+            }
         }
         catch (FormatException ex)
         {
@@ -162,18 +167,22 @@ internal static class ListenAddressRule
         return true;
     }
 
-    private static bool CheckPorts(IConfiguration configuration, string key, List<ConfigError> errors)
+    // The key as it is spelt in the configuration (Urls, URLS from ASPNETCORE_URLS, ...), so the error names it.
+    private static IConfigurationSection? TopLevel(IConfiguration configuration, string key) =>
+        configuration.GetChildren().FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(c.Value));
+
+    private static bool CheckPorts(IConfigurationSection? setting, List<ConfigError> errors)
     {
-        if (string.IsNullOrWhiteSpace(configuration[key]))
+        if (setting?.Value is not { } ports)
         {
             return false;
         }
 
-        foreach (var port in configuration[key]!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var port in ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number > 65535)
             {
-                errors.Add(new(configuration.GetSection(key).Path, $"'{port}' is not a port number (0-65535)"));
+                errors.Add(new(setting.Path, $"'{port}' is not a port number (0-65535)"));
             }
         }
 
