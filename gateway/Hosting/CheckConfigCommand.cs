@@ -4,7 +4,7 @@ using Gateway.Configuration;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// <c>check-config [PATH] [--config PATH] [--environment NAME] [--Section:Key=VALUE ...]</c>: validates the
+/// <c>check-config [PATH] [--config PATH] [--environment NAME] [--urls URLS] [--Section:Key=VALUE ...]</c>: validates the
 /// configuration the gateway would start with, without starting it. The configuration is found like the
 /// gateway's (PATH or <c>--config</c>, then <c>GATEWAY_CONFIG</c>, then <c>config/</c>) and layered like it
 /// (files, environment variables, command-line overrides); the same checks run
@@ -22,11 +22,13 @@ internal static class CheckConfigCommand
         var path = new Argument<string?>("PATH") { Description = "Configuration file or directory (the same as --config)", Arity = ArgumentArity.ZeroOrOne };
         var config = GatewayCommandLine.ConfigOption();
         var environment = GatewayCommandLine.EnvironmentOption();
+        var urls = GatewayCommandLine.UrlsOption();
         var command = new Command(Name, "Validate the configuration the gateway would start with, without starting it. Prints 'PATH: valid (...)' and exits 0, or every error with its configuration path and exits 1. Accepts the same configuration overrides as the gateway.")
         {
             path,
             config,
             environment,
+            urls,
         };
         command.Validators.Add(result =>
         {
@@ -40,7 +42,10 @@ internal static class CheckConfigCommand
                 result.AddError("give the configuration either as PATH or as --config, not both");
             }
         });
-        command.SetAction((result, _) => CheckAsync(result.GetValue(path) ?? result.GetValue(config), result.GetValue(environment) ?? GatewayEnvironment.Name, context));
+        command.SetAction((result, _) => CheckAsync(
+            result.GetValue(path) ?? result.GetValue(config),
+            result.GetValue(environment) ?? GatewayEnvironment.Name,
+            result.GetValue(urls) is { } listen ? context with { Overrides = [.. context.Overrides, "--urls", listen] } : context));
         return command;
     }
 

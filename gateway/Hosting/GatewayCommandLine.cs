@@ -62,13 +62,19 @@ internal static class GatewayCommandLine
             EnvironmentOption(),
             new HelpOption(),
             new VersionOption(),
-            new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';' (overrides Urls), e.g. http://0.0.0.0:8080", HelpName = "URLS" },
+            UrlsOption(),
             CheckConfigCommand.Create(context),
             TokenCommand.Create(context),
         };
         root.SetAction((_, _) => runGateway([.. context.Args]));
         return root;
     }
+
+    internal static Option<string> UrlsOption() => new("--urls")
+    {
+        Description = "Addresses to listen on, separated by ';' (overrides Urls), e.g. http://0.0.0.0:8080",
+        HelpName = "URLS",
+    };
 
     internal static Option<string> ConfigOption() => new("--config")
     {

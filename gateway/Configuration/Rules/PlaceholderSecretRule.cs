@@ -31,6 +31,13 @@ internal static partial class PlaceholderSecretRule
             errors.Add(new("Gateway:Redis:Configuration", "the password is a placeholder: supply the whole string from a secret, e.g. the environment variable Gateway__Redis__Configuration"));
         }
 
+        // OTLP exporter headers carry the collector's credentials: "api-key=...,authorization=Bearer ...".
+        if (configuration.GetChildren().FirstOrDefault(c => string.Equals(c.Key, "OTEL_EXPORTER_OTLP_HEADERS", StringComparison.OrdinalIgnoreCase)) is { Value: { } headers } otlp
+            && headers.Split(',').Select(h => h.Split('=', 2)).Any(h => h.Length == 2 && IsPlaceholder(h[1].Split(' ')[^1])))
+        {
+            errors.Add(new(otlp.Path, "a header value is a placeholder: supply the collector's credentials from a secret"));
+        }
+
         foreach (var pattern in SecretPaths)
         {
             foreach (var setting in Expand(configuration, pattern.Split(':')))

@@ -94,6 +94,7 @@ public sealed class ConfigRuleTests : IDisposable
         ["integrity key CHANGE_ME"] = new(c => Redis(c, "r1.example.com:6380", "CHANGE_ME-set-Gateway__Redis__IntegrityKey-from-a-secret"), "Gateway:Redis:IntegrityKey", "Gateway__Redis__IntegrityKey"),
         ["integrity key REPLACE"] = new(c => Redis(c, "r1.example.com:6380", "REPLACE_WITH_32_RANDOM_CHARACTERS_FROM_A_SECRET"), "Gateway:Redis:IntegrityKey", "placeholder"),
         ["integrity key TODO"] = new(c => Redis(c, "r1.example.com:6380", "TODO: generate with openssl rand -hex 32"), "Gateway:Redis:IntegrityKey", "placeholder"),
+        ["OTLP header placeholder"] = new(c => c["OTEL_EXPORTER_OTLP_HEADERS"] = "x-tenant=eu1,authorization=Bearer <collector-token>", "OTEL_EXPORTER_OTLP_HEADERS", "placeholder"),
         ["certificate password placeholder"] = new(c => Endpoint(c, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = "/nonexistent/tls.pfx", ["Password"] = "<pfx-password>" } }), "Kestrel:Endpoints:Https:Certificate:Password", "placeholder", OnlyError: false),
     };
 

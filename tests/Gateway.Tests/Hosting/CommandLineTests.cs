@@ -250,9 +250,10 @@ public sealed class CommandLineTests : IDisposable
     {
         var file = WriteConfig(ConfigValidationTests.Valid());
 
-        var (exit, _, stderr) = await ExampleConfigTests.CheckConfigAsync(file, "Production", "--Gateway:Limits:MaxTokenLength=100", "--Gateway:Issuers:main:KeyRefreshInterval", "3600");
+        var (exit, _, stderr) = await ExampleConfigTests.CheckConfigAsync(file, "Production", "--Gateway:Limits:MaxTokenLength=100", "--Gateway:Issuers:main:KeyRefreshInterval", "3600", "--urls", "http://127.0.0.1:8080;htp://127.0.0.1:8081");
 
         Assert.Equal(1, exit);
+        Assert.Contains("  urls: 'htp://127.0.0.1:8081' is not an http:// or https:// address", stderr);
         Assert.Contains("  Gateway:Limits:MaxTokenLength: must be between 256 and 65536", stderr);
         Assert.Contains("  Gateway:Issuers:main:KeyRefreshInterval: '3600' is a bare number", stderr);
     }
