@@ -1,8 +1,6 @@
 using Gateway.Configuration;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Hosting;
@@ -16,12 +14,13 @@ namespace Gateway.Hosting;
 internal static class GatewayConfigCheck
 {
     // YARP's validator needs YARP's services; one throwaway container provides them without starting anything.
+    // (A bare service collection: a host builder would read appsettings.json from the working directory.)
     private static readonly Lazy<IConfigValidator> ProxyValidator = new(() =>
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddReverseProxy();
-        return builder.Services.BuildServiceProvider().GetRequiredService<IConfigValidator>();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddReverseProxy();
+        return services.BuildServiceProvider().GetRequiredService<IConfigValidator>();
     });
 
     public static Task<List<ConfigError>> ValidateAsync(IConfiguration configuration, string environmentName) =>

@@ -78,7 +78,8 @@ internal static class ListenAddressRule
     // Every named certificate (Default, Development, ...) loads; returns whether a default one is configured.
     private static bool CheckCertificates(IConfigurationSection certificates, List<ConfigError> errors)
     {
-        foreach (var certificate in certificates.GetChildren())
+        // "Development" holds only the password of the ASP.NET Core development certificate (dotnet dev-certs).
+        foreach (var certificate in certificates.GetChildren().Where(c => !string.Equals(c.Key, "Development", StringComparison.OrdinalIgnoreCase)))
         {
             CheckCertificate(certificate, errors);
         }
