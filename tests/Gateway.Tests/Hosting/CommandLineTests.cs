@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Hosting;
 using Gateway.Tests.Configuration;
@@ -101,19 +100,17 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task Binary_MisspeltUrl_Exit2_AndListensNowhere()
+    public async Task Binary_MisspeltUrl_Exit2_InsteadOfStartingOnTheDefaults()
     {
-        var port = FreePort.Next();
+        // Before, the gateway ignored --url and kept running on its default address (the run timed out here).
         var file = WriteConfig(ConfigValidationTests.Valid());
 
-        var (exit, stdout, stderr) = await GatewayBinary.RunAsync(["--config", file, "--url", $"http://127.0.0.1:{port}"], timeout: TimeSpan.FromSeconds(30));
+        var (exit, stdout, stderr) = await GatewayBinary.RunAsync(["--config", file, "--url", $"http://127.0.0.1:{FreePort.Next()}"], timeout: TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exit);
         Assert.Contains("'--url'", stderr);
         Assert.Contains("Usage:", stderr);
         Assert.Equal("", stdout);
-        using var client = new TcpClient();
-        await Assert.ThrowsAnyAsync<SocketException>(() => client.ConnectAsync("127.0.0.1", port));
     }
 
     [Fact]
