@@ -45,6 +45,18 @@ internal static class ListenAddressRule
         {
             CheckEndpoint(endpoint, hasDefaultCertificate, isDevelopment, errors);
         }
+
+        CheckEndpointOptions(kestrel.GetSection("EndpointDefaults"), errors);
+    }
+
+    private static void CheckEndpointOptions(IConfigurationSection endpoint, List<ConfigError> errors)
+    {
+        CheckEnum<HttpProtocols>(endpoint.GetSection("Protocols"), errors);
+        CheckEnum<ClientCertificateMode>(endpoint.GetSection("ClientCertificateMode"), errors);
+        foreach (var protocol in endpoint.GetSection("SslProtocols").GetChildren())
+        {
+            CheckEnum<SslProtocols>(protocol, errors);
+        }
     }
 
     private static void CheckEndpoint(IConfigurationSection endpoint, bool hasDefaultCertificate, bool isDevelopment, List<ConfigError> errors)
@@ -67,12 +79,7 @@ internal static class ListenAddressRule
             }
         }
 
-        CheckEnum<HttpProtocols>(endpoint.GetSection("Protocols"), errors);
-        CheckEnum<ClientCertificateMode>(endpoint.GetSection("ClientCertificateMode"), errors);
-        foreach (var protocol in endpoint.GetSection("SslProtocols").GetChildren())
-        {
-            CheckEnum<SslProtocols>(protocol, errors);
-        }
+        CheckEndpointOptions(endpoint, errors);
     }
 
     // Every named certificate (Default, Development, ...) loads; returns whether a default one is configured.
