@@ -1,6 +1,4 @@
 using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
@@ -11,8 +9,7 @@ namespace Gateway.Configuration.Rules;
 /// What Kestrel reads when the server starts: <c>Urls</c> (also <c>ASPNETCORE_URLS</c>, <c>--urls</c>),
 /// <c>HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, and <c>Kestrel:Endpoints</c> with their certificates. Kestrel
 /// refuses a bad address or a missing certificate only when it starts listening, after <c>check-config</c>
-/// said valid; here the same mistakes are errors with their path. A certificate file is loaded, as Kestrel
-/// would, so a wrong path, password or a certificate without its private key is found before deployment.
+/// said valid; here the same mistakes are errors with their path (certificates: <see cref="KestrelCertificateRule"/>).
 /// </summary>
 internal static class ListenAddressRule
 {
@@ -20,7 +17,7 @@ internal static class ListenAddressRule
     {
         var kestrel = configuration.GetSection("Kestrel");
         var endpoints = kestrel.GetSection("Endpoints");
-        var hasDefaultCertificate = CheckCertificates(kestrel.GetSection("Certificates"), errors);
+        var hasDefaultCertificate = KestrelCertificateRule.CheckNamed(kestrel.GetSection("Certificates"), errors);
 
         // Kestrel ignores Urls and the *_PORTS settings when Kestrel:Endpoints is set; they are still checked.
         var httpsNeedsCertificate = !endpoints.Exists() && !hasDefaultCertificate && !isDevelopment;
@@ -71,7 +68,7 @@ internal static class ListenAddressRule
             var certificate = endpoint.GetSection("Certificate");
             if (certificate.Exists())
             {
-                CheckCertificate(certificate, errors);
+                KestrelCertificateRule.Check(certificate, errors);
             }
             else if (!hasDefaultCertificate && !isDevelopment)
             {
@@ -80,63 +77,6 @@ internal static class ListenAddressRule
         }
 
         CheckEndpointOptions(endpoint, errors);
-    }
-
-    // Every named certificate (Default, Development, ...) loads; returns whether a default one is configured.
-    private static bool CheckCertificates(IConfigurationSection certificates, List<ConfigError> errors)
-    {
-        // "Development" holds only the password of the ASP.NET Core development certificate (dotnet dev-certs).
-        foreach (var certificate in certificates.GetChildren().Where(c => !string.Equals(c.Key, "Development", StringComparison.OrdinalIgnoreCase)))
-        {
-            CheckCertificate(certificate, errors);
-        }
-
-        var fallback = certificates.GetSection("Default");
-        return fallback["Path"] is not null || fallback["Subject"] is not null;
-    }
-
-    private static void CheckCertificate(IConfigurationSection certificate, List<ConfigError> errors)
-    {
-        var path = certificate["Path"];
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            if (string.IsNullOrWhiteSpace(certificate["Subject"]))
-            {
-                errors.Add(new($"{certificate.Path}:Path", "required: the certificate file (PEM with KeyPath, or PKCS#12 with Password), or Subject for a certificate store"));
-            }
-
-            return; // a store certificate is looked up when the server starts
-        }
-
-        if (!File.Exists(path))
-        {
-            errors.Add(new($"{certificate.Path}:Path", $"'{path}' does not exist"));
-            return;
-        }
-
-        var keyPath = certificate["KeyPath"];
-        if (keyPath is not null && !File.Exists(keyPath))
-        {
-            errors.Add(new($"{certificate.Path}:KeyPath", $"'{keyPath}' does not exist"));
-            return;
-        }
-
-        try
-        {
-            var password = certificate["Password"];
-            using var loaded = keyPath is null
-                ? X509CertificateLoader.LoadPkcs12FromFile(path, password)
-                : password is null ? X509Certificate2.CreateFromPemFile(path, keyPath) : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
-            if (!loaded.HasPrivateKey)
-            {
-                errors.Add(new($"{certificate.Path}:Path", "the certificate has no private key: set KeyPath (PEM) or use a PKCS#12 file that holds the key"));
-            }
-        }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            // The exception names the file or the format, never the password.
-            errors.Add(new($"{certificate.Path}:Path", $"the certificate cannot be loaded ({(keyPath is null ? "PKCS#12" : "PEM certificate and key")}): {ex.Message}"));
-        }
     }
 
     // Kestrel's own parser (BindingAddress) accepts only http:// and https:// with a host (a name, an IP, * or +).
