@@ -16,7 +16,8 @@ namespace Gateway.Tests.Configuration;
 public sealed class ConfigRuleTests : IDisposable
 {
     private const string GoodIntegrityKey = "0123456789abcdef0123456789abcdef-test";
-    private static readonly Lazy<(string Certificate, string Key)> Pem = new(WritePemCertificate);
+    private const string PfxPassword = "pfx-9c1d0e7f";
+    private static readonly Lazy<(string Certificate, string Key, string Pfx)> Pem = new(WriteCertificateFiles);
     private readonly string _directory = Directory.CreateTempSubdirectory("gateway-rules-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -84,6 +85,7 @@ public sealed class ConfigRuleTests : IDisposable
         ["HTTPS endpoint key missing"] = new(c => Endpoint(c, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Certificate, ["KeyPath"] = Pem.Value.Key + ".missing" } }), "Kestrel:Endpoints:Https:Certificate:KeyPath", "does not exist"),
         ["HTTPS endpoint certificate without its key"] = new(c => Endpoint(c, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Certificate } }), "Kestrel:Endpoints:Https:Certificate:Path", "cannot be loaded"),
         ["HTTPS endpoint key is not the certificate's"] = new(c => Endpoint(c, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Key, ["KeyPath"] = Pem.Value.Key } }), "Kestrel:Endpoints:Https:Certificate:Path", "cannot be loaded"),
+        ["HTTPS endpoint PKCS#12 with a wrong password"] = new(c => Endpoint(c, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Pfx, ["Password"] = "not-" + PfxPassword } }), "Kestrel:Endpoints:Https:Certificate:Path", "cannot be loaded (PKCS#12)"),
         ["default certificate without Path or Subject"] = new(c => c["Kestrel"] = new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = new JsonObject { ["Password"] = "x-1f3a" } } }, "Kestrel:Certificates:Default:Path", "required"),
 
         // Placeholder secrets outside Development.
@@ -128,6 +130,7 @@ public sealed class ConfigRuleTests : IDisposable
         { "several listen addresses with wildcards", "Production" },
         { "HTTPS endpoint with a PEM certificate and key", "Production" },
         { "HTTPS Urls with a default certificate", "Production" },
+        { "HTTPS endpoint with a PKCS#12 file and its password", "Production" },
         { "HTTPS Urls in Development (the development certificate)", "Development" },
         { "placeholder secrets in Development", "Development" },
         { "random secrets that contain placeholder letters", "Production" },
@@ -167,6 +170,9 @@ public sealed class ConfigRuleTests : IDisposable
             case "HTTPS Urls with a default certificate":
                 config["Urls"] = "https://0.0.0.0:8443";
                 config["Kestrel"] = new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = new JsonObject { ["Path"] = Pem.Value.Certificate, ["KeyPath"] = Pem.Value.Key } } };
+                break;
+            case "HTTPS endpoint with a PKCS#12 file and its password":
+                Endpoint(config, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Pfx, ["Password"] = PfxPassword } });
                 break;
             case "HTTPS Urls in Development (the development certificate)":
                 config["Urls"] = "https://localhost:8443";
@@ -231,10 +237,11 @@ public sealed class ConfigRuleTests : IDisposable
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 
-    // A self-signed certificate and its key as PEM files (what Kestrel:Endpoints:*:Certificate:Path/KeyPath name).
-    private static (string Certificate, string Key) WritePemCertificate()
+    // A self-signed certificate and its key as PEM files (Certificate:Path/KeyPath), and as a PKCS#12 file (Path/Password).
+    private static (string Certificate, string Key, string Pfx) WriteCertificateFiles()
     {
         var directory = Directory.CreateTempSubdirectory("gateway-rules-pem-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
@@ -242,6 +249,8 @@ public sealed class ConfigRuleTests : IDisposable
         var keyPath = Path.Combine(directory, "tls.key");
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath);
+        var pfxPath = Path.Combine(directory, "tls.pfx");
+        File.WriteAllBytes(pfxPath, certificate.Export(X509ContentType.Pfx, PfxPassword));
+        return (certificatePath, keyPath, pfxPath);
     }
 }
