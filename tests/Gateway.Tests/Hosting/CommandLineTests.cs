@@ -209,6 +209,26 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal($"{file}: valid (environment: {expected}; files: {file})", stdout.TrimEnd());
     }
 
+    [Fact]
+    public async Task Binary_ReadmeQuickstartCommands_WorkWithTheBuiltBinary()
+    {
+        // The README's commands with `dotnet gateway/bin/<Configuration>/net10.0/Gateway.dll` in place of `dotnet run --project gateway --`:
+        // the repository's config/, the environment named explicitly (a Release build defaults to Production).
+        var config = RepositoryRoot.Combine("config");
+        var keys = "--Gateway:Development:KeyDirectory=" + Path.Combine(_directory, "keys");
+
+        var check = await GatewayBinary.RunAsync(["check-config", config, "--environment", "Development"]);
+        var checkProduction = await GatewayBinary.RunAsync(["check-config", config, "--environment", "Production"]);
+        var token = await GatewayBinary.RunAsync(["token", "--config", config, "--environment", "Development", "--sub", "alice", "--scope", "orders:read", "--role", "admin", keys]);
+
+        Assert.True(check.Exit == 0, check.Stderr);
+        Assert.Contains("valid (environment: Development; files: ", check.Stdout);
+        Assert.Equal(1, checkProduction.Exit);
+        Assert.Contains("  Gateway:Issuers: at least one issuer is required", checkProduction.Stderr);
+        Assert.True(token.Exit == 0, token.Stderr);
+        Assert.Matches("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", token.Stdout.TrimEnd());
+    }
+
     [Theory]
     [InlineData("production")]
     [InlineData("PRODUCTION")]
