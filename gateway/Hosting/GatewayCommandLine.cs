@@ -70,7 +70,7 @@ internal static class GatewayCommandLine
         return root;
     }
 
-    internal static Option<string> UrlsOption() => new("--urls")
+    internal static Option<string> UrlsOption() => new("--urls", "--Urls")
     {
         Description = "Addresses to listen on, separated by ';' (overrides Urls), e.g. http://0.0.0.0:8080",
         HelpName = "URLS",
