@@ -31,7 +31,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--help" }, "--urls <URLS>")]
+    [InlineData(new[] { "--help" }, "--urls, --Urls <URLS>")]
     [InlineData(new[] { "-h" }, "--Section:Key=VALUE")]
     [InlineData(new[] { "check-config", "--help" }, "check-config [<PATH>] [options]")]
     [InlineData(new[] { "token", "--help" }, "--scope")]
