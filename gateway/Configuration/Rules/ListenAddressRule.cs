@@ -44,6 +44,12 @@ internal static class ListenAddressRule
         }
 
         CheckEndpointOptions(kestrel.GetSection("EndpointDefaults"), errors);
+
+        // The management listener is added to the same address list (its form is checked with Gateway:Management).
+        if (configuration["Gateway:Management:Url"] is { } management && ManagementUrl.TryParse(management) is not null)
+        {
+            CheckUrl(management, "Gateway:Management:Url", errors);
+        }
     }
 
     private static void CheckEndpointOptions(IConfigurationSection endpoint, List<ConfigError> errors)

@@ -71,6 +71,7 @@ public sealed class ConfigRuleTests : IDisposable
         ["Urls second address bad"] = new(c => c["Urls"] = "http://127.0.0.1:8080;ftp://127.0.0.1:21", "Urls", "'ftp://127.0.0.1:21'"),
         ["Urls with a port that is not a number"] = new(c => c["Urls"] = "http://127.0.0.1:http", "Urls", "would listen on every interface"),
         ["Urls with a host name"] = new(c => c["Urls"] = "http://gateway.internal:8080", "Urls", "would listen on every interface"),
+        ["management URL with a host name"] = new(c => Gw(c)["Management"] = new JsonObject { ["Url"] = "http://gateway-mgmt:9090" }, "Gateway:Management:Url", "would listen on every interface"),
         ["Urls with a port out of range"] = new(c => c["Urls"] = "http://127.0.0.1:99999", "Urls", "'http://127.0.0.1:99999'"),
         ["Urls HTTPS without a certificate"] = new(c => c["Urls"] = "https://0.0.0.0:8443", "Urls", "no certificate is configured"),
         ["Urls HTTPS without a certificate in Staging"] = new(c => c["Urls"] = "https://0.0.0.0:8443", "Urls", "no certificate is configured", Environment: "Staging"),
@@ -162,6 +163,7 @@ public sealed class ConfigRuleTests : IDisposable
             case "several listen addresses with wildcards":
                 config["Urls"] = "http://*:8080;http://+:8081;http://[::1]:8082;http://localhost:8083;http://0.0.0.0:8084/";
                 config["HTTP_PORTS"] = "8085;8086";
+                Gw(config)["Management"] = new JsonObject { ["Url"] = "http://*:9090" };
                 break;
             case "HTTPS endpoint with a PEM certificate and key":
                 Endpoint(config, "Https", new JsonObject { ["Url"] = "https://0.0.0.0:8443", ["Protocols"] = "Http1AndHttp2", ["SslProtocols"] = new JsonArray("Tls12", "Tls13"), ["Certificate"] = new JsonObject { ["Path"] = Pem.Value.Certificate, ["KeyPath"] = Pem.Value.Key } });
