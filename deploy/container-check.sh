@@ -241,7 +241,7 @@ RUN_OPTS=(--network host --read-only --read-only-tmpfs=false --tmpfs "/tmp:rw,no
 
 say "check-config inside the image"
 out="$(timeout 120 podman "${STORE[@]}" run --rm "${RUN_OPTS[@]}" "$IMAGE" check-config /app/config 2>&1)" \
-  && grep -q '/app/config: valid (Production)' <<<"$out" && ok "check-config /app/config: valid (Production)" \
+  && grep -q '/app/config: valid (environment: Production; files: /app/config/gateway.json' <<<"$out" && ok "check-config /app/config: valid (environment: Production)" \
   || { bad "check-config in the image"; echo "$out"; }
 
 say "running the gateway: read-only root, user ${UID_APP}, 127.0.0.1:${GW_PORT}"

@@ -17,14 +17,12 @@ public sealed class GatewayConfigLoader
         _environmentName = environmentName;
     }
 
+    /// <summary>The environment whose rules apply (Development allows the development issuer, ...).</summary>
+    public string EnvironmentName => _environmentName;
+
     /// <summary>Validates without compiling (used by <c>check-config</c>).</summary>
-    public async Task<List<ConfigError>> ValidateAsync(IConfiguration configuration)
-    {
-        var errors = new List<ConfigError>();
-        var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
-        errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
-        return errors;
-    }
+    public async Task<List<ConfigError>> ValidateAsync(IConfiguration configuration) =>
+        (await ReadAndValidateAsync(configuration).ConfigureAwait(false)).Errors;
 
     public Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, KeyManagerPool keys) =>
         LoadAsync(configuration, () => keys);
@@ -36,16 +34,24 @@ public sealed class GatewayConfigLoader
     public async Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, Func<KeyManagerPool> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        var (gateway, proxy, errors) = await ReadAndValidateAsync(configuration).ConfigureAwait(false);
+        return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway!, proxy!, keys()), errors);
+    }
+
+    // The one path check-config, startup and reload share: the same reading, the same rules.
+    private async Task<(GatewayOptions? Gateway, ProxySection? Proxy, List<ConfigError> Errors)> ReadAndValidateAsync(IConfiguration configuration)
+    {
         // A file that no longer parses reaches here as an empty file: report the file, not what its absence implies.
         var errors = UnreadableFiles(configuration);
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return (null, null, errors);
         }
 
         var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
+        errors.AddRange(Rules.ConfigurationRules.Check(configuration, _environmentName));
         errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
-        return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway, proxy, keys()), errors);
+        return (gateway, proxy, errors);
     }
 
     private static List<ConfigError> UnreadableFiles(IConfiguration configuration)

@@ -254,6 +254,8 @@ public sealed partial class GatewayConfigValidator
 
         ValidateNonEmpty(group.Scopes, $"{path}:Scopes", "scope", errors);
         ValidateNonEmpty(group.Roles, $"{path}:Roles", "role", errors);
+        ValidateNoWhitespace(group.Scopes, $"{path}:Scopes", "scope", errors);
+        ValidateNoWhitespace(group.Roles, $"{path}:Roles", "role", errors);
         for (var i = 0; i < group.Claims.Count; i++)
         {
             var rule = group.Claims[i];
@@ -497,6 +499,8 @@ public sealed partial class GatewayConfigValidator
             {
                 errors.Add(new($"{path}:AuthorizationPolicy", "not used by this gateway: name the policy in Metadata:Policy"));
             }
+
+            ValidateUnwiredRouteSettings(route, path, errors);
 
             if (route.Metadata is { } metadata)
             {

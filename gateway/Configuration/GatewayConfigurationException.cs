@@ -9,6 +9,14 @@ public sealed class GatewayConfigurationException : Exception
         Errors = errors;
     }
 
+    /// <summary>As above, the message also naming the environment and the files read.</summary>
+    public GatewayConfigurationException(IReadOnlyList<ConfigError> errors, ConfigOrigin origin)
+        : base($"Invalid gateway configuration ({origin}):" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+    {
+        Errors = errors;
+        Origin = origin;
+    }
+
     public GatewayConfigurationException()
         : this([])
     {
@@ -27,4 +35,6 @@ public sealed class GatewayConfigurationException : Exception
     }
 
     public IReadOnlyList<ConfigError> Errors { get; }
+
+    public ConfigOrigin? Origin { get; }
 }

@@ -94,7 +94,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             var (snapshot, errors) = await _loader.LoadAsync(_configuration, _keys).ConfigureAwait(false);
             if (snapshot is null)
             {
-                Log.ReloadRejected(_logger, errors.Count, string.Join("; ", errors));
+                Log.ReloadRejected(_logger, errors.Count, ConfigOrigin.Of(_configuration, _loader.EnvironmentName).ToString(), string.Join("; ", errors));
                 return false;
             }
 
@@ -110,7 +110,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.ReloadRejected(_logger, 1, ex.Message);
+            Log.ReloadRejected(_logger, 1, ConfigOrigin.Of(_configuration, _loader.EnvironmentName).ToString(), ex.Message);
             return false;
         }
         finally
@@ -134,7 +134,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         [LoggerMessage(EventIds.ConfigurationLoaded, LogLevel.Information, "Configuration reloaded: {RouteCount} route(s), {IssuerCount} issuer(s).")]
         public static partial void Reloaded(ILogger logger, int routeCount, int issuerCount);
 
-        [LoggerMessage(EventIds.ConfigurationReloadFailed, LogLevel.Error, "Configuration change rejected ({ErrorCount} error(s)); the last good configuration stays active: {Errors}")]
-        public static partial void ReloadRejected(ILogger logger, int errorCount, string errors);
+        [LoggerMessage(EventIds.ConfigurationReloadFailed, LogLevel.Error, "Configuration change rejected ({ErrorCount} error(s); {Origin}); the last good configuration stays active: {Errors}")]
+        public static partial void ReloadRejected(ILogger logger, int errorCount, string origin, string errors);
     }
 }

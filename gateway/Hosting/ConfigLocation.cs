@@ -3,7 +3,8 @@ namespace Gateway.Hosting;
 /// <summary>
 /// Where the configuration comes from, in this order: <c>--config PATH</c>, the <c>GATEWAY_CONFIG</c>
 /// environment variable, then <c>config/</c> in the current directory or the nearest parent that has one.
-/// A directory contributes <c>gateway.json</c> and <c>gateway.{Environment}.json</c>; a file is used alone.
+/// A directory contributes <c>gateway.json</c> and <c>gateway.{Environment}.json</c> (the environment name matched
+/// case-insensitively); a file is used alone.
 /// </summary>
 public sealed record ConfigLocation(IReadOnlyList<string> Files, string Description)
 {
@@ -34,8 +35,7 @@ public sealed record ConfigLocation(IReadOnlyList<string> Files, string Descript
                 files.Add(baseFile);
             }
 
-            var environmentFile = Path.Combine(path, $"gateway.{environmentName}.json");
-            if (File.Exists(environmentFile))
+            if (FindEnvironmentFile(path, environmentName) is { } environmentFile)
             {
                 files.Add(environmentFile);
             }
@@ -74,6 +74,23 @@ public sealed record ConfigLocation(IReadOnlyList<string> Files, string Descript
         }
 
         return (path, [.. rest]);
+    }
+
+    // Environment names compare case-insensitively everywhere in ASP.NET Core (IsDevelopment, IsProduction):
+    // `--environment production` reads gateway.Production.json, on a case-sensitive file system too.
+    private static string? FindEnvironmentFile(string directory, string environmentName)
+    {
+        var wanted = $"gateway.{environmentName}.json";
+        var matches = Directory.EnumerateFiles(directory, "gateway.*.json")
+            .Where(f => string.Equals(Path.GetFileName(f), wanted, StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return matches.Count switch
+        {
+            0 => null,
+            1 => matches[0],
+            _ => throw new IOException($"The configuration directory '{directory}' has several files for the environment '{environmentName}' ({string.Join(", ", matches.Select(Path.GetFileName))}): keep one."),
+        };
     }
 
     private static string? FindDefaultDirectory()

@@ -15,7 +15,16 @@ public static class GatewayApplication
         var (environmentArgument, _) = ConfigLocation.ExtractArgument(rest, "--environment");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, EnvironmentName = environmentArgument ?? GatewayEnvironment.Name });
         var location = ConfigLocation.Resolve(configPath, builder.Environment.EnvironmentName);
+        builder.Configuration.RemoveHostFileSources();
         builder.Configuration.AddGatewaySources(location, rest);
+
+        // Every error at once, with the environment and the files, before the host reads any setting.
+        var errors = GatewayConfigCheck.ValidateAsync(builder.Configuration, builder.Environment.EnvironmentName).GetAwaiter().GetResult();
+        if (errors.Count > 0)
+        {
+            throw new GatewayConfigurationException(errors, ConfigOrigin.Of(builder.Configuration, builder.Environment.EnvironmentName));
+        }
+
         builder.WebHost.ConfigureGatewayKestrel(builder.Configuration);
         builder.Services.AddGateway(builder.Configuration, builder.Environment);
         var (startupOptions, _) = GatewayConfigReader.Read(builder.Configuration, []); // errors are reported when the configuration loads below

@@ -38,7 +38,22 @@ public static class GatewayConfiguration
         configuration.AddCommandLine(args);
     }
 
-    public static IConfigurationRoot Build(ConfigLocation location, string[] args)
+    /// <summary>
+    /// Removes the configuration files <c>WebApplication.CreateBuilder</c> adds by default (<c>appsettings.json</c>,
+    /// <c>appsettings.{Environment}.json</c>, user secrets): the gateway reads only the layers it documents, the
+    /// same ones <c>check-config</c> reads, so what <c>check-config</c> accepts is what starts.
+    /// </summary>
+    public static void RemoveHostFileSources(this IConfigurationManager configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var source in configuration.Sources.OfType<Microsoft.Extensions.Configuration.FileConfigurationSource>().ToList())
+        {
+            configuration.Sources.Remove(source);
+        }
+    }
+
+    /// <summary>The same layers as the gateway's, for the commands that read a configuration without starting it (dispose it: the files are watched).</summary>
+    public static ConfigurationManager Build(ConfigLocation location, string[] args)
     {
         var manager = new ConfigurationManager();
         manager.AddGatewaySources(location, args);

@@ -88,7 +88,7 @@ public static class GatewayServiceCollectionExtensions
         var (snapshot, errors) = loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>).GetAwaiter().GetResult();
         if (snapshot is null)
         {
-            throw new GatewayConfigurationException(errors);
+            throw new GatewayConfigurationException(errors, ConfigOrigin.Of(configuration, loader.EnvironmentName));
         }
 
         var keys = services.GetRequiredService<KeyManagerPool>();

@@ -23,7 +23,7 @@ public sealed class ConfigValidationTests
     });
 
     /// <summary>A minimal valid Production configuration: one issuer through discovery, one route.</summary>
-    private static JsonObject Valid() => new()
+    internal static JsonObject Valid() => new()
     {
         ["Gateway"] = new JsonObject
         {
@@ -333,7 +333,6 @@ public sealed class ConfigValidationTests
                 break;
             case "full YARP route and cluster schema":
                 Route(config)["Order"] = 5;
-                Route(config)["Timeout"] = "00:00:30";
                 Route(config)["MaxRequestBodySize"] = 1048576;
                 Route(config)["Match"] = JsonNode.Parse("""
                     { "Path": "/api/{**rest}", "Hosts": [ "api.example.com" ], "Methods": [ "GET" ],
@@ -354,7 +353,7 @@ public sealed class ConfigValidationTests
                     """);
                 break;
             case "Redis configuration with password":
-                Gw(config)["Redis"] = new JsonObject { ["Configuration"] = "r1.example.com:6380,r2.example.com:6380,ssl=true,password=CHANGE_ME,abortConnect=false", ["KeyPrefix"] = "gw:", ["IntegrityKey"] = "0123456789abcdef0123456789abcdef-test" };
+                Gw(config)["Redis"] = new JsonObject { ["Configuration"] = "r1.example.com:6380,r2.example.com:6380,ssl=true,password=s3cr3t-from-the-vault,abortConnect=false", ["KeyPrefix"] = "gw:", ["IntegrityKey"] = "0123456789abcdef0123456789abcdef-test" };
                 break;
             case "nesting of exactly 8":
                 Policies(config)["p"]!["AllOf"] = Nest(8);
@@ -434,7 +433,7 @@ public sealed class ConfigValidationTests
         Assert.Equal(1, exit);
         Assert.Equal("", stdout);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Matches(@"^.+: \d+ error\(s\) \(Production\)$", lines[0]);
+        Assert.Matches(@"^.+: \d+ error\(s\) \(environment: Production; files: .+gateway\.json\)$", lines[0]);
         Assert.Equal(lines.Length - 1, int.Parse(System.Text.RegularExpressions.Regex.Match(lines[0], @": (\d+) error").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.All(ManyErrorPaths, path => Assert.Contains(lines, line => line.StartsWith(path + ": ", StringComparison.Ordinal)));
     }
@@ -447,7 +446,7 @@ public sealed class ConfigValidationTests
         var (exit, stdout, stderr) = await ExampleConfigTests.CheckConfigAsync(file.Path, "Production");
 
         Assert.Equal(0, exit);
-        Assert.Equal($"{file.Path}: valid (Production)", stdout.TrimEnd());
+        Assert.Equal($"{file.Path}: valid (environment: Production; files: {file.Path})", stdout.TrimEnd());
         Assert.Equal("", stderr);
     }
 
@@ -498,10 +497,12 @@ public sealed class ConfigValidationTests
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
 
-        Assert.Equal(2, await Gateway.Hosting.CheckConfigCommand.RunAsync([], stdout, stderr));
+        Assert.Equal(2, await Gateway.Hosting.CheckConfigCommand.RunAsync(["a.json", "b.json"], stdout, stderr));
+        Assert.Equal(2, await Gateway.Hosting.CheckConfigCommand.RunAsync(["a.json", "--config", "b.json"], stdout, stderr));
         Assert.Equal(2, await Gateway.Hosting.CheckConfigCommand.RunAsync(["a.json", "--env", "Production"], stdout, stderr));
-        Assert.Contains("usage: check-config", stderr.ToString());
-        Assert.Contains("unknown option --env", stderr.ToString());
+        Assert.Contains("Usage:", stderr.ToString());
+        Assert.Contains("Gateway check-config [<PATH>] [options]", stderr.ToString());
+        Assert.Contains("'--env'", stderr.ToString());
         Assert.Equal("", stdout.ToString());
     }
 

@@ -29,15 +29,32 @@ public sealed class ExampleConfigTests
         Assert.All(files, file => Assert.Contains(file, readme));
     }
 
+    // What a deployment supplies from its secret store (here as command-line overrides; usually environment variables).
+    private static readonly string[] DeploymentSecrets =
+    [
+        "--Gateway:Redis:Configuration=redis-0.cache.internal.example.com:6380,ssl=true,password=from-the-secret-store-4f1c,abortConnect=false",
+        "--Gateway:Redis:IntegrityKey=9c1d0e7f4a8b2c6d3e5f7a9b1c3d5e7f",
+    ];
+
     [Theory]
     [MemberData(nameof(ExampleFiles))]
     public async Task Example_PassesCheckConfig_InProduction(string fileName)
     {
-        var (exit, stdout, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config", "examples", fileName), "Production");
+        var (exit, stdout, stderr) = await CheckConfigAsync([RepositoryRoot.Combine("config", "examples", fileName), "Production", .. DeploymentSecrets]);
 
         Assert.True(exit == 0, $"check-config {fileName} exited {exit}:\n{stderr}");
-        Assert.Contains("valid (Production)", stdout);
+        Assert.Contains("valid (environment: Production; files: ", stdout);
         Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public async Task RedisExample_WithItsPlaceholderSecrets_FailsCheckConfig_InProduction()
+    {
+        var (exit, _, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config", "examples", "redis-fleet.json"), "Production");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("  Gateway:Redis:Configuration: the password is a placeholder", stderr);
+        Assert.Contains("  Gateway:Redis:IntegrityKey: is a placeholder", stderr);
     }
 
     [Theory]
@@ -60,7 +77,7 @@ public sealed class ExampleConfigTests
         var (exit, stdout, stderr) = await CheckConfigAsync(RepositoryRoot.Combine("config"), "Development");
 
         Assert.True(exit == 0, $"check-config config/ exited {exit}:\n{stderr}");
-        Assert.Contains("valid (Development)", stdout);
+        Assert.Contains("valid (environment: Development; files: ", stdout);
     }
 
     [Fact]
@@ -72,7 +89,7 @@ public sealed class ExampleConfigTests
 
         Assert.Equal(1, exit);
         Assert.Equal("", stdout);
-        Assert.Contains("(Production)", stderr);
+        Assert.Contains("(environment: Production; files: ", stderr);
         Assert.Contains("  Gateway:Issuers: at least one issuer is required", stderr);
     }
 

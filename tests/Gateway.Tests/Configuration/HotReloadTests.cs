@@ -169,7 +169,7 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.False(await _gateway.RewriteConfigAsync(invalid.Build()));
 
         var rejected = Assert.Single(_gateway.Logs.Lines, l => l.EventId == ReloadRejected);
-        Assert.Contains("(3 error(s))", rejected.Message);
+        Assert.Contains($"(3 error(s); environment: Production; files: {_gateway.ConfigFile})", rejected.Message);
         Assert.Contains("Gateway:Issuers:test:Algorithms:0", rejected.Message);
         Assert.Contains("Gateway:DefaultPolicy", rejected.Message);
         Assert.Contains("ReverseProxy:Routes:reports:ClusterId", rejected.Message);
