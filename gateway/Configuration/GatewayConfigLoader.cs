@@ -1,3 +1,4 @@
+using Gateway.Configuration.Schema;
 using Gateway.Keys;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
@@ -20,9 +21,7 @@ public sealed class GatewayConfigLoader
     /// <summary>Validates without compiling (used by <c>check-config</c>).</summary>
     public async Task<List<ConfigError>> ValidateAsync(IConfiguration configuration)
     {
-        var errors = new List<ConfigError>();
-        var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
-        errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
+        var (_, _, errors) = await CheckAsync(configuration).ConfigureAwait(false);
         return errors;
     }
 
@@ -43,9 +42,33 @@ public sealed class GatewayConfigLoader
             return (null, errors);
         }
 
-        var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
-        errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
+        (var gateway, var proxy, errors) = await CheckAsync(configuration).ConfigureAwait(false);
         return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway, proxy, keys()), errors);
+    }
+
+    /// <summary>
+    /// The one path of check-config, startup and reload: the shape (schema) first, then binding and the rules.
+    /// Every error is reported; a rule's error that is only a consequence of a shape error (a requirement the
+    /// binder dropped, seen from the policy) is left out.
+    /// </summary>
+    private async Task<(GatewayOptions Gateway, ProxySection Proxy, List<ConfigError> Errors)> CheckAsync(IConfiguration configuration)
+    {
+        var shapeErrors = ConfigShapeCheck.Check(configuration);
+        var ruleErrors = new List<ConfigError>();
+        var (gateway, proxy) = GatewayConfigReader.Read(configuration, ruleErrors);
+        try
+        {
+            ruleErrors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // values of the wrong shape (a null list item) may trip a rule: the shape errors already say why
+        catch (Exception) when (shapeErrors.Count > 0)
+#pragma warning restore CA1031
+        {
+        }
+
+        var errors = shapeErrors;
+        errors.AddRange(ruleErrors.Where(rule => !shapeErrors.Any(shape => ConfigShapeCheck.Related(shape.Path, rule.Path))));
+        return (gateway, proxy, errors);
     }
 
     private static List<ConfigError> UnreadableFiles(IConfiguration configuration)
