@@ -71,7 +71,7 @@ internal sealed class ConfigShapeWalker
 
         if (TryScalar(node, types, out var value))
         {
-            return value;
+            return resolved["enum"] is JsonArray allowed ? Enumerated(value, allowed, path) : value;
         }
 
         _errors.Add(new(path, $"expected {Expected(types)}, found {node.Describe()}"));
@@ -115,6 +115,23 @@ internal sealed class ConfigShapeWalker
 
         return result;
     }
+
+    // The binder reads enum names case-insensitively: so does the check, which spells the value as the schema does.
+    private JsonNode? Enumerated(JsonNode? value, JsonArray allowed, string path)
+    {
+        var text = value?.ToJsonString();
+        var match = allowed.FirstOrDefault(a => a?.ToJsonString() == text)
+            ?? allowed.FirstOrDefault(a => a is JsonValue v && value is JsonValue given && v.TryGetValue<string>(out var name) && given.TryGetValue<string>(out var s) && string.Equals(name, s, StringComparison.OrdinalIgnoreCase));
+        if (match is null && !(value is null && allowed.Any(a => a is null)))
+        {
+            _errors.Add(new(path, $"{Show(value)} is not one of {string.Join(", ", allowed.Where(a => a is not null).Select(Show))}"));
+            return null;
+        }
+
+        return match?.DeepClone();
+    }
+
+    private static string Show(JsonNode? value) => value is JsonValue v && v.TryGetValue<string>(out var text) ? $"'{text}'" : value?.ToJsonString() ?? "null";
 
     private JsonArray WalkArray(ShapeNode node, JsonObject schema, string path)
     {
