@@ -26,15 +26,13 @@ internal static class ConfigShapeCheck
     public static List<ConfigError> Check(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var errors = new List<ConfigError>();
-        foreach (var file in GatewayFiles(configuration))
-        {
-            errors.AddRange(CheckFile(file));
-        }
+        var fileErrors = GatewayFiles(configuration).SelectMany(CheckFile).ToList();
+        var errors = new List<ConfigError>(fileErrors);
 
+        // A file's mistake shows again in the merged tree: report it once, from the file, with its exact JSON type.
         foreach (var error in CheckMerged(configuration))
         {
-            if (!errors.Any(e => Related(e.Path, error.Path)))
+            if (!fileErrors.Any(e => Related(e.Path, error.Path)))
             {
                 errors.Add(error with { Message = $"{error.Message} ({Layer(configuration, error.Path)})" });
             }
