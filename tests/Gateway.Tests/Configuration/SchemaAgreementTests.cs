@@ -22,6 +22,9 @@ public sealed class SchemaAgreementTests
         ["ClusterConfig.ClusterId"] = "the cluster's key in ReverseProxy:Clusters is its id",
         ["RouteConfig.Metadata"] = "the gateway's own keys (Policy, PassHeaders, ClaimHeader.<Header>) and X- pass-through, checked in RouteMetadata_ListsTheGatewaysKeys",
         ["HttpClientConfig.SslProtocols"] = "a flags enum, bound from one comma-separated string",
+        ["ClaimRuleOptions.EqualTo"] = "a claim value may be written as a JSON number or boolean (compared by its JSON text)",
+        ["ClaimRuleOptions.Contains"] = "a claim value may be written as a JSON number or boolean (compared by its JSON text)",
+        ["ClaimRuleOptions.OneOf"] = "claim values may be written as JSON numbers or booleans (compared by their JSON text)",
     };
 
     private static JsonObject Defs => GatewayConfigSchema.Document["$defs"]!.AsObject();
