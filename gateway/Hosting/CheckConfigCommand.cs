@@ -50,7 +50,10 @@ internal static class CheckConfigCommand
         try
         {
             var configuration = GatewayConfiguration.Build(location, []);
-            errors = await ValidateAsync(configuration, environment).ConfigureAwait(false);
+            using (configuration as IDisposable) // its file watchers
+            {
+                errors = await ValidateAsync(configuration, environment).ConfigureAwait(false);
+            }
         }
         catch (InvalidDataException ex)
         {

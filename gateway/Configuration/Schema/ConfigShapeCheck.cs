@@ -122,12 +122,21 @@ internal static class ConfigShapeCheck
 
             return provider switch
             {
-                EnvironmentVariablesConfigurationProvider => $"set by environment variable {path.Replace(":", "__", StringComparison.Ordinal)}",
+                EnvironmentVariablesConfigurationProvider => $"set by environment variable {EnvironmentPrefix(provider)}{path.Replace(":", "__", StringComparison.Ordinal)}",
                 CommandLineConfigurationProvider => $"set on the command line as --{path}",
                 _ => $"set by {provider.GetType().Name}",
             };
         }
 
         return "in the merged configuration";
+    }
+
+    // The provider names its prefix only in its description ("… Prefix: 'ASPNETCORE_'").
+    private static string EnvironmentPrefix(IConfigurationProvider provider)
+    {
+        var description = provider.ToString() ?? "";
+        var start = description.IndexOf("Prefix: '", StringComparison.Ordinal);
+        var end = start < 0 ? -1 : description.IndexOf('\'', start + 9);
+        return end < 0 ? "" : description[(start + 9)..end];
     }
 }

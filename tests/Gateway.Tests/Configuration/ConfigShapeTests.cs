@@ -208,15 +208,17 @@ public sealed class ConfigShapeTests
     [Fact]
     public void MergedError_NamesTheEnvironmentVariableThatSetIt()
     {
-        const string variable = "Gateway__Policies__envcheck__Roles";
+        // A prefix of its own: gateways that other tests start at the same time read the unprefixed environment.
+        const string prefix = "SHAPECHECK_";
+        const string variable = prefix + "Gateway__Policies__envcheck__Roles";
         Environment.SetEnvironmentVariable(variable, "admin");
         try
         {
-            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build();
 
             var error = Assert.Single(ConfigShapeCheck.Check(configuration), e => e.Path == "Gateway:Policies:envcheck:Roles");
 
-            Assert.Contains("(set by environment variable Gateway__Policies__envcheck__Roles)", error.Message, StringComparison.Ordinal);
+            Assert.Contains("expected a list, found the value 'admin' (set by environment variable SHAPECHECK_Gateway__Policies__envcheck__Roles)", error.Message, StringComparison.Ordinal);
         }
         finally
         {
