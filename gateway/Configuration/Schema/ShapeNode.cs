@@ -32,8 +32,9 @@ internal enum ShapeKind
     Text,
 
     /// <summary>
-    /// A merged configuration key without value or children. Only a JSON file produces one (<c>null</c>, <c>{}</c>),
-    /// and the file's own check has already judged its exact type.
+    /// A merged configuration key without value or children. Only a JSON file produces one: .NET's JSON provider
+    /// flattens both <c>null</c> and <c>{}</c> to a key whose value is null (and <c>[]</c> to the value <c>""</c>,
+    /// which reads as <see cref="Text"/>). The file's own check has already judged its exact type.
     /// </summary>
     Absent,
 }

@@ -284,4 +284,22 @@ public sealed class ConfigShapeTests
         Assert.Contains("  ReverseProxy:Routes:admin:Metadata:Polcy: unknown key 'Polcy' (did you mean 'Policy'?)", stderr);
         Assert.Contains("  ReverseProxy:Route: unknown key 'Route' (did you mean 'Routes'?)", stderr);
     }
+
+    /// <summary>
+    /// How .NET's JSON provider flattens empty values, which the merged check relies on: <c>null</c> and <c>{}</c>
+    /// become a key with a null value (<see cref="ShapeKind.Absent"/>), <c>[]</c> the value "" (an empty list).
+    /// </summary>
+    [Fact]
+    public void JsonProvider_FlattensNullEmptyObjectAndEmptyList_AsTheShapeCheckExpects()
+    {
+        using var file = new ConfigValidationTests.TempConfigFile("""{ "Gateway": { "a": null, "b": {}, "c": [], "d": [ null ] } }""");
+        var configuration = new ConfigurationBuilder().AddJsonFile(file.Path, optional: false).Build();
+        var gateway = ShapeNode.FromConfiguration(configuration.GetSection("Gateway"));
+
+        Assert.Equal(ShapeKind.Absent, gateway.Children.Single(c => c.Key == "a").Kind);
+        Assert.Equal(ShapeKind.Absent, gateway.Children.Single(c => c.Key == "b").Kind);
+        var emptyList = gateway.Children.Single(c => c.Key == "c");
+        Assert.Equal((ShapeKind.Text, ""), (emptyList.Kind, emptyList.Text));
+        Assert.Equal(ShapeKind.Absent, gateway.Children.Single(c => c.Key == "d").Children.Single().Kind);
+    }
 }
