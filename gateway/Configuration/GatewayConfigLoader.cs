@@ -1,3 +1,4 @@
+using Gateway.Configuration.Schema;
 using Gateway.Keys;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
@@ -38,7 +39,7 @@ public sealed class GatewayConfigLoader
         return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway!, proxy!, keys()), errors);
     }
 
-    // The one path check-config, startup and reload share: the same reading, the same rules.
+    // The one path check-config, startup and reload share: the shape (schema) first, then binding and the rules.
     private async Task<(GatewayOptions? Gateway, ProxySection? Proxy, List<ConfigError> Errors)> ReadAndValidateAsync(IConfiguration configuration)
     {
         // A file that no longer parses reaches here as an empty file: report the file, not what its absence implies.
@@ -48,9 +49,24 @@ public sealed class GatewayConfigLoader
             return (null, null, errors);
         }
 
-        var (gateway, proxy) = GatewayConfigReader.Read(configuration, errors);
-        errors.AddRange(Rules.ConfigurationRules.Check(configuration, _environmentName));
-        errors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
+        var shapeErrors = ConfigShapeCheck.Check(configuration);
+        var ruleErrors = new List<ConfigError>();
+        var (gateway, proxy) = GatewayConfigReader.Read(configuration, ruleErrors);
+        try
+        {
+            ruleErrors.AddRange(Rules.ConfigurationRules.Check(configuration, _environmentName));
+            ruleErrors.AddRange(await _validator.ValidateAsync(gateway, proxy, _environmentName).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // values of the wrong shape (a null list item) may trip a rule: the shape errors already say why
+        catch (Exception) when (shapeErrors.Count > 0)
+#pragma warning restore CA1031
+        {
+        }
+
+        // Every error is reported; a rule's error that is only a consequence of a shape error (a requirement the
+        // binder dropped, seen from the policy) is left out.
+        errors = shapeErrors;
+        errors.AddRange(ruleErrors.Where(rule => !shapeErrors.Any(shape => ConfigShapeCheck.Related(shape.Path, rule.Path))));
         return (gateway, proxy, errors);
     }
 

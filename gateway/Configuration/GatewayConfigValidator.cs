@@ -216,9 +216,10 @@ public sealed partial class GatewayConfigValidator
                 errors.Add(new(path, "an anonymous policy cannot also require issuers, scopes, roles or claims"));
             }
 
+            ValidateExplicitness(policy, path, errors);
             for (var i = 0; i < policy.Issuers.Count; i++)
             {
-                if (!gateway.Issuers.ContainsKey(policy.Issuers[i]))
+                if (policy.Issuers[i] is not { } issuerName || !gateway.Issuers.ContainsKey(issuerName))
                 {
                     errors.Add(new($"{path}:Issuers:{i}", $"unknown issuer '{policy.Issuers[i]}' (configured: {string.Join(", ", gateway.Issuers.Keys)})"));
                 }
@@ -243,6 +244,27 @@ public sealed partial class GatewayConfigValidator
             }
         }
     }
+
+    // A policy that requires nothing says so: an empty policy, or one a mistake left empty, is not read as "allow any token".
+    private static void ValidateExplicitness(PolicyOptions policy, string path, List<ConfigError> errors)
+    {
+        var requires = policy.Issuers.Count > 0 || !IsEmptyGroup(policy);
+        if (policy.AnyValidToken && policy.Anonymous)
+        {
+            errors.Add(new($"{path}:AnyValidToken", "AnyValidToken (a valid token is required) and Anonymous (no token is required) exclude each other"));
+        }
+        else if (policy.AnyValidToken && requires)
+        {
+            errors.Add(new($"{path}:AnyValidToken", "AnyValidToken means the policy requires nothing but a valid token: remove it, or remove the issuers, scopes, roles and claims"));
+        }
+        else if (!policy.AnyValidToken && !policy.Anonymous && !requires)
+        {
+            errors.Add(new(path, "the policy requires nothing: list Issuers, Scopes, Roles, Claims, AllOf or AnyOf, or say \"AnyValidToken\": true (any valid token) or \"Anonymous\": true (no token)"));
+        }
+    }
+
+    private static bool IsEmptyGroup(RequirementOptions group) =>
+        group.Scopes.Count == 0 && group.Roles.Count == 0 && group.Claims.Count == 0 && group.AllOf.Count == 0 && group.AnyOf.Count == 0;
 
     private static void ValidateGroup(RequirementOptions group, string path, int depth, List<ConfigError> errors)
     {
@@ -277,14 +299,23 @@ public sealed partial class GatewayConfigValidator
             }
         }
 
-        for (var i = 0; i < group.AllOf.Count; i++)
-        {
-            ValidateGroup(group.AllOf[i], $"{path}:AllOf:{i}", depth + 1, errors);
-        }
+        ValidateGroups(group.AllOf, $"{path}:AllOf", depth, errors);
+        ValidateGroups(group.AnyOf, $"{path}:AnyOf", depth, errors);
+    }
 
-        for (var i = 0; i < group.AnyOf.Count; i++)
+    // An AllOf/AnyOf item with nothing in it always holds: in AnyOf it would accept any valid token.
+    private static void ValidateGroups(IReadOnlyList<RequirementOptions> groups, string path, int depth, List<ConfigError> errors)
+    {
+        for (var i = 0; i < groups.Count; i++)
         {
-            ValidateGroup(group.AnyOf[i], $"{path}:AnyOf:{i}", depth + 1, errors);
+            if (groups[i] is not { } group || IsEmptyGroup(group))
+            {
+                errors.Add(new($"{path}:{i}", "empty requirement group: it would always hold; list Scopes, Roles, Claims, AllOf or AnyOf in it, or remove it"));
+            }
+            else
+            {
+                ValidateGroup(group, $"{path}:{i}", depth + 1, errors);
+            }
         }
     }
 

@@ -9,6 +9,12 @@ public sealed record PolicyOptions : RequirementOptions
     /// <summary>No token needed; nothing else may be set except claim headers (which then never apply).</summary>
     public bool Anonymous { get; init; }
 
+    /// <summary>
+    /// Any valid token from any configured issuer is enough. A policy that requires nothing must say so with
+    /// this flag: an empty policy (or one left empty by a mistake) is refused rather than read as "allow".
+    /// </summary>
+    public bool AnyValidToken { get; init; }
+
     /// <summary>Names of accepted issuers; empty means every configured issuer.</summary>
     public IReadOnlyList<string> Issuers { get; init; } = [];
 

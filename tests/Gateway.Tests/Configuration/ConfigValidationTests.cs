@@ -85,10 +85,13 @@ public sealed class ConfigValidationTests
     private static JsonArray Headers(params (string Header, string Claim)[] mappings) =>
         new(mappings.Select(m => (JsonNode)new JsonObject { ["Header"] = m.Header, ["Claim"] = m.Claim }).ToArray());
 
-    internal static async Task<List<ConfigError>> ValidateAsync(JsonObject config, string environment = "Production")
+    /// <summary>Validates <paramref name="config"/> as the gateway reads it: from a file (whose exact JSON types are checked), then merged.</summary>
+    internal static async Task<List<ConfigError>> ValidateAsync(JsonObject config, string environment = "Production", IDictionary<string, string?>? overrides = null)
     {
+        using var file = new TempConfigFile(config.ToJsonString());
         var configuration = new ConfigurationBuilder()
-            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(config.ToJsonString())))
+            .AddJsonFile(file.Path, optional: false)
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
             .Build();
         return await new GatewayConfigLoader(ProxyValidator.Value, environment).ValidateAsync(configuration);
     }
@@ -153,7 +156,7 @@ public sealed class ConfigValidationTests
         ["claim rule without operator"] = new(c => Policies(c)["p"]!["Claims"] = new JsonArray(Rule("org.tenant")), "Gateway:Policies:p:Claims:0", "set exactly one of Equals, OneOf, Exists, Contains"),
         ["claim rule with two operators"] = new(c => Policies(c)["p"]!["Claims"] = new JsonArray(Rule("a", ("Exists", true)), Rule("org.tenant", ("Equals", "acme"), ("Contains", "acme"))), "Gateway:Policies:p:Claims:1", "set exactly one of"),
         ["nested claim rule with two operators"] = new(
-            c => Policies(c)["p"]!["AllOf"] = new JsonArray(new JsonObject { ["AnyOf"] = new JsonArray(new JsonObject(), new JsonObject { ["Claims"] = new JsonArray(Rule("a", ("Exists", true), ("OneOf", new JsonArray("x")))) }) }),
+            c => Policies(c)["p"]!["AllOf"] = new JsonArray(new JsonObject { ["AnyOf"] = new JsonArray(new JsonObject { ["Roles"] = new JsonArray("r") }, new JsonObject { ["Claims"] = new JsonArray(Rule("a", ("Exists", true), ("OneOf", new JsonArray("x")))) }) }),
             "Gateway:Policies:p:AllOf:0:AnyOf:1:Claims:0",
             "set exactly one of"),
         ["claim rule with invalid path"] = new(c => Policies(c)["p"]!["Claims"] = new JsonArray(Rule("org..tenant", ("Exists", true))), "Gateway:Policies:p:Claims:0:Claim", "not a claim path"),
@@ -345,7 +348,7 @@ public sealed class ConfigValidationTests
                       "SessionAffinity": { "Enabled": true, "Policy": "Cookie", "AffinityKeyName": ".affinity" },
                       "HealthCheck": { "Passive": { "Enabled": true, "Policy": "TransportFailureRate", "ReactivationPeriod": "00:01:00" },
                                        "Active": { "Enabled": true, "Interval": "00:00:10", "Timeout": "00:00:05", "Policy": "ConsecutiveFailures", "Path": "/healthz" } },
-                      "HttpClient": { "SslProtocols": [ "Tls12", "Tls13" ], "MaxConnectionsPerServer": 100, "EnableMultipleHttp2Connections": true, "RequestHeaderEncoding": "utf-8" },
+                      "HttpClient": { "SslProtocols": "Tls12, Tls13", "MaxConnectionsPerServer": 100, "EnableMultipleHttp2Connections": true, "RequestHeaderEncoding": "utf-8" },
                       "HttpRequest": { "ActivityTimeout": "00:01:40", "Version": "2.0", "VersionPolicy": "RequestVersionOrLower", "AllowResponseBuffering": false },
                       "Metadata": { "team": "orders" },
                       "Destinations": { "b1": { "Address": "https://backend-1.example.com/", "Health": "https://backend-1.example.com/", "Metadata": { "zone": "a" } },
@@ -528,7 +531,7 @@ public sealed class ConfigValidationTests
         Assert.Equal("Gateway:Issuers:dev:Development", error.Path);
     }
 
-    private sealed class TempConfigFile : IDisposable
+    internal sealed class TempConfigFile : IDisposable
     {
         private readonly string _directory = Directory.CreateTempSubdirectory("gateway-check-").FullName;
 

@@ -205,4 +205,68 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Equal("acme", received.Header("X-Tenant"));
         await AssertStatusAsync(HttpStatusCode.Unauthorized, "/api/x", Idp.Mint());
     }
+
+    /// <summary>Initial plus /admin, guarded by role admin.</summary>
+    private TestConfig WithAdmin(JsonNode adminPolicy) => Initial()
+        .Policy("admin-only", adminPolicy.AsObject())
+        .Route("admin", "admin-only");
+
+    public static TheoryData<string> WeakeningShapes() => new()
+    {
+        { """{ "Roles": "admin" }""" },
+        { """{ "Roles": { "0": "admin", "x": "y" } }""" },
+        { """{ "AnyOf": [ { "Roles": [ "admin" ] }, {} ] }""" },
+        { """{ "AnyOf": [ { "Roles": [ "admin" ] }, { "Scopes": [] } ] }""" },
+        { """{ "Roles": [ "admin" ], "Issuers": [ null ] }""" },
+    };
+
+    /// <summary>
+    /// Issue 10: each of these reloaded before, and a user without the admin role got 200 on /admin. The reload is
+    /// refused at the mistake's path; the last good configuration keeps refusing that user.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WeakeningShapes))]
+    public async Task MisShapedPolicy_IsRefusedOnReload_AndTheLastGoodPolicyStays(string adminPolicy)
+    {
+        Assert.True(await _gateway.RewriteConfigAsync(WithAdmin(JsonNode.Parse("""{ "Roles": [ "admin" ] }""")!).Build()), _gateway.Logs.AllText());
+        var user = Idp.Mint(new Dictionary<string, object?> { ["roles"] = new[] { "user" } });
+        var admin = Idp.Mint(new Dictionary<string, object?> { ["roles"] = new[] { "admin" } });
+        await AssertStatusAsync(HttpStatusCode.Forbidden, "/admin/x", user);
+
+        Assert.False(await _gateway.RewriteConfigAsync(WithAdmin(JsonNode.Parse(adminPolicy)!).Build()));
+
+        Assert.Contains("Gateway:Policies:admin-only:", _gateway.Logs.AllText(), StringComparison.Ordinal);
+        await AssertStatusAsync(HttpStatusCode.Forbidden, "/admin/x", user);
+        await AssertForwardedAsync("/admin/x", admin);
+    }
+
+    /// <summary>ClaimHeaders written as an object: the reload is refused, so X-User-Id stays set by the gateway and stripped from clients.</summary>
+    [Fact]
+    public async Task ClaimHeadersAsAnObject_IsRefusedOnReload_ClientCopiesStayStripped()
+    {
+        var config = Initial().Build();
+        config["Gateway"]!["ClaimHeaders"] = JsonNode.Parse("""{ "X-User-Id": "sub" }""");
+
+        Assert.False(await _gateway.RewriteConfigAsync(config));
+
+        Assert.Contains("Gateway:ClaimHeaders: expected a list, found an object", _gateway.Logs.AllText(), StringComparison.Ordinal);
+        var received = await AssertForwardedWithHeadersAsync("/api/x", Idp.Mint(), ("X-User-Id", "admin"));
+        Assert.Equal("alice", received.Header("X-User-Id"));
+    }
+
+    /// <summary>A typo in the route's metadata no longer gives the route the default policy.</summary>
+    [Fact]
+    public async Task MetadataTypo_IsRefusedOnReload()
+    {
+        var config = WithAdmin(JsonNode.Parse("""{ "Roles": [ "admin" ] }""")!).Build();
+        Assert.True(await _gateway.RewriteConfigAsync(config));
+        var metadata = config["ReverseProxy"]!["Routes"]!["admin"]!["Metadata"]!.AsObject();
+        metadata.Remove("Policy");
+        metadata["Polcy"] = "admin-only";
+
+        Assert.False(await _gateway.RewriteConfigAsync(config));
+
+        Assert.Contains("ReverseProxy:Routes:admin:Metadata:Polcy: unknown key 'Polcy' (did you mean 'Policy'?)", _gateway.Logs.AllText(), StringComparison.Ordinal);
+        await AssertStatusAsync(HttpStatusCode.Forbidden, "/admin/x", Idp.Mint());
+    }
 }

@@ -54,6 +54,7 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
         .Policy("anon", new JsonObject { ["Anonymous"] = true })
         .Policy("override", new JsonObject
         {
+            ["AnyValidToken"] = true, // it requires nothing: it only changes the headers
             ["ClaimHeaders"] = new JsonArray(
                 new JsonObject { ["Header"] = "x-user-id", ["Claim"] = "email" },
                 new JsonObject { ["Header"] = "X-Tenant", ["Claim"] = "" },
@@ -461,7 +462,7 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
     public async Task RouteMetadataClaimHeaders_OverridePolicyClaimHeaders()
     {
         var config = _fixture.Config()
-            .Policy("p", new JsonObject { ["ClaimHeaders"] = new JsonArray(new JsonObject { ["Header"] = "X-User-Id", ["Claim"] = "email" }) })
+            .Policy("p", new JsonObject { ["AnyValidToken"] = true, ["ClaimHeaders"] = new JsonArray(new JsonObject { ["Header"] = "X-User-Id", ["Claim"] = "email" }) })
             .Route("r", "p", new JsonObject { ["ClaimHeader.X-User-Id"] = "preferred_username" });
         await using var gateway = await config.StartAsync();
 
