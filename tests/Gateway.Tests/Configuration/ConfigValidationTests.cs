@@ -196,7 +196,7 @@ public sealed class ConfigValidationTests
         ["route passes a header the gateway owns"] = new(c => Metadata(c)["PassHeaders"] = "X-Real-IP, X-User-Id", "ReverseProxy:Routes:api:Metadata:PassHeaders", "'X-User-Id' is not a header the gateway strips by default"),
         ["route host with a trailing dot"] = new(c => Route(c)["Match"] = new JsonObject { ["Path"] = "/api/{**rest}", ["Hosts"] = new JsonArray("api.example.com", "admin.example.com.") }, "ReverseProxy:Routes:api:Match:Hosts:1", "ends with a dot"),
         ["path normalization unknown"] = new(c => Gw(c)["Limits"] = new JsonObject { ["PathNormalization"] = "Lenient" }, "Gateway:Limits:PathNormalization", "'Lenient'", OnlyError: false),
-        ["path normalization a number"] = new(c => Gw(c)["Limits"] = new JsonObject { ["PathNormalization"] = "7" }, "Gateway:Limits:PathNormalization", "must be Reject or Normalize"),
+        ["path normalization a number"] = new(c => Gw(c)["Limits"] = new JsonObject { ["PathNormalization"] = "7" }, "Gateway:Limits:PathNormalization", "is not one of 'Reject', 'Normalize'"),
         ["strip header invalid"] = new(c => Gw(c)["StripHeaders"] = new JsonArray("X-Ok", "X Bad"), "Gateway:StripHeaders:1", "not a valid header name"),
 
         // Routes and clusters.

@@ -63,8 +63,9 @@ public sealed class SchemaAgreementTests
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", root["$schema"]!.GetValue<string>());
         Assert.False(root["additionalProperties"]!.GetValue<bool>());
         Assert.Equal(
-            ["$schema", GatewayOptions.SectionName, ProxySection.SectionName, "Logging", "Urls", "Kestrel", "AllowedHosts"],
+            ["$schema", GatewayOptions.SectionName, ProxySection.SectionName, "Logging", "Urls", "Kestrel", "AllowedHosts", "HTTP_PORTS", "HTTPS_PORTS"],
             root["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["^OTEL_[A-Z0-9_]+$"], root["patternProperties"]!.AsObject().Select(p => p.Key)); // the OpenTelemetry SDK's settings
         Assert.Equal(["Routes", "Clusters"], Defs["ReverseProxy"]!["properties"]!.AsObject().Select(p => p.Key));
     }
 
