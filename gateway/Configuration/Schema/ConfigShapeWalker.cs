@@ -38,7 +38,7 @@ internal sealed class ConfigShapeWalker
 
         if (node.HasValueAndChildren)
         {
-            _errors.Add(new(path, $"set both as the value '{node.Text}' and as a section with keys: two configuration layers disagree on what this key is"));
+            _errors.Add(new(path, $"set both as the value '{node.Text}' and as {node.Describe()}: two configuration layers disagree on what this key is"));
         }
 
         var types = Types(resolved);

@@ -227,6 +227,27 @@ public sealed class ConfigShapeTests
     }
 
     [Fact]
+    public void MergedError_NamesTheCommandLineArgumentThatSetIt()
+    {
+        var configuration = new ConfigurationBuilder().AddCommandLine(["--Gateway:TokenSources:Headers=X-Token"]).Build();
+
+        var error = Assert.Single(ConfigShapeCheck.Check(configuration));
+
+        Assert.Equal("Gateway:TokenSources:Headers: expected a list, found the value 'X-Token' (set on the command line as --Gateway:TokenSources:Headers)", error.ToString());
+    }
+
+    /// <summary>The real gateway refuses to start when a command-line layer turns a list into a value.</summary>
+    [Fact]
+    public async Task Startup_RefusesAListOverriddenByAValue_OnTheCommandLine()
+    {
+        var ex = await Assert.ThrowsAsync<GatewayConfigurationException>(() =>
+            Infrastructure.GatewayInstance.StartAsync(Valid(), "Production", "--Gateway:Policies:ops:Roles=ops", "--Gateway:Policies:admin:Roles=root"));
+
+        Assert.Contains(ex.Errors, e => e.Path == "Gateway:Policies:ops:Roles" && e.Message.StartsWith("expected a list, found the value 'ops' (set on the command line", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Path == "Gateway:Policies:admin:Roles" && e.Message.StartsWith("set both as the value 'root' and as a section", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task CheckConfig_IssuersNull_ReportsAnError_InsteadOfCrashing()
     {
         var config = Valid();
