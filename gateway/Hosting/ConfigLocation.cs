@@ -17,7 +17,7 @@ public sealed record ConfigLocation(IReadOnlyList<string> Files, string Descript
         if (string.IsNullOrWhiteSpace(path))
         {
             path = FindDefaultDirectory() ?? throw new FileNotFoundException(
-                $"No configuration found: pass --config PATH, set {EnvironmentVariable}, or run from a directory that has config/{BaseFileName}.");
+                $"No configuration found (environment: {environmentName}; working directory: {Environment.CurrentDirectory}): pass --config PATH, set {EnvironmentVariable}, or run from a directory that has config/{BaseFileName}.");
         }
 
         path = Path.GetFullPath(path);

@@ -158,6 +158,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task NoConfigurationFound_NamesTheEnvironment_AndTheWorkingDirectory()
+    {
+        var start = await GatewayBinary.RunAsync(["--environment", "Staging"], workingDirectory: _directory);
+        var check = await GatewayBinary.RunAsync(["check-config", "--environment", "Staging"], workingDirectory: _directory);
+
+        foreach (var (exit, stdout, stderr) in new[] { start, check })
+        {
+            Assert.True(exit == 1, $"exited {exit}:\n{stdout}\n{stderr}");
+            Assert.Contains($"No configuration found (environment: Staging; working directory: {_directory})", stderr);
+            Assert.DoesNotContain("Unhandled exception", stderr);
+        }
+    }
+
+    [Fact]
     public async Task Binary_AppSettingsInTheWorkingDirectory_IsNotALayer_StartupAgreesWithCheckConfig()
     {
         // gateway.json alone has no issuer (invalid); an appsettings.json beside it used to complete it at startup only.
