@@ -99,7 +99,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             }
 
             // The snapshot first: YARP then starts matching the new routes, and a request still matched with the old
-            // ones is judged under the replaced snapshot (TryBind), never under the new one.
+            // ones is judged under the replaced snapshot (see Bind), never under the new one.
             _generations = new Generations(snapshot, _generations.Current);
             _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             Generation++;
