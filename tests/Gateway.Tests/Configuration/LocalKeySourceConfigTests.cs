@@ -56,7 +56,7 @@ public sealed class LocalKeySourceConfigTests : IDisposable
         "not JSON" => (With(new JsonObject { ["JwksFile"] = Write("bad.json", "keys: []") }), "Gateway:Issuers:main:JwksFile", "is not a usable JWKS: not JSON"),
         "private key" => (With(new JsonObject { ["JwksFile"] = Write("private.json", """{"keys":[{"kty":"EC","kid":"p","crv":"P-256","x":"AQ","y":"AQ","d":"AQ"}]}""") }), "Gateway:Issuers:main:JwksFile", "key 0 (kid 'p'): holds the private or symmetric key part 'd'"),
         "inline private key" => (With(new JsonObject { ["Jwks"] = """{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}""" }), "Gateway:Issuers:main:Jwks", "private or symmetric key part 'k'"),
-        "inline object" => (With(new JsonObject { ["Jwks"] = JsonNode.Parse(PublicJwks) }), "Gateway:Issuers:main:Jwks", ""),
+        "inline object" => (With(new JsonObject { ["Jwks"] = JsonNode.Parse(PublicJwks) }), "Gateway:Issuers:main:Jwks", "expected a string, found an object"),
         "inline not JSON" => (With(new JsonObject { ["Jwks"] = "keys" }), "Gateway:Issuers:main:Jwks", "not a usable JWKS: not JSON"),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
