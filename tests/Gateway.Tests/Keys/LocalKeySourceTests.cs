@@ -199,6 +199,30 @@ public sealed class LocalKeySourceTests
     }
 
     [Fact]
+    public async Task ConfigurationReload_KeepsTheFilesKeys_AndIsRefused_WhileTheFileIsMissing()
+    {
+        using var directory = new TempDirectory();
+        var file = directory.Write("jwks.json", Jwks(_keyA));
+        var config = WithLocalIssuer("file-reload", new JsonObject { ["JwksFile"] = file });
+        await using var gateway = await config.StartAsync();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
+        var manager = gateway.Snapshots.Current.Issuers.ByName["file-reload"].Keys;
+
+        // An unrelated change: applied, and the issuer keeps its key manager (its source did not change).
+        Assert.True(await gateway.RewriteConfigAsync(config.Route("reports", null).Build()));
+        Assert.Same(manager, gateway.Snapshots.Current.Issuers.ByName["file-reload"].Keys);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(_keyA))).StatusCode);
+
+        // The file gone: the running keys stay, but a configuration naming a missing file is refused, with its path.
+        File.Delete(file);
+        await WaitForFailedReadAsync(gateway, 0);
+        Assert.False(await gateway.RewriteConfigAsync(config.Route("more", null).Build()));
+        var rejected = Assert.Single(gateway.Logs.Lines, l => l.EventId == EventIds.ConfigurationReloadFailed);
+        Assert.Contains($"Gateway:Issuers:file-reload:JwksFile: '{file}' could not be read: no such file", rejected.Message);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(_keyA))).StatusCode);
+    }
+
+    [Fact]
     public async Task InlineJwks_WithRsaAndEd25519Keys_VerifyTokens()
     {
         var ed25519 = Ed25519TestKey.Create("inline-ed");
