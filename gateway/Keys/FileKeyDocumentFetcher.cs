@@ -44,21 +44,12 @@ public sealed class FileKeyDocumentFetcher : ILocalKeySource
     {
         var (bytes, error) = await ReadAsync(Path, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _lastReadHash, Hash(bytes));
-        if (bytes is null)
-        {
-            Observability.KeyTelemetry.LocalRead(_issuerName, "unreadable");
-            throw new LocalKeySourceException("unreadable", $"the JWKS file '{Path}' could not be read: {error}");
-        }
-
-        var json = Encoding.UTF8.GetString(bytes);
-        if (LocalJwks.Problem(json) is { } problem)
-        {
-            Observability.KeyTelemetry.LocalRead(_issuerName, "invalid");
-            throw new LocalKeySourceException("invalid", $"the JWKS file '{Path}' was refused: {problem}");
-        }
-
-        Observability.KeyTelemetry.LocalRead(_issuerName, "success");
-        return new KeyDocument(json, null, _time.GetUtcNow());
+        var json = bytes is null ? null : Encoding.UTF8.GetString(bytes);
+        var refusal = json is null ? new LocalKeySourceException("unreadable", $"the JWKS file '{Path}' could not be read: {error}")
+            : LocalJwks.Problem(json) is { } problem ? new LocalKeySourceException("invalid", $"the JWKS file '{Path}' was refused: {problem}")
+            : null;
+        Observability.KeyTelemetry.LocalRead(_issuerName, refusal?.Reason ?? "success");
+        return refusal is null ? new KeyDocument(json!, null, _time.GetUtcNow()) : throw refusal;
     }
 
     public async ValueTask<bool> HasChangedAsync(CancellationToken cancellationToken)

@@ -22,6 +22,8 @@ namespace Gateway.Keys;
 /// <item>An unknown kid causes at most one load per <see cref="KeySourceSettings.UnknownKidRefreshInterval"/>;
 /// kids a successful load did not bring are remembered and refused at once. A kid no successful load
 /// could check is reported as such (<see cref="KidRefreshStatus.RefreshFailed"/>), never as unknown.</item>
+/// <item>A local source (<see cref="ILocalKeySource"/>: a JWKS file, inline JWKS) skips the schedule and the fleet:
+/// it is read when it changed (<c>IssuerKeyManager.Local.cs</c>), and its keys do not go stale.</item>
 /// </list>
 /// </summary>
 public sealed partial class IssuerKeyManager
