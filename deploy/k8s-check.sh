@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/k8s-check.sh: renders every kustomize overlay offline and validates it, without a cluster.
 #
-#  1. `kubectl kustomize` renders overlays/dev, overlays/prod, and prod with components/servicemonitor;
+#  1. `kubectl kustomize` renders overlays/dev, overlays/prod, prod with components/servicemonitor, and prod
+#     with components/local-jwks (issuer keys from a mounted Secret);
 #  2. deploy/k8s/check/validate.mjs checks the rendered YAML: strict schema with kubernetes-types +
 #     typescript (`tsc --noEmit` rejects misspelled fields), kubernetes-models' schema validation, and the
 #     deployment's invariants (hardening, probes on the gateway's real health paths and port, image
@@ -12,7 +13,9 @@
 #     Deployment's env, the ConfigMap laid out as kubelet mounts it; only addresses are replaced by loopback
 #     ones) and checks the probes' port, the management listener, metrics where the ServiceMonitor scrapes,
 #     JSON logs with trace ids, a ConfigMap symlink-swap reload (valid and invalid), and SIGTERM during a slow
-#     request against the Deployment's drain settings. The overlays run in parallel (~30-40 s).
+#     request against the Deployment's drain settings; with local-jwks, the Secret volume laid out as kubelet
+#     lays it out, its keys loaded, then a kubelet-style swap of the Secret to a rotated JWKS applied. The
+#     overlays run in parallel (~30-40 s).
 # npm packages go into a temporary directory, removed at the end. Exit code non-zero on any failure.
 #
 # Usage: bash deploy/k8s-check.sh [--no-build]   (--no-build: the gateway's Release build already exists)
@@ -70,6 +73,18 @@ components:
   - $k8s/components/servicemonitor
 EOF
 render prod_monitoring "$WORK/prod-monitoring"
+# The optional local-jwks component (issuer keys from a mounted Secret), on top of prod.
+mkdir -p "$WORK/prod-local-jwks"
+cat >"$WORK/prod-local-jwks/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: jwt-gateway
+resources:
+  - $k8s/overlays/prod
+components:
+  - $k8s/components/local-jwks
+EOF
+render prod_local_jwks "$WORK/prod-local-jwks"
 
 # --------------------------------------------------------------------------------- build check-config
 GATEWAY_DLL="gateway/bin/Release/net10.0/Gateway.dll"

@@ -85,15 +85,17 @@ public sealed partial class GatewayConfigValidator
         foreach (var (name, issuer) in gateway.Issuers)
         {
             var path = $"Gateway:Issuers:{name}";
-            var sources = new[] { issuer.Authority is not null || issuer.MetadataAddress is not null, issuer.JwksUri is not null, issuer.Development }.Count(s => s);
+            var sources = new[] { issuer.Authority is not null || issuer.MetadataAddress is not null, issuer.JwksUri is not null, issuer.JwksFile is not null, issuer.Jwks is not null, issuer.Development }.Count(s => s);
             if (sources == 0)
             {
-                errors.Add(new(path, "no key source: set Authority (OIDC discovery), MetadataAddress, JwksUri (with Issuer) or Development"));
+                errors.Add(new(path, "no key source: set Authority (OIDC discovery), MetadataAddress, JwksUri (with Issuer), JwksFile (with Issuer), Jwks (with Issuer) or Development"));
             }
             else if (sources > 1)
             {
-                errors.Add(new(path, "more than one key source: set only one of Authority/MetadataAddress, JwksUri, Development"));
+                errors.Add(new(path, "more than one key source: set only one of Authority/MetadataAddress, JwksUri, JwksFile, Jwks, Development"));
             }
+
+            ValidateLocalKeySource(issuer, path, errors);
 
             ValidateUrl(issuer.Authority, $"{path}:Authority", issuer, isDevelopment, errors);
             ValidateUrl(issuer.MetadataAddress, $"{path}:MetadataAddress", issuer, isDevelopment, errors);

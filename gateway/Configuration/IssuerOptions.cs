@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-/// <summary>How to verify tokens from one issuer. Exactly one key source: Authority, MetadataAddress, JwksUri or Development.</summary>
+/// <summary>How to verify tokens from one issuer. Exactly one key source: Authority, MetadataAddress, JwksUri, JwksFile, Jwks or Development.</summary>
 public sealed record IssuerOptions
 {
     /// <summary>OIDC authority; discovery is read from <c>{Authority}/.well-known/openid-configuration</c>.</summary>
@@ -11,6 +11,18 @@ public sealed record IssuerOptions
 
     /// <summary>A plain JWKS URL (no discovery); <see cref="Issuer"/> is then required.</summary>
     public string? JwksUri { get; init; }
+
+    /// <summary>
+    /// Absolute path of a JWKS file (e.g. a Kubernetes Secret mounted as a volume); <see cref="Issuer"/> is then required.
+    /// Read at start (missing or invalid: a configuration error), then again whenever its content changes.
+    /// </summary>
+    public string? JwksFile { get; init; }
+
+    /// <summary>
+    /// A JWKS written into the configuration, as a JSON string (<c>"{\"keys\":[...]}"</c>): a string round-trips
+    /// unchanged through every configuration layer, where an object would be flattened. <see cref="Issuer"/> is then required.
+    /// </summary>
+    public string? Jwks { get; init; }
 
     /// <summary>The exact <c>iss</c> value. Defaults to <see cref="Authority"/> when that is set.</summary>
     public string? Issuer { get; init; }

@@ -22,6 +22,8 @@ namespace Gateway.Keys;
 /// <item>An unknown kid causes at most one load per <see cref="KeySourceSettings.UnknownKidRefreshInterval"/>;
 /// kids a successful load did not bring are remembered and refused at once. A kid no successful load
 /// could check is reported as such (<see cref="KidRefreshStatus.RefreshFailed"/>), never as unknown.</item>
+/// <item>A local source (<see cref="ILocalKeySource"/>: a JWKS file, inline JWKS) skips the schedule and the fleet:
+/// it is read when it changed (<c>IssuerKeyManager.Local.cs</c>), and its keys do not go stale.</item>
 /// </list>
 /// </summary>
 public sealed partial class IssuerKeyManager
@@ -85,6 +87,11 @@ public sealed partial class IssuerKeyManager
     /// </summary>
     public async ValueTask<KidRefreshResult> RefreshForUnknownKidAsync(string kid, CancellationToken cancellationToken)
     {
+        if (_fetcher is ILocalKeySource local)
+        {
+            return await RefreshLocalForUnknownKidAsync(local, kid, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = _time.GetUtcNow();
         if (_unknownKids.Contains(kid, now))
         {
@@ -137,6 +144,11 @@ public sealed partial class IssuerKeyManager
     /// <summary>Background tick: first load when none succeeded yet, refresh-ahead when due, with backoff after failures.</summary>
     public Task RefreshIfDueAsync()
     {
+        if (_fetcher is ILocalKeySource local)
+        {
+            return ReloadIfChangedAsync(local);
+        }
+
         var now = _time.GetUtcNow();
         var current = _current;
         if (InBackoff(now) || (current is not null && now < current.RefreshAt))
@@ -290,8 +302,12 @@ public sealed partial class IssuerKeyManager
             using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
             idpStarted = _time.GetTimestamp();
             var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);
-            var fetched = Parse(document, "origin") ?? throw new NoUsableSigningKeyException();
-            KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
+            var fetched = Parse(document, OriginLabel) ?? throw new NoUsableSigningKeyException();
+            if (_fetcher is not ILocalKeySource)
+            {
+                KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
+            }
+
             idpStarted = 0;
             var set = Apply(fetched);
 
@@ -307,7 +323,7 @@ public sealed partial class IssuerKeyManager
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            if (idpStarted != 0)
+            if (idpStarted != 0 && _fetcher is not ILocalKeySource)
             {
                 KeyTelemetry.IdpFetched(Settings.IssuerName, success: false, _time.GetElapsedTime(idpStarted));
             }
@@ -399,7 +415,7 @@ public sealed partial class IssuerKeyManager
         }
 
         var current = _current;
-        Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex is NoUsableSigningKeyException ? error : ex.Message, current is not null, current?.UsableUntil);
+        Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex is NoUsableSigningKeyException or LocalKeySourceException ? error : ex.Message, current is not null, current?.UsableUntil);
         return new LoadOutcome(current, LoadResult.Failed);
     }
 
@@ -408,6 +424,9 @@ public sealed partial class IssuerKeyManager
         Cold,
         Scheduled,
         UnknownKid,
+
+        /// <summary>A local key source (file) changed.</summary>
+        SourceChanged,
     }
 
     private enum LoadResult

@@ -12,6 +12,7 @@ public sealed record KeyLoadFailure(DateTimeOffset Since, DateTimeOffset LastAt,
     public static string Describe(Exception exception) => exception switch
     {
         NoUsableSigningKeyException => NoUsableSigningKeyException.Description,
+        LocalKeySourceException local => local.Message, // a fixed sentence: the path and the rule, never the content
         HttpRequestException { StatusCode: HttpStatusCode status } => $"the identity provider answered {(int)status}",
         HttpRequestException => "the identity provider could not be reached",
         OperationCanceledException or TimeoutException => "the identity provider did not answer within FetchTimeout",

@@ -41,8 +41,11 @@ public sealed class KeyManagerPool
         ArgumentNullException.ThrowIfNull(gateway);
         var address = issuer.Development
             ? "development:" + (gateway.Development.KeyDirectory ?? DevelopmentKeyStore.DefaultDirectory)
+            : issuer.JwksFile is not null ? FileKeyDocumentFetcher.AddressOf(issuer.JwksFile)
+            : issuer.Jwks is not null ? InlineKeyDocumentFetcher.AddressOf(issuer.Jwks)
             : issuer.JwksUri ?? issuer.MetadataAddress ?? DiscoveryAddress(issuer.Authority!);
         var cache = gateway.KeyCache;
+        var local = issuer.JwksFile is not null || issuer.Jwks is not null;
         var settings = new KeySourceSettings(
             issuerName,
             address,
@@ -51,13 +54,13 @@ public sealed class KeyManagerPool
             cache.MaxRefreshInterval,
             issuer.UnknownKidRefreshInterval,
             issuer.FetchTimeout,
-            cache.MaxStaleness,
+            local ? KeySourceSettings.NeverStale : cache.MaxStaleness,
             cache.PeerFetchWait);
         var key = (settings, issuer.RequireHttpsMetadata, issuer.JwksUri is null ? expectedIssuer : null);
         return _managers.GetOrAdd(key, k => new IssuerKeyManager(
             k.Settings,
             CreateFetcher(issuer, k.Settings, k.ExpectedIssuer, gateway.Development),
-            issuer.Development ? MemoryOnlyKeyStore.Instance : _shared,
+            issuer.Development || local ? MemoryOnlyKeyStore.Instance : _shared, // local keys: each replica reads its own
             _time,
             _loggers.CreateLogger<IssuerKeyManager>()));
     }
@@ -69,6 +72,16 @@ public sealed class KeyManagerPool
         if (issuer.Development)
         {
             return new DevelopmentKeyFetcher(_developmentKeys(development.KeyDirectory), _time);
+        }
+
+        if (issuer.JwksFile is not null)
+        {
+            return new FileKeyDocumentFetcher(settings.IssuerName, issuer.JwksFile, _time);
+        }
+
+        if (issuer.Jwks is not null)
+        {
+            return new InlineKeyDocumentFetcher(issuer.Jwks, _time);
         }
 
         var http = _httpClients.CreateClient(HttpClientName);

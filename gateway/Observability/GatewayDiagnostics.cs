@@ -28,6 +28,7 @@ public static class GatewayDiagnostics
         public const string TokenCacheLookups = "jwtgw.token_cache.lookups";
         public const string IdpFetches = "jwtgw.keys.idp.fetches";
         public const string IdpFetchDuration = "jwtgw.keys.idp.fetch.duration";
+        public const string LocalKeyReads = "jwtgw.keys.local.reads";
         public const string KeyAge = "jwtgw.keys.age";
         public const string KeysLoaded = "jwtgw.keys.loaded";
         public const string RedisAvailable = "jwtgw.redis.available";

@@ -44,6 +44,9 @@ internal static class GatewayTelemetry
         GatewayDiagnostics.Metrics.IdpFetchDuration, "s", "Duration of key fetches from the identity provider, by issuer and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
+    public static readonly Counter<long> LocalKeyReads = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.LocalKeyReads, "{read}", "Reads of a local JWKS file (at start and when it changed), by issuer and outcome (success, unreadable, invalid).");
+
     public static readonly Counter<long> ForwarderErrors = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.ForwarderErrors, "{request}", "Allowed requests YARP could not complete with the downstream, by route and YARP's ForwarderError.");
 

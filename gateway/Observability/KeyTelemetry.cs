@@ -47,6 +47,10 @@ internal static class KeyTelemetry
         GatewayTelemetry.IdpFetchDuration.Record(elapsed.TotalSeconds, tags);
     }
 
+    /// <summary>A read of a local JWKS file: <c>success</c>, <c>unreadable</c> (missing, not readable) or <c>invalid</c> (refused by its rules).</summary>
+    public static void LocalRead(string issuer, string outcome) =>
+        GatewayTelemetry.LocalKeyReads.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.Outcome, outcome } });
+
     private static void Lookup(string issuer, string level, bool hit)
     {
         if (GatewayTelemetry.KeyCacheLookups.Enabled)

@@ -95,6 +95,23 @@ const merge = (target, source) => {
 
 const b64url = (value) => Buffer.from(value).toString("base64url");
 
+// A Secret volume as kubelet's atomic writer keeps it: each key a link key -> ..data/key, ..data a link to a
+// timestamped directory, swapped by rename(2) on every update. Returns publish(files), called once to create it.
+const secretVolume = (directory) => {
+  let generation = 0;
+  let current;
+  return (files) => {
+    const stamp = `..${new Date().toISOString().replace(/[-:T]/g, "_").replace(/\..*/, "")}.${String(++generation).padStart(9, "0")}`;
+    mkdirSync(join(directory, stamp), { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(directory, stamp, file), text);
+    symlinkSync(stamp, join(directory, "..data_tmp"));
+    renameSync(join(directory, "..data_tmp"), join(directory, "..data"));
+    if (current) rmSync(join(directory, current), { recursive: true });
+    else for (const file of Object.keys(files)) symlinkSync(`..data/${file}`, join(directory, file));
+    current = stamp;
+  };
+};
+
 // The image's ENV (deploy/Dockerfile's runtime stage) and the gateway's event ids (its source).
 const dockerfile = readFileSync(join(repo, "deploy/Dockerfile"), "utf8").replace(/\\\n\s*/g, " ");
 const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
@@ -192,6 +209,25 @@ async function runPod(name, docs) {
   env.TMPDIR = tmp;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
 
+  // Secret volumes (components/local-jwks), laid out as kubelet does; variables naming a path under their
+  // mountPath (Gateway__Issuers__NAME__JwksFile) follow them.
+  const secretVolumes = [];
+  for (const v of pod.volumes.filter((v) => v.secret)) {
+    const secret = find("Secret", v.secret.secretName);
+    const secretMount = container.volumeMounts.find((m) => m.name === v.name);
+    if (!secret?.data || !secretMount) continue;
+    const files = Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, "base64").toString()]));
+    const directory = join(dir, `secret-${v.name}`);
+    const publishSecret = secretVolume(directory);
+    publishSecret(files);
+    secretVolumes.push({ directory, files, publish: publishSecret });
+    for (const [variable, value] of Object.entries(env)) {
+      if (value.startsWith(`${secretMount.mountPath}/`)) env[variable] = directory + value.slice(secretMount.mountPath.length);
+    }
+  }
+  const fileIssuers = Object.keys(env).map((v) => /^Gateway__Issuers__(.+)__JwksFile$/.exec(v)?.[1]).filter(Boolean)
+    .map((issuerName) => ({ issuerName, iss: env[`Gateway__Issuers__${issuerName}__Issuer`], aud: env[`Gateway__Issuers__${issuerName}__Audiences__0`], file: env[`Gateway__Issuers__${issuerName}__JwksFile`] }));
+
   const config = ["gateway.json", ...Object.keys(configMap.data).filter((f) => f !== "gateway.json")]
     .filter((f) => configMap.data[f]).reduce((merged, f) => merge(merged, JSON.parse(configMap.data[f])), {});
   const issuers = [];
@@ -268,6 +304,20 @@ async function runPod(name, docs) {
     const proxied = await http(publicPort, routePath(route.Match.Path), { token });
     check(proxied.status === 200, `route ${routeName}: GET ${routePath(route.Match.Path)} with a token → 200`, proxied.body ?? proxied.error);
     check((await http(publicPort, routePath(route.Match.Path))).status === 401, `route ${routeName}: without a token → 401`);
+
+    // Keys from a mounted Secret: loaded from the file, then rotated by kubelet's swap of the Secret volume.
+    for (const { issuerName, iss, aud, file } of fileIssuers) {
+      const keys = JSON.parse((await http(probePort, "/healthz/ready")).body ?? "{}").issuers?.[issuerName];
+      check(keys?.keysLoaded === true && keys.source === "file", `issuer ${issuerName}: keys loaded from the mounted Secret's file (JwksFile)`, JSON.stringify(keys));
+      const volume = secretVolumes.find((v) => file.startsWith(`${v.directory}/`));
+      const key = file.slice((volume?.directory.length ?? 0) + 1);
+      const localToken = mint({ iss, aud, scopes: [...new Set(policies.flatMap((p) => p.Scopes ?? []))], roles: [...new Set(policies.flatMap((p) => p.Roles ?? []))] });
+      check((await http(publicPort, routePath(route.Match.Path), { token: localToken })).status === 401, `issuer ${issuerName}: a token signed with a key not in the Secret → 401`);
+      const swapped = Date.now();
+      volume?.publish({ ...volume.files, [key]: jwks }); // the Secret updated in place: kubelet swaps ..data
+      const rotated = await until(async () => (await http(publicPort, routePath(route.Match.Path), { token: localToken })).status === 200, 15_000, 200);
+      check(rotated === true, `issuer ${issuerName}: Secret symlink swap to a rotated JWKS applied without a restart (its token → 200 after ${((Date.now() - swapped) / 1000).toFixed(1)} s)`, tail());
+    }
 
     // Metrics, where each ServiceMonitor looks for them.
     for (const monitor of docs.filter((d) => d.kind === "ServiceMonitor")) {

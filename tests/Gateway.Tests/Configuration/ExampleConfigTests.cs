@@ -36,11 +36,16 @@ public sealed class ExampleConfigTests
         "--Gateway:Redis:IntegrityKey=9c1d0e7f4a8b2c6d3e5f7a9b1c3d5e7f",
     ];
 
+    // Files a deployment mounts, per example: local-jwks.json reads its JWKS from the Secret the k8s component mounts.
+    private static string[] DeploymentFiles(string fileName) => fileName == "local-jwks.json"
+        ? [$"--Gateway:Issuers:cluster:JwksFile={RepositoryRoot.Combine("deploy", "k8s", "components", "local-jwks", "jwks.json")}"]
+        : [];
+
     [Theory]
     [MemberData(nameof(ExampleFiles))]
     public async Task Example_PassesCheckConfig_InProduction(string fileName)
     {
-        var (exit, stdout, stderr) = await CheckConfigAsync([RepositoryRoot.Combine("config", "examples", fileName), "Production", .. DeploymentSecrets]);
+        var (exit, stdout, stderr) = await CheckConfigAsync([RepositoryRoot.Combine("config", "examples", fileName), "Production", .. DeploymentSecrets, .. DeploymentFiles(fileName)]);
 
         Assert.True(exit == 0, $"check-config {fileName} exited {exit}:\n{stderr}");
         Assert.Contains("valid (environment: Production; files: ", stdout);
@@ -55,6 +60,15 @@ public sealed class ExampleConfigTests
         Assert.Equal(1, exit);
         Assert.Contains("  Gateway:Redis:Configuration: the password is a placeholder", stderr);
         Assert.Contains("  Gateway:Redis:IntegrityKey: is a placeholder", stderr);
+    }
+
+    [Fact]
+    public async Task LocalJwksExample_WithoutItsMountedFile_FailsCheckConfig_NamingThePath()
+    {
+        var (exit, _, stderr) = await CheckConfigAsync([RepositoryRoot.Combine("config", "examples", "local-jwks.json"), "Production", .. DeploymentSecrets]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("  Gateway:Issuers:cluster:JwksFile: '/etc/gateway/jwks/jwks.json' could not be read: no such file", stderr);
     }
 
     [Theory]
