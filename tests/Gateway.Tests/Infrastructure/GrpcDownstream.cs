@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real gRPC server (Grpc.AspNetCore on Kestrel, cleartext HTTP/2 only: h2c with prior knowledge, as gRPC services
+/// inside a cluster usually listen) with one unary method, <c>test.Echo/Say</c>. Messages are UTF-8 strings (a string
+/// marshaller stands in for protobuf, which changes nothing on the wire the gateway sees). Every call is recorded with
+/// the metadata it arrived with.
+/// </summary>
+public sealed class GrpcDownstream : IAsyncDisposable
+{
+    /// <summary>The method, as client and server both describe it.</summary>
+    public static readonly Method<string, string> Say = new(
+        MethodType.Unary,
+        "test.Echo",
+        "Say",
+        Marshallers.Create(s => Encoding.UTF8.GetBytes(s), b => Encoding.UTF8.GetString(b)),
+        Marshallers.Create(s => Encoding.UTF8.GetBytes(s), b => Encoding.UTF8.GetString(b)));
+
+    private readonly WebApplication _app;
+
+    private GrpcDownstream(WebApplication app, ConcurrentQueue<ReceivedCall> calls)
+    {
+        _app = app;
+        Calls = calls;
+    }
+
+    public string BaseAddress { get; private set; } = "";
+
+    public ConcurrentQueue<ReceivedCall> Calls { get; }
+
+    public static async Task<GrpcDownstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Logging.ClearProviders();
+        var calls = new ConcurrentQueue<ReceivedCall>();
+        builder.Services.AddSingleton(calls);
+        builder.Services.AddGrpc();
+        var app = builder.Build();
+        app.MapGrpcService<EchoService>();
+        await app.StartAsync();
+        var downstream = new GrpcDownstream(app, calls);
+        downstream.BaseAddress = app.Urls.First().TrimEnd('/');
+        return downstream;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>What the downstream saw of one call: the metadata (request headers) and the HTTP version it arrived over.</summary>
+    public sealed record ReceivedCall(string Message, string Protocol, IReadOnlyDictionary<string, string> Metadata);
+
+    /// <summary>
+    /// The service, bound as generated code binds one: Grpc.AspNetCore calls <see cref="BindService"/> to learn the
+    /// methods and invokes the public instance method of the same name (<see cref="Say"/>).
+    /// </summary>
+    [BindServiceMethod(typeof(EchoService), nameof(BindService))]
+    public sealed class EchoService(ConcurrentQueue<ReceivedCall> calls)
+    {
+        public static void BindService(ServiceBinderBase binder, EchoService? service) =>
+            binder.AddMethod(GrpcDownstream.Say, service is null ? null : service.Say);
+
+        public Task<string> Say(string request, ServerCallContext context)
+        {
+            var http = context.GetHttpContext();
+            var metadata = context.RequestHeaders.Where(e => !e.IsBinary).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(e => e.Value)), StringComparer.OrdinalIgnoreCase);
+            calls.Enqueue(new ReceivedCall(request, http.Request.Protocol, metadata));
+            var user = metadata.TryGetValue("x-user-id", out var id) ? id : "-";
+            return Task.FromResult($"{request} from {user}");
+        }
+    }
+}
