@@ -63,16 +63,22 @@ public sealed class GrpcDownstream : IAsyncDisposable
     public sealed record ReceivedCall(string Message, string Protocol, IReadOnlyDictionary<string, string> Metadata);
 
     /// <summary>
-    /// The service, bound as generated code binds one: Grpc.AspNetCore calls <see cref="BindService"/> to learn the
-    /// methods and invokes the public instance method of the same name (<see cref="Say"/>).
+    /// The service base, shaped as protoc's generated code: Grpc.AspNetCore calls <see cref="BindService"/> to learn the
+    /// methods and invokes the override of the virtual method of the same name declared here.
     /// </summary>
-    [BindServiceMethod(typeof(EchoService), nameof(BindService))]
-    public sealed class EchoService(ConcurrentQueue<ReceivedCall> calls)
+    [BindServiceMethod(typeof(EchoServiceBase), nameof(BindService))]
+    public abstract class EchoServiceBase
     {
-        public static void BindService(ServiceBinderBase binder, EchoService? service) =>
+        public static void BindService(ServiceBinderBase binder, EchoServiceBase? service) =>
             binder.AddMethod(GrpcDownstream.Say, service is null ? null : service.Say);
 
-        public Task<string> Say(string request, ServerCallContext context)
+        public virtual Task<string> Say(string request, ServerCallContext context) => throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+    }
+
+    /// <summary>Records the call and answers "MESSAGE from X-USER-ID".</summary>
+    public sealed class EchoService(ConcurrentQueue<ReceivedCall> calls) : EchoServiceBase
+    {
+        public override Task<string> Say(string request, ServerCallContext context)
         {
             var http = context.GetHttpContext();
             var metadata = context.RequestHeaders.Where(e => !e.IsBinary).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(e => e.Value)), StringComparer.OrdinalIgnoreCase);

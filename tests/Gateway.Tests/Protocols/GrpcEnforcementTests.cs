@@ -97,7 +97,7 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
         var call = Assert.Single(_downstream.Calls);
         Assert.Equal("HTTP/2", call.Protocol);
         Assert.Equal("alice", call.Metadata["x-user-id"]);
-        Assert.Equal(_fixture.Idp.Issuer, call.Metadata["x-auth-issuer"]);
+        Assert.Equal("test", call.Metadata["x-auth-issuer"]); // the issuer header names the configured issuer
     }
 
     [Theory]
@@ -180,8 +180,8 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task Refusal_IsATrailersOnlyResponse_OverHttp2()
     {
-        using var client = new HttpClient(_listeners.Handler()) { BaseAddress = GatewayListeners.Cleartext(_gateway), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/test.Echo/Say") { Content = new ByteArrayContent([0, 0, 0, 0, 2, (byte)'h', (byte)'i']) };
+        using var client = new HttpClient(_listeners.Handler()) { BaseAddress = GatewayListeners.Cleartext(_gateway) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test.Echo/Say") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new ByteArrayContent([0, 0, 0, 0, 2, (byte)'h', (byte)'i']) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.ParseAdd("trailers");
 
@@ -201,13 +201,14 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task RequestGuardRefusal_IsInvalidArgument()
     {
-        using var client = new HttpClient(_listeners.Handler()) { BaseAddress = GatewayListeners.Tls(_gateway), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/test.Echo/Say;v=1") { Content = new ByteArrayContent([0, 0, 0, 0, 0]) };
+        using var client = new HttpClient(_listeners.Handler()) { BaseAddress = GatewayListeners.Tls(_gateway) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test.Echo/Say;v=1") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, Content = new ByteArrayContent([0, 0, 0, 0, 0]) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc+proto");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token());
 
         using var response = await client.SendAsync(request);
 
+        Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("3", Assert.Single(response.Headers.GetValues("grpc-status")));
         Assert.Equal("The request was refused: the request path has path parameters (;).", Assert.Single(response.Headers.GetValues("grpc-message")));
