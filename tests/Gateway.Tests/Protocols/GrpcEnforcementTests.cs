@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Net.Client;
+using static Gateway.Observability.GatewayDiagnostics;
 
 namespace Gateway.Tests.Protocols;
 
@@ -19,6 +20,7 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
     private const string OfflineIssuer = "https://offline-issuer.test";
     private readonly IntegrationFixture _fixture;
     private readonly GatewayListeners _listeners = new();
+    private readonly TelemetryCapture _telemetry = new();
     private GrpcDownstream _downstream = null!;
     private GatewayInstance _gateway = null!;
 
@@ -55,7 +57,7 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
             ["Destinations"] = new JsonObject { ["d1"] = new JsonObject { ["Address"] = _downstream.BaseAddress } },
         };
         root["Kestrel"] = _listeners.Kestrel();
-        _gateway = await GatewayInstance.StartAsync(root);
+        _gateway = await GatewayInstance.StartAsync(root, _telemetry.Configure);
     }
 
     public async Task DisposeAsync()
@@ -226,5 +228,25 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.False(response.Headers.Contains("grpc-status"));
+    }
+
+    /// <summary>A refusal sent as a gRPC status keeps its reason and decision in metrics and on the server span.</summary>
+    [Fact]
+    public async Task Refusals_KeepTheirReasons_InMetricsAndSpans()
+    {
+        using var channel = Channel(tls: true);
+        var invoker = channel.CreateCallInvoker();
+        await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(GrpcDownstream.Say, null, new CallOptions(), "hi").ResponseAsync);
+        await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(GrpcDownstream.Say, null, new CallOptions(Bearer(Token(scope: "other"))), "hi").ResponseAsync);
+
+        var missing = await _telemetry.WaitForSpanAsync("Microsoft.AspNetCore.Hosting.HttpRequestIn", s => s.GetTagItem(Tags.Route) as string == "grpc" && s.GetTagItem(Tags.Reason) as string == "missing");
+        Assert.Equal("unauthorized", missing.GetTagItem(Tags.Decision));
+        var forbidden = await _telemetry.WaitForSpanAsync("Microsoft.AspNetCore.Hosting.HttpRequestIn", s => s.GetTagItem(Tags.Route) as string == "grpc" && s.GetTagItem(Tags.Decision) as string == "forbidden");
+        Assert.Equal("policy_not_satisfied", forbidden.GetTagItem(Tags.Reason));
+
+        var metrics = _telemetry.CollectMetrics(_gateway.Services);
+        Assert.Equal(1, Assert.Single(TelemetryCapture.Points(metrics, Metrics.ValidationFailures, (Tags.Route, "grpc"), (Tags.Reason, "missing"))).GetSumLong());
+        Assert.Equal(1, Assert.Single(TelemetryCapture.Points(metrics, Metrics.Requests, (Tags.Route, "grpc"), (Tags.Decision, "forbidden"))).GetSumLong());
+        Assert.Empty(_downstream.Calls);
     }
 }

@@ -116,6 +116,7 @@ public sealed class WebSocketEnforcementTests : IAsyncLifetime
         var upgrade = Assert.Single(_downstream.Received);
         Assert.True(upgrade.IsWebSocket);
         Assert.Equal("alice", upgrade.Headers["X-User-Id"]);
+        Assert.Equal("HTTP/1.1", upgrade.Protocol); // an HTTP/2 extended CONNECT reaches an HTTP/1.1 server as an upgrade
     }
 
     [Theory]
