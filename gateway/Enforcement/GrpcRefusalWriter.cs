@@ -67,8 +67,11 @@ public static class GrpcRefusalWriter
         response.Headers[StatusHeader] = StatusFor(httpStatus).ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers[MessageHeader] = PercentEncode(message);
 
-        // No body: Kestrel ends the response with the headers alone (HTTP/2: END_STREAM on the HEADERS frame).
-        return Task.CompletedTask;
+        // Completed here, not left for the server to end: the headers go out alone (HTTP/2: one HEADERS frame with
+        // END_STREAM), and the response has started. That matters inside YARP's forwarder (DestinationFence), which
+        // treats a transform as having answered only when the status is not 200 or the response has started: a
+        // 200 left unstarted was forwarded to the downstream.
+        return response.CompleteAsync();
     }
 
     /// <summary>
