@@ -25,6 +25,12 @@ public sealed class GrpcDownstream : IAsyncDisposable
         Marshallers.Create(s => Encoding.UTF8.GetBytes(s), b => Encoding.UTF8.GetString(b)),
         Marshallers.Create(s => Encoding.UTF8.GetBytes(s), b => Encoding.UTF8.GetString(b)));
 
+    /// <summary>Server streaming: answers a number N with the messages "1" to "N", then OK (in real trailers).</summary>
+    public static readonly Method<string, string> Count = new(MethodType.ServerStreaming, "test.Echo", "Count", Say.RequestMarshaller, Say.ResponseMarshaller);
+
+    /// <summary>Always fails with NOT_FOUND and the request as its message: the server's own status must reach the client.</summary>
+    public static readonly Method<string, string> Fail = new(MethodType.Unary, "test.Echo", "Fail", Say.RequestMarshaller, Say.ResponseMarshaller);
+
     private readonly WebApplication _app;
 
     private GrpcDownstream(WebApplication app, ConcurrentQueue<ReceivedCall> calls)
@@ -69,10 +75,18 @@ public sealed class GrpcDownstream : IAsyncDisposable
     [BindServiceMethod(typeof(EchoServiceBase), nameof(BindService))]
     public abstract class EchoServiceBase
     {
-        public static void BindService(ServiceBinderBase binder, EchoServiceBase? service) =>
+        public static void BindService(ServiceBinderBase binder, EchoServiceBase? service)
+        {
             binder.AddMethod(GrpcDownstream.Say, service is null ? null : service.Say);
+            binder.AddMethod(GrpcDownstream.Count, service is null ? null : service.Count);
+            binder.AddMethod(GrpcDownstream.Fail, service is null ? null : service.Fail);
+        }
 
         public virtual Task<string> Say(string request, ServerCallContext context) => throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+        public virtual Task Count(string request, IServerStreamWriter<string> responseStream, ServerCallContext context) => throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+        public virtual Task<string> Fail(string request, ServerCallContext context) => throw new RpcException(new Status(StatusCode.Unimplemented, ""));
     }
 
     /// <summary>Records the call and answers "MESSAGE from X-USER-ID".</summary>
@@ -85,6 +99,21 @@ public sealed class GrpcDownstream : IAsyncDisposable
             calls.Enqueue(new ReceivedCall(request, http.Request.Protocol, metadata));
             var user = metadata.TryGetValue("x-user-id", out var id) ? id : "-";
             return Task.FromResult($"{request} from {user}");
+        }
+
+        public override async Task Count(string request, IServerStreamWriter<string> responseStream, ServerCallContext context)
+        {
+            calls.Enqueue(new ReceivedCall(request, context.GetHttpContext().Request.Protocol, new Dictionary<string, string>()));
+            for (var i = 1; i <= int.Parse(request, System.Globalization.CultureInfo.InvariantCulture); i++)
+            {
+                await responseStream.WriteAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        public override Task<string> Fail(string request, ServerCallContext context)
+        {
+            calls.Enqueue(new ReceivedCall(request, context.GetHttpContext().Request.Protocol, new Dictionary<string, string>()));
+            throw new RpcException(new Status(StatusCode.NotFound, request));
         }
     }
 }

@@ -251,4 +251,41 @@ public sealed class GrpcEnforcementTests : IAsyncLifetime
         Assert.Equal(1, Assert.Single(TelemetryCapture.Points(metrics, Metrics.Requests, (Tags.Route, "grpc"), (Tags.Decision, "forbidden"))).GetSumLong());
         Assert.Empty(_downstream.Calls);
     }
+
+    /// <summary>A server-streaming call is judged once, at its start; the messages and the server's trailers pass through.</summary>
+    [Theory]
+    [MemberData(nameof(Listeners))]
+    public async Task ServerStreamingCall_StreamsThrough_AndIsRefusedWithoutAToken(bool tls)
+    {
+        using var channel = Channel(tls);
+        var invoker = channel.CreateCallInvoker();
+
+        using var call = invoker.AsyncServerStreamingCall(GrpcDownstream.Count, null, new CallOptions(Bearer(Token())), "3");
+        var received = new List<string>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            received.Add(call.ResponseStream.Current);
+        }
+
+        Assert.Equal(["1", "2", "3"], received);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+
+        using var refusedCall = invoker.AsyncServerStreamingCall(GrpcDownstream.Count, null, new CallOptions(), "3");
+        var refused = await Assert.ThrowsAsync<RpcException>(() => refusedCall.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Single(_downstream.Calls);
+    }
+
+    /// <summary>The gateway changes nothing in an allowed call's answer: the server's own error status and message arrive.</summary>
+    [Fact]
+    public async Task AllowedCall_TheServersOwnErrorStatus_ReachesTheClient()
+    {
+        using var channel = Channel(tls: false);
+
+        var failed = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker().AsyncUnaryCall(GrpcDownstream.Fail, null, new CallOptions(Bearer(Token())), "no such order").ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, failed.StatusCode);
+        Assert.Equal("no such order", failed.Status.Detail);
+        Assert.Single(_downstream.Calls);
+    }
 }
