@@ -54,7 +54,7 @@ public sealed class Http2ConfigTests
     }
 
     [Fact]
-    public async Task Http2Listeners_TlsWithAlpn_AndCleartextPriorKnowledge_AreAccepted()
+    public async Task CleartextHttp2Listener_BesideAnHttp1One_IsAccepted()
     {
         var config = ConfigValidationTests.Valid();
         config["Kestrel"] = new JsonObject
