@@ -53,7 +53,7 @@ internal static partial class GatewayConfigReader
         var clusters = new List<ClusterConfig>();
         foreach (var child in proxySection.GetSection("Clusters").GetChildren())
         {
-            var cluster = BindValue<ClusterConfig>(child, errors);
+            var cluster = BindValue<ClusterConfig>(WithYarpVersion(child), errors);
             if (cluster is not null)
             {
                 clusters.Add(cluster with { ClusterId = child.Key });

@@ -9,7 +9,8 @@ namespace Gateway.Enforcement;
 /// <summary>
 /// The one place that turns a refusal into an HTTP answer: RFC 6750 <c>WWW-Authenticate</c>
 /// challenges and an RFC 9457 <c>application/problem+json</c> body with a trace id. Descriptions are
-/// fixed strings: nothing from the request (least of all the token) is echoed.
+/// fixed strings: nothing from the request (least of all the token) is echoed. A gRPC call gets the same refusal
+/// as a gRPC status instead of the JSON body (<see cref="GrpcRefusalWriter"/>).
 /// </summary>
 public static class ChallengeWriter
 {
@@ -103,6 +104,12 @@ public static class ChallengeWriter
         }
 
         response.Headers.CacheControl = "no-store";
+        if (GrpcRefusalWriter.IsGrpcRequest(context.Request))
+        {
+            await GrpcRefusalWriter.WriteAsync(context, statusCode, detail).ConfigureAwait(false); // a gRPC client reads grpc-status, not JSON
+            return;
+        }
+
         response.ContentType = ProblemContentType;
         var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
         await using var writer = new Utf8JsonWriter(response.Body);

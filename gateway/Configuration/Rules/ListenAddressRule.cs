@@ -83,6 +83,28 @@ internal static class ListenAddressRule
         }
 
         CheckEndpointOptions(endpoint, errors);
+        CheckCleartextProtocols(endpoint, url, errors);
+    }
+
+    // Without TLS there is no ALPN to choose a protocol: Kestrel serves Http1AndHttp2 as HTTP/1.1 only (a warning at
+    // startup, then every HTTP/2 client, gRPC included, fails), and HTTP/3 needs TLS. Cleartext HTTP/2 (h2c, prior
+    // knowledge) is an endpoint of its own with Protocols "Http2".
+    private static void CheckCleartextProtocols(IConfigurationSection endpoint, string? url, List<ConfigError> errors)
+    {
+        var protocols = endpoint.GetSection("Protocols");
+        if (url is null || !url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || !Enum.TryParse<HttpProtocols>(protocols.Value, ignoreCase: true, out var value))
+        {
+            return;
+        }
+
+        if (value.HasFlag(HttpProtocols.Http3))
+        {
+            errors.Add(new(protocols.Path, $"'{protocols.Value}' on a cleartext (http://) endpoint: HTTP/3 needs TLS; use an https:// endpoint"));
+        }
+        else if (value == HttpProtocols.Http1AndHttp2)
+        {
+            errors.Add(new(protocols.Path, "'Http1AndHttp2' on a cleartext (http://) endpoint serves HTTP/1.1 only (HTTP/2 is negotiated by TLS ALPN): use an https:// endpoint, or a separate endpoint with Protocols 'Http2' for cleartext HTTP/2 (h2c with prior knowledge, as gRPC clients use it)"));
+        }
     }
 
     // Kestrel's own parser (BindingAddress) accepts only http:// and https:// with a host (a name, an IP, * or +).
