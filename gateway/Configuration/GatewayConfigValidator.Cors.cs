@@ -19,6 +19,11 @@ public sealed partial class GatewayConfigValidator
             }
 
             ValidateOrigins(policy, path, errors);
+            if (policy.AllowedMethods is { Count: 0 })
+            {
+                errors.Add(new($"{path}:AllowedMethods", "list at least one method, or leave AllowedMethods out (default GET, HEAD, POST)"));
+            }
+
             if (policy.AllowedMethods is { } methods)
             {
                 ValidateCorsList(methods, $"{path}:AllowedMethods", "method", errors, (method, itemPath) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using Gateway.Tests.Configuration;
 
 namespace Gateway.Tests.Cors;
@@ -52,6 +53,7 @@ public sealed class CorsConfigValidationTests
         ["wildcard over a top-level domain"] = new(c => Origins(c, "https://*.com"), "Gateway:Cors:web:AllowedOrigins:0", "at least two labels"),
         ["wildcard label prefix"] = new(c => Origins(c, "https://*app.example.com"), "Gateway:Cors:web:AllowedOrigins:0", "whole first label"),
         ["origin with user info"] = new(c => Origins(c, "https://user@app.example.com"), "Gateway:Cors:web:AllowedOrigins:0", "is not an origin"),
+        ["empty method list"] = new(c => Web(c)["AllowedMethods"] = new JsonArray(), "Gateway:Cors:web:AllowedMethods", "list at least one method"),
         ["lowercase method"] = new(c => Web(c)["AllowedMethods"] = new JsonArray("get"), "Gateway:Cors:web:AllowedMethods:0", "write 'GET'"),
         ["method the gateway never forwards"] = new(c => Web(c)["AllowedMethods"] = new JsonArray("GET", "TRACE"), "Gateway:Cors:web:AllowedMethods:1", "not a method the gateway forwards"),
         ["any method beside others"] = new(c => Web(c)["AllowedMethods"] = new JsonArray("*", "GET"), "Gateway:Cors:web:AllowedMethods:0", "cannot be combined"),
@@ -98,6 +100,24 @@ public sealed class CorsConfigValidationTests
         var errors = await ConfigValidationTests.ValidateAsync(config);
 
         Assert.Contains(errors, e => e.Path.StartsWith("Gateway:Cors:web", StringComparison.Ordinal) && e.Message.Contains("AllowedOrigins", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EmptyHeaderList_ReadsAsEmpty_NotAsTheDefaults()
+    {
+        var config = Valid();
+        Web(config)["AllowedHeaders"] = new JsonArray();
+        config["Gateway"]!["Cors"]!["other"] = new JsonObject { ["AllowedOrigins"] = new JsonArray("https://a.example.com") };
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+        var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
+
+        var (gateway, _) = Gateway.Configuration.GatewayConfigReader.Read(configuration, []);
+
+        Assert.Empty(gateway.Cors["web"].AllowedHeaders!);
+        Assert.Equal(["GET", "POST"], gateway.Cors["web"].AllowedMethods!);
+        Assert.Null(gateway.Cors["other"].AllowedHeaders); // not written: the defaults
+        Assert.Empty(Gateway.Cors.CorsPolicyCompiler.Compile(gateway.Cors["web"]).Headers);
+        Assert.Equal(["Authorization", "Content-Type"], Gateway.Cors.CorsPolicyCompiler.Compile(gateway.Cors["other"]).Headers);
     }
 
     [Theory]
