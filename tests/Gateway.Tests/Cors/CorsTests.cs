@@ -22,6 +22,7 @@ public sealed class CorsTests : IAsyncLifetime
 {
     private const string App = "http://app.test:8080";
     private const string DeadIssuer = "https://dead-issuer.test";
+    private const string DefaultApp = "https://default-app.test";
     private readonly IntegrationFixture _fixture;
     private readonly TelemetryCapture _telemetry = new();
     private GatewayInstance _gateway = null!;
@@ -70,6 +71,14 @@ public sealed class CorsTests : IAsyncLifetime
         {
             config.Routes[route]!["CorsPolicy"] = "web";
         }
+
+        // YARP's "Default" (any case) is Gateway:Cors:Default; a route limited to GET still gets its preflights.
+        config.Gateway["Cors"]!["Default"] = new JsonObject { ["AllowedOrigins"] = new JsonArray(DefaultApp) };
+        config.Route("dflt", null);
+        config.Routes["dflt"]!["CorsPolicy"] = "default";
+        config.Route("getonly", null);
+        config.Routes["getonly"]!["CorsPolicy"] = "web";
+        config.Routes["getonly"]!["Match"]!["Methods"] = new JsonArray("GET");
 
         config.Gateway["Issuers"]!["dead"] = new JsonObject
         {
@@ -231,6 +240,41 @@ public sealed class CorsTests : IAsyncLifetime
         using var anonymousRoute = await _gateway.Client.SendAsync(Preflight("/open/orders", App));
         Assert.Equal(HttpStatusCode.OK, anonymousRoute.StatusCode);
         Assert.Equal("OPTIONS", Downstream.Single().Method);
+    }
+
+    [Fact]
+    public async Task DefaultRouteValue_UsesTheDefaultPolicy_AndOnlyOnItsRoutes()
+    {
+        using var allowed = await _gateway.Client.SendAsync(Preflight("/dflt/x", DefaultApp, "POST", "content-type"));
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal(DefaultApp, Header(allowed, "Access-Control-Allow-Origin"));
+        Assert.Null(Header(allowed, "Access-Control-Allow-Credentials"));
+        Assert.Equal("GET,HEAD,POST", Header(allowed, "Access-Control-Allow-Methods"));
+        Assert.Equal("Authorization,Content-Type", Header(allowed, "Access-Control-Allow-Headers"));
+
+        using var otherPolicy = await _gateway.Client.SendAsync(Preflight("/cors/x", DefaultApp));
+        AssertNoCors(otherPolicy);
+
+        // Routes without CorsPolicy never fall back to the Default policy.
+        using var noCors = await _gateway.Client.SendAsync(Get("/api/x", DefaultApp, _fixture.Idp.Mint()));
+        Assert.Equal(HttpStatusCode.OK, noCors.StatusCode);
+        AssertNoCors(noCors);
+        using var noCorsPreflight = await _gateway.Client.SendAsync(Preflight("/api/x", DefaultApp));
+        Assert.Equal(HttpStatusCode.Unauthorized, noCorsPreflight.StatusCode);
+        AssertNoCors(noCorsPreflight);
+    }
+
+    [Fact]
+    public async Task Preflight_OnARouteLimitedToGet_IsAnswered_AndItsOtherMethodsStayUnrouted()
+    {
+        using var preflight = await _gateway.Client.SendAsync(Preflight("/getonly/x", App));
+        Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
+        AssertCorsAllowed(preflight, App);
+        Assert.Empty(Downstream.Received);
+
+        using var post = await _gateway.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/getonly/x"));
+        Assert.NotEqual(HttpStatusCode.OK, post.StatusCode);
+        Assert.Empty(Downstream.Received);
     }
 
     [Fact]
