@@ -335,6 +335,24 @@ public sealed class CorsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reload_AddsAndRemovesARoutesCorsPolicy()
+    {
+        var withCors = Config();
+        withCors.Routes["api"]!["CorsPolicy"] = "web";
+        Assert.True(await _gateway.RewriteConfigAsync(withCors.Build()));
+
+        using var answered = await _gateway.Client.SendAsync(Preflight("/api/orders", App));
+        Assert.Equal(HttpStatusCode.NoContent, answered.StatusCode);
+        AssertCorsAllowed(answered, App);
+
+        Assert.True(await _gateway.RewriteConfigAsync(Config().Build()));
+        using var judged = await _gateway.Client.SendAsync(Preflight("/api/orders", App));
+        Assert.Equal(HttpStatusCode.Unauthorized, judged.StatusCode);
+        AssertNoCors(judged);
+        Assert.Empty(Downstream.Received);
+    }
+
+    [Fact]
     public async Task Preflights_AreCounted_ByDecisionAndReason()
     {
         (await _gateway.Client.SendAsync(Preflight("/corsopen/a", App))).Dispose();
