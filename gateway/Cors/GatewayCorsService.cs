@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Observability;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -11,7 +12,8 @@ namespace Gateway.Cors;
 
 /// <summary>
 /// ASP.NET Core's CORS service, observed: every preflight the gateway answers is counted
-/// (<c>jwtgw.cors.preflights</c>, by route, CORS policy, decision and reason) and a refused one is logged. The
+/// (<c>jwtgw.cors.preflights</c>, by route, CORS policy, decision and reason), tagged on the request's span, and
+/// a refused one is logged. The
 /// evaluation and the headers are ASP.NET Core's own.
 /// </summary>
 internal sealed partial class GatewayCorsService : ICorsService
@@ -38,6 +40,15 @@ internal sealed partial class GatewayCorsService : ICorsService
             if (refusal is not null)
             {
                 Log.PreflightRefused(_logger, routeId, policyName, refusal, LogValue.Safe(headers.Origin, 256), LogValue.Safe(headers.AccessControlRequestMethod, 16));
+            }
+
+            // The request's server span: a preflight never reaches the proxy pipeline, where requests are tagged.
+            if (context.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } activity)
+            {
+                activity.SetTag(Tags.Route, routeId);
+                activity.SetTag(Tags.CorsPolicy, policyName);
+                activity.SetTag(Tags.Decision, refusal is null ? "preflight_allowed" : "preflight_refused");
+                activity.SetTag(Tags.Reason, refusal ?? GatewayTelemetry.Reasons.None);
             }
 
             if (Preflights.Enabled)

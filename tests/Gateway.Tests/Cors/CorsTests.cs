@@ -368,6 +368,13 @@ public sealed class CorsTests : IAsyncLifetime
         Assert.Equal(1, Count("refused", "method_not_allowed"));
         Assert.Equal(1, Count("refused", "headers_not_allowed"));
         Assert.Empty(Downstream.Received); // never forwarded, even on an anonymous route
+
+        // The preflights' server spans say what happened, with the same names.
+        var span = await _telemetry.WaitForSpanAsync("Microsoft.AspNetCore.Hosting.HttpRequestIn", s => s.GetTagItem(Tags.Reason) as string == "headers_not_allowed");
+        Assert.Equal("corsopen", span.GetTagItem(Tags.Route));
+        Assert.Equal("web", span.GetTagItem(Tags.CorsPolicy));
+        Assert.Equal("preflight_refused", span.GetTagItem(Tags.Decision));
+        Assert.Equal(HttpMethod.Options.Method, span.GetTagItem("http.request.method"));
     }
 
     /// <summary>A downstream that answers every request with its own, wide-open CORS headers.</summary>
