@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need when it is missing (redis-server),
+# Runs the whole test suite: installs what the tests need when it is missing (redis-server, chromium),
 # runs every test project, and prints a final "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
-  echo "tests/run.sh: installing redis-server (needed by the integration tests)"
+# What the tests need from the system, installed when missing: redis-server (integration tests) and chromium
+# (the CORS browser test drives it through Playwright; it fails, never skips, without it).
+missing=()
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then missing+=(redis-server); fi
+if [ -z "${GATEWAY_TEST_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "tests/run.sh: installing ${missing[*]} (needed by the integration tests)"
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq || true
-  $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 results="$(mktemp -d)"

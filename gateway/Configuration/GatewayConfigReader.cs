@@ -24,6 +24,7 @@ internal static partial class GatewayConfigReader
             ClaimHeaders = BindList<ClaimHeaderOptions>(gatewaySection.GetSection(nameof(GatewayOptions.ClaimHeaders)), errors),
             IssuerHeader = gatewaySection[nameof(GatewayOptions.IssuerHeader)] ?? GatewayOptions.DefaultIssuerHeader,
             StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
+            Cors = BindCors(gatewaySection.GetSection(nameof(GatewayOptions.Cors)), errors),
             TokenSources = BindValue<TokenSourceOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenSources)), errors) ?? new(),
             Limits = BindValue<LimitOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Limits)), errors) ?? new(),
             ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,

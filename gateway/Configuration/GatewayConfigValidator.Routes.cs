@@ -5,16 +5,11 @@ namespace Gateway.Configuration;
 public sealed partial class GatewayConfigValidator
 {
     // YARP turns these route settings into endpoint metadata that only an ASP.NET Core middleware honours
-    // (CORS, request timeouts, rate limiting, output caching). The gateway's pipeline registers none of them:
-    // ASP.NET Core then fails every request on the route with 500 (CORS, timeouts), or the setting is silently
+    // (request timeouts, rate limiting, output caching). The gateway's pipeline registers none of them:
+    // ASP.NET Core then fails every request on the route with 500 (timeouts), or the setting is silently
     // without effect (rate limiting, output caching). Either way the route is not what its configuration says.
     private static void ValidateUnwiredRouteSettings(RouteConfig route, string path, List<ConfigError> errors)
     {
-        if (!string.IsNullOrEmpty(route.CorsPolicy))
-        {
-            errors.Add(new($"{path}:CorsPolicy", "CORS is not supported by this gateway yet (a planned feature): remove CorsPolicy and answer CORS in the downstream service"));
-        }
-
         if (!string.IsNullOrEmpty(route.TimeoutPolicy))
         {
             errors.Add(new($"{path}:TimeoutPolicy", "request timeout policies are not supported by this gateway: remove TimeoutPolicy and set the cluster's HttpRequest:ActivityTimeout (e.g. \"00:00:30\")"));

@@ -50,6 +50,7 @@ public sealed partial class GatewayConfigValidator
         ValidateClaimHeaders(gateway.ClaimHeaders, "Gateway:ClaimHeaders", allowRemoval: false, errors);
         ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
         ValidateIdentityHeaders(gateway, proxy, errors);
+        ValidateCors(gateway, errors);
         ValidateTokenSources(gateway.TokenSources, errors);
         ValidateLimits(gateway.Limits, errors);
         ValidateBackchannel(gateway.Backchannel, errors);
@@ -534,6 +535,7 @@ public sealed partial class GatewayConfigValidator
             }
 
             ValidateUnwiredRouteSettings(route, path, errors);
+            ValidateRouteCors(gateway, route, path, errors);
 
             if (route.Metadata is { } metadata)
             {
@@ -581,7 +583,9 @@ public sealed partial class GatewayConfigValidator
 
             if (_proxyValidator is not null)
             {
-                foreach (var error in await _proxyValidator.ValidateRouteAsync(route).ConfigureAwait(false))
+                // CorsPolicy is checked above against this configuration's Gateway:Cors; YARP's check would ask the CORS
+                // policy provider, which serves the active configuration (not yet this one).
+                foreach (var error in await _proxyValidator.ValidateRouteAsync(route with { CorsPolicy = null }).ConfigureAwait(false))
                 {
                     errors.Add(new(path, error.Message));
                 }

@@ -35,6 +35,9 @@ public sealed record GatewayOptions
     /// <summary>Extra header names removed from every client request, besides the claim headers.</summary>
     public IReadOnlyList<string> StripHeaders { get; init; } = [];
 
+    /// <summary>CORS policies by name; routes name them in YARP's <c>CorsPolicy</c> route setting.</summary>
+    public IReadOnlyDictionary<string, CorsPolicyOptions> Cors { get; init; } = new Dictionary<string, CorsPolicyOptions>();
+
     /// <summary>Where tokens are read from.</summary>
     public TokenSourceOptions TokenSources { get; init; } = new();
 

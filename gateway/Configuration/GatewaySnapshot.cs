@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Gateway.Enforcement;
 using Gateway.Forwarding;
 using Gateway.Tokens;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 
 namespace Gateway.Configuration;
 
@@ -18,8 +19,10 @@ public sealed class GatewaySnapshot
         IReadOnlyDictionary<string, RoutePlan> routes,
         IdentityHeaderStripper stripper,
         TokenExtractor extractor,
-        ValidatedTokenCache? tokenCache = null)
+        ValidatedTokenCache? tokenCache = null,
+        FrozenDictionary<string, CorsPolicy>? cors = null)
     {
+        Cors = cors ?? FrozenDictionary<string, CorsPolicy>.Empty;
         TokenCache = tokenCache;
         Options = options;
         Proxy = proxy;
@@ -40,6 +43,9 @@ public sealed class GatewaySnapshot
     public IdentityHeaderStripper Stripper { get; }
 
     public TokenExtractor Extractor { get; }
+
+    /// <summary>The compiled <c>Gateway:Cors</c> policies by name (case-insensitive, like configuration keys).</summary>
+    public FrozenDictionary<string, CorsPolicy> Cors { get; }
 
     /// <summary>
     /// Tokens validated under this configuration (null when <c>Gateway:TokenCache:Enabled</c> is false).

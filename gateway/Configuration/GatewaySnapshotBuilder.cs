@@ -65,7 +65,7 @@ public static class GatewaySnapshotBuilder
         var cache = options.TokenCache.Enabled
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
             : null;
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), new TokenExtractor(options.TokenSources), cache);
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), new TokenExtractor(options.TokenSources), cache, Cors.CorsPolicyCompiler.Compile(options.Cors));
     }
 
     private static IssuerPolicy BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)

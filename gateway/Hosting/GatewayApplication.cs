@@ -39,6 +39,7 @@ public static class GatewayApplication
 
         app.UseRequestGuard(); // before routing: the route is chosen from the canonical path and host
         app.UseGatewayManagement(); // /healthz/live, /healthz/ready, /metrics: before routing, never proxied
+        app.UseGatewayCors(); // after routing (it reads the route's CorsPolicy), before the proxy: preflights answered, refusals get CORS headers
         if (app.Environment.IsDevelopment() && snapshots.Current.Options.Issuers.Values.Any(i => i.Development))
         {
             app.MapDevelopmentIssuer();

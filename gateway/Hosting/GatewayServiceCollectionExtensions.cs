@@ -44,7 +44,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(new InMemoryConfigProvider([], []));
         services.TryAddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
         // Every route's last request transform: the address YARP sends to must belong to the configuration the request was judged under.
-        services.AddReverseProxy().AddTransforms(DestinationFence.AddTo);
+        services.AddReverseProxy().AddTransforms(DestinationFence.AddTo).AddTransforms(Gateway.Cors.DownstreamCorsHeaders.AddTo);
+        services.AddGatewayCors();
 
         services.TryAddSingleton(sp => new GatewayConfigLoader(sp.GetRequiredService<IConfigValidator>(), environment.EnvironmentName));
         services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));

@@ -23,6 +23,7 @@ internal static class EventIds
     public const int ClaimHeaderSkipped = 3003;
     public const int RequestRefused = 3004;
     public const int ConfigurationMismatch = 3009;
+    public const int CorsPreflightRefused = 3040;
 
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;

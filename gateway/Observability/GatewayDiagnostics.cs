@@ -36,6 +36,7 @@ public static class GatewayDiagnostics
         public const string RedisRefusedCommands = "jwtgw.redis.refused_commands";
         public const string ForwarderErrors = "jwtgw.proxy.errors";
         public const string Draining = "jwtgw.draining";
+        public const string CorsPreflights = "jwtgw.cors.preflights";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
@@ -55,5 +56,6 @@ public static class GatewayDiagnostics
         public const string LoadReason = "jwtgw.keys.load_reason";
         public const string ForwarderError = "jwtgw.proxy.error";
         public const string Subject = "enduser.id";
+        public const string CorsPolicy = "jwtgw.cors.policy";
     }
 }
