@@ -29,6 +29,7 @@ internal static class EventIds
     public const int RevocationEntryIgnored = 3102;
     public const int RevocationsSynchronised = 3103;
     public const int RevocationEndpointRefused = 3104;
+    public const int RevocationsRepaired = 3105;
 
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;

@@ -31,8 +31,11 @@ public sealed class RevocationList
         return set.Count != 0 && set.IsRevoked(issuer, claims.Identifiers, _time);
     }
 
-    /// <summary>Replaces the shared revocations with what Redis holds now (a synchronisation).</summary>
-    public void ReplaceShared(IEnumerable<RevocationEntry> entries)
+    /// <summary>
+    /// Replaces the shared revocations with what Redis holds now (a synchronisation). <paramref name="promoted"/>: ids
+    /// of local entries that were just written to Redis, now shared.
+    /// </summary>
+    public void ReplaceShared(IEnumerable<RevocationEntry> entries, IEnumerable<string>? promoted = null)
     {
         var now = _time.GetUtcNow();
         var shared = new Dictionary<string, RevocationEntry>(StringComparer.Ordinal);
@@ -47,6 +50,11 @@ public sealed class RevocationList
         lock (_write)
         {
             _shared = shared;
+            foreach (var id in promoted ?? [])
+            {
+                _local.Remove(id);
+            }
+
             Publish();
         }
     }

@@ -107,13 +107,38 @@ internal sealed partial class RevocationSyncService : BackgroundService
         }
 
         var before = _list.Current.Count;
-        _list.ReplaceShared(entries);
+        var repaired = _stale ? await RepairAsync(entries, cancellationToken).ConfigureAwait(false) : [];
+        _list.ReplaceShared(entries.Concat(repaired), repaired.Select(e => e.Id));
         if (_stale || before != _list.Current.Count)
         {
             Log.Synchronised(_logger, _list.Current.Count);
         }
 
         _stale = false;
+    }
+
+    // After an outage (or a Redis restart without persistence), what this replica enforces but Redis lacks is written
+    // back: revocations made here while Redis was unreachable reach the fleet, and a Redis that lost its data gets it
+    // back. Fail closed: a revocation removed while this replica was cut off is restored too (remove it again).
+    private async Task<List<RevocationEntry>> RepairAsync(IReadOnlyList<RevocationEntry> loaded, CancellationToken cancellationToken)
+    {
+        var known = loaded.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        var now = _time.GetUtcNow();
+        var repaired = new List<RevocationEntry>();
+        foreach (var entry in _list.Current.Entries.Where(e => e.ExpiresAt > now && !known.Contains(e.Id)))
+        {
+            if (await _store!.AddAsync(entry, cancellationToken).ConfigureAwait(false))
+            {
+                repaired.Add(entry);
+            }
+        }
+
+        if (repaired.Count > 0)
+        {
+            Log.Repaired(_logger, repaired.Count);
+        }
+
+        return repaired;
     }
 
     private void Signal() => Volatile.Read(ref _signal).TrySetResult();
@@ -126,5 +151,8 @@ internal sealed partial class RevocationSyncService : BackgroundService
     {
         [LoggerMessage(Observability.EventIds.RevocationsSynchronised, LogLevel.Information, "Revocations synchronised from Redis: {Count} in force on this replica.")]
         public static partial void Synchronised(ILogger logger, int count);
+
+        [LoggerMessage(Observability.EventIds.RevocationsRepaired, LogLevel.Warning, "{Count} revocation(s) enforced on this replica were missing from Redis (made while it was unreachable, or Redis lost its data): written back for the fleet.")]
+        public static partial void Repaired(ILogger logger, int count);
     }
 }
