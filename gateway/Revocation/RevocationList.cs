@@ -15,11 +15,15 @@ public sealed class RevocationList
     private Dictionary<string, RevocationEntry> _shared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RevocationEntry> _local = new(StringComparer.Ordinal);
     private volatile RevocationSet _current = RevocationSet.Empty;
+    private int _localCount;
 
     public RevocationList(TimeProvider time)
     {
         _time = time;
     }
+
+    /// <summary>Whether some revocations are held on this instance only (made while Redis was unreachable, or without Redis).</summary>
+    public bool HasLocal => _current.Count != 0 && Volatile.Read(ref _localCount) != 0;
 
     /// <summary>Revocations in force (expired ones may linger until the next purge; they match nothing).</summary>
     public RevocationSet Current => _current;
@@ -108,6 +112,9 @@ public sealed class RevocationList
     }
 
     // Under _write: one new immutable set, published with a single volatile write.
-    private void Publish() =>
+    private void Publish()
+    {
+        Volatile.Write(ref _localCount, _local.Count);
         _current = _shared.Count + _local.Count == 0 ? RevocationSet.Empty : new RevocationSet(_shared.Values.Concat(_local.Values));
+    }
 }

@@ -107,7 +107,7 @@ internal sealed partial class RevocationSyncService : BackgroundService
         }
 
         var before = _list.Current.Count;
-        var repaired = _stale ? await RepairAsync(entries, cancellationToken).ConfigureAwait(false) : [];
+        var repaired = _stale || _list.HasLocal ? await RepairAsync(entries, cancellationToken).ConfigureAwait(false) : [];
         _list.ReplaceShared(entries.Concat(repaired), repaired.Select(e => e.Id));
         if (_stale || before != _list.Current.Count)
         {
