@@ -270,14 +270,19 @@ public sealed partial class RevocationEndpoint
 
     private static bool TryTime(JsonElement root, string name, out DateTimeOffset? time) => TryParseTime(Text(root, name), out time);
 
+    // Serialized into memory first (the serializer flushes synchronously; the response stream allows only async writes).
     private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        write(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType ??= "application/json; charset=utf-8";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static Task WriteProblemAsync(HttpContext context, int status, string detail)
