@@ -35,6 +35,8 @@ public static class GatewayDiagnostics
         public const string RedisRefusedCommands = "jwtgw.redis.refused_commands";
         public const string ForwarderErrors = "jwtgw.proxy.errors";
         public const string Draining = "jwtgw.draining";
+        public const string Revocations = "jwtgw.revocations";
+        public const string RevocationsInSync = "jwtgw.revocations.in_sync";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>

@@ -32,7 +32,8 @@ public static class RevocationServiceCollectionExtensions
             sp.GetService<RedisRevocationStore>(),
             options,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RevocationSyncService>>()));
+            sp.GetRequiredService<ILogger<RevocationSyncService>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<RevocationSyncService>());
         services.TryAddSingleton(sp => new RevocationEndpoint(
             options.ApiKey,

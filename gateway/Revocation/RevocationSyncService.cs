@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Gateway.Configuration;
+using Gateway.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -24,8 +26,15 @@ internal sealed partial class RevocationSyncService : BackgroundService
     private volatile bool _stale = true;
     private bool _subscribed;
 
-    public RevocationSyncService(RevocationList list, RedisRevocationStore? store, RevocationOptions options, TimeProvider time, ILogger<RevocationSyncService> logger)
+    public RevocationSyncService(RevocationList list, RedisRevocationStore? store, RevocationOptions options, TimeProvider time, ILogger<RevocationSyncService> logger, IMeterFactory? meters = null)
     {
+        if (meters is not null)
+        {
+            var meter = meters.Create(GatewayDiagnostics.MeterName);
+            meter.CreateObservableGauge(GatewayDiagnostics.Metrics.Revocations, () => list.Current.Count, "{revocation}", "Revocations this replica enforces (shared through Redis and local).");
+            meter.CreateObservableGauge(GatewayDiagnostics.Metrics.RevocationsInSync, () => InSync ? 1 : 0, "{state}", "1 when the last read of the revocations in Redis succeeded (always 1 without Redis), else 0.");
+        }
+
         _list = list;
         _store = store;
         _resyncInterval = options.ResyncInterval;
