@@ -6,43 +6,35 @@ namespace Gateway.Revocation;
 /// An immutable set of revocations, indexed for the request path. Invariants:
 /// <list type="bullet">
 /// <item>never changed after construction: readers need no lock, and a change builds a new set (copy on write);</item>
-/// <item>a lookup allocates nothing: tuple keys of strings the token's <see cref="TokenIdentifiers"/> already hold;</item>
+/// <item>a lookup allocates nothing and hashes each of the token's identifiers once: entries are indexed by value
+/// (jti, sub, sid), each value holding its few entries (one per issuer, or one for any issuer);</item>
 /// <item>an entry past its <see cref="RevocationEntry.ExpiresAt"/> matches nothing, whether or not it was purged yet.</item>
 /// </list>
-/// "Any issuer" is stored under the issuer name "" (configured issuer names are never empty).
 /// </summary>
 public sealed class RevocationSet
 {
-    private const string AnyIssuer = "";
-
-    private readonly Dictionary<(string Issuer, string Value), RevocationEntry> _tokenIds;
-    private readonly Dictionary<(string Issuer, string Value), RevocationEntry> _subjects;
-    private readonly Dictionary<(string Issuer, string Value), RevocationEntry> _sessions;
+    private readonly Dictionary<string, RevocationEntry[]> _tokenIds;
+    private readonly Dictionary<string, RevocationEntry[]> _subjects;
+    private readonly Dictionary<string, RevocationEntry[]> _sessions;
 
     public static RevocationSet Empty { get; } = new([]);
 
     public RevocationSet(IEnumerable<RevocationEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        _tokenIds = [];
-        _subjects = [];
-        _sessions = [];
+        var byKey = new Dictionary<(RevocationKind, string?, string), RevocationEntry>();
         foreach (var entry in entries)
         {
-            var index = entry.Kind switch
-            {
-                RevocationKind.TokenId => _tokenIds,
-                RevocationKind.Subject => _subjects,
-                _ => _sessions,
-            };
-            var key = (entry.Issuer ?? AnyIssuer, entry.Value);
-
             // Two revocations of the same thing (two sources, a replay): the one that refuses more wins.
-            index[key] = index.TryGetValue(key, out var existing) ? Stronger(existing, entry) : entry;
+            var key = (entry.Kind, entry.Issuer, entry.Value);
+            byKey[key] = byKey.TryGetValue(key, out var existing) ? Stronger(existing, entry) : entry;
         }
 
-        Count = _tokenIds.Count + _subjects.Count + _sessions.Count;
-        Entries = [.. _tokenIds.Values, .. _subjects.Values, .. _sessions.Values];
+        Entries = [.. byKey.Values];
+        Count = Entries.Count;
+        _tokenIds = Index(Entries, RevocationKind.TokenId);
+        _subjects = Index(Entries, RevocationKind.Subject);
+        _sessions = Index(Entries, RevocationKind.Session);
     }
 
     public int Count { get; }
@@ -54,31 +46,42 @@ public sealed class RevocationSet
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(time);
-        if (token.TokenId is { } jti && (Matches(_tokenIds, issuer, jti, time) || Matches(_tokenIds, AnyIssuer, jti, time)))
+        if (token.TokenId is { } jti && _tokenIds.Count > 0 && _tokenIds.TryGetValue(jti, out var byJti) && Matches(byJti, issuer, null, time))
         {
             return true;
         }
 
-        if (token.SessionId is { } sid && (Matches(_sessions, issuer, sid, time) || Matches(_sessions, AnyIssuer, sid, time)))
+        if (token.SessionId is { } sid && _sessions.Count > 0 && _sessions.TryGetValue(sid, out var bySid) && Matches(bySid, issuer, null, time))
         {
             return true;
         }
 
-        if (token.Subject is { } sub && _subjects.Count > 0 && _subjects.TryGetValue((issuer, sub), out var cutoff) && time.GetUtcNow() < cutoff.ExpiresAt)
-        {
-            // No iat: the token cannot show it was issued after the cutoff (fail closed).
-            return token.IssuedAt is not { } iat || DateTimeOffset.FromUnixTimeSeconds(iat) < cutoff.IssuedBefore;
-        }
-
-        return false;
+        // No iat: the token cannot show it was issued after the cutoff (fail closed).
+        return token.Subject is { } sub && _subjects.Count > 0 && _subjects.TryGetValue(sub, out var bySub) && Matches(bySub, issuer, token.IssuedAt ?? long.MinValue, time);
     }
 
     /// <summary>This set without the entries expired at <paramref name="now"/> (itself when none are).</summary>
     public RevocationSet WithoutExpired(DateTimeOffset now) =>
         Entries.Any(e => e.ExpiresAt <= now) ? new RevocationSet(Entries.Where(e => e.ExpiresAt > now)) : this;
 
-    private static bool Matches(Dictionary<(string, string), RevocationEntry> index, string issuer, string value, TimeProvider time) =>
-        index.Count > 0 && index.TryGetValue((issuer, value), out var entry) && time.GetUtcNow() < entry.ExpiresAt;
+    // issuedAt: null for jti and sid entries; for a subject, the token's iat (Unix seconds), refused when before the cutoff.
+    private static bool Matches(RevocationEntry[] entries, string issuer, long? issuedAt, TimeProvider time)
+    {
+        foreach (var entry in entries)
+        {
+            if ((entry.Issuer is null || string.Equals(entry.Issuer, issuer, StringComparison.Ordinal))
+                && (issuedAt is not { } iat || iat == long.MinValue || DateTimeOffset.FromUnixTimeSeconds(iat) < entry.IssuedBefore)
+                && time.GetUtcNow() < entry.ExpiresAt)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Dictionary<string, RevocationEntry[]> Index(IEnumerable<RevocationEntry> entries, RevocationKind kind) =>
+        entries.Where(e => e.Kind == kind).GroupBy(e => e.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
 
     private static RevocationEntry Stronger(RevocationEntry a, RevocationEntry b) => a with
     {
