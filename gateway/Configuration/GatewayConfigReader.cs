@@ -32,6 +32,7 @@ internal static partial class GatewayConfigReader
             TokenCache = BindValue<TokenCacheOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenCache)), errors) ?? new(),
             Backchannel = BindValue<BackchannelOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Backchannel)), errors) ?? new(),
             Redis = BindValue<RedisOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Redis)), errors) ?? new(),
+            Revocation = BindValue<RevocationOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Revocation)), errors) ?? new(),
             Observability = BindValue<ObservabilityOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Observability)), errors) ?? new(),
             Management = BindValue<ManagementOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Management)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),

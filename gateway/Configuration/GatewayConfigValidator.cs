@@ -59,6 +59,7 @@ public sealed partial class GatewayConfigValidator
         ValidateTokenCache(gateway.TokenCache, errors);
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         ValidateOperations(gateway.Observability, gateway.Management, errors);
+        ValidateRevocation(gateway.Revocation, gateway.Management, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }

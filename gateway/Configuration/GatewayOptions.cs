@@ -59,6 +59,9 @@ public sealed record GatewayOptions
     /// <summary>Optional shared key cache.</summary>
     public RedisOptions Redis { get; init; } = new();
 
+    /// <summary>Token revocation: entry lifetimes and the management endpoint (see docs/revocation.md).</summary>
+    public RevocationOptions Revocation { get; init; } = new();
+
     /// <summary>Logs, access log and metrics (see docs/operations.md).</summary>
     public ObservabilityOptions Observability { get; init; } = new();
 

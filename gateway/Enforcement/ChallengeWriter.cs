@@ -91,6 +91,7 @@ public static class ChallengeWriter
         TokenStatus.UnsupportedHeader => "the token header is not supported",
         TokenStatus.WrongType => "the token type is not accepted",
         TokenStatus.LifetimeTooLong => "the token lifetime is too long",
+        TokenStatus.Revoked => "the token has been revoked",
         _ => "the token is invalid",
     };
 

@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Observability;
 using Gateway.Policies;
+using Gateway.Revocation;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
@@ -19,13 +20,15 @@ internal sealed partial class JwtEnforcementMiddleware
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly TokenValidator _validator;
+    private readonly RevocationList _revocations;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, TokenValidator validator, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, TokenValidator validator, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _validator = validator;
+        _revocations = revocations;
         _logger = logger;
     }
 
@@ -106,6 +109,12 @@ internal sealed partial class JwtEnforcementMiddleware
     // Validation outcome → policy decision → claim headers → forward.
     private Task AuthorizeAndForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome)
     {
+        // Revocation: after validation, on every request, cached tokens included (a lock-free in-memory lookup).
+        if (outcome.IsValid && _revocations.IsRevoked(outcome.IssuerName!, outcome.Claims!))
+        {
+            outcome = TokenValidationOutcome.Failure(TokenStatus.Revoked, outcome.IssuerName);
+        }
+
         if (!outcome.IsValid)
         {
             Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Configuration;
 using Gateway.Observability;
 using Gateway.Redis;
+using Gateway.Revocation;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Hosting;
@@ -23,9 +24,12 @@ internal sealed class ManagementMiddleware
     private readonly RedisSharedKeyStore? _redisStore;
     private readonly int? _managementPort;
     private readonly string? _metricsPath;
+    private readonly RevocationEndpoint? _revocations;
 
-    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null, RedisSharedKeyStore? redisStore = null)
+    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null, RedisSharedKeyStore? redisStore = null, RevocationEndpoint? revocations = null)
     {
+        // Only ever on a separate management listener (the configuration refuses the key without one).
+        _revocations = revocations is { Enabled: true } && settings.ManagementPort is not null ? revocations : null;
         _next = next;
         _snapshots = snapshots;
         _drain = drain;
@@ -55,6 +59,7 @@ internal sealed class ManagementMiddleware
         {
             Endpoint.Live => WriteLiveAsync(context),
             Endpoint.Ready => WriteReadyAsync(context),
+            Endpoint.Revocations => _revocations!.InvokeAsync(context),
             _ => _next(context), // not management, or the metrics path (served by the Prometheus middleware next)
         };
     }
@@ -69,6 +74,11 @@ internal sealed class ManagementMiddleware
         if (string.Equals(path, GatewayConfigValidator.ReadinessPath, StringComparison.OrdinalIgnoreCase))
         {
             return Endpoint.Ready;
+        }
+
+        if (_revocations is not null && string.Equals(path, GatewayConfigValidator.RevocationPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return Endpoint.Revocations;
         }
 
         return _metricsPath is not null && string.Equals(path, _metricsPath, StringComparison.OrdinalIgnoreCase) ? Endpoint.Metrics : Endpoint.None;
@@ -166,6 +176,7 @@ internal sealed class ManagementMiddleware
         Live,
         Ready,
         Metrics,
+        Revocations,
     }
 }
 

@@ -25,6 +25,13 @@ internal static class EventIds
     public const int ConfigurationMismatch = 3009;
     public const int CorsPreflightRefused = 3040;
 
+    public const int RevocationChanged = 3100;
+    public const int RevocationStoreUnavailable = 3101;
+    public const int RevocationEntryIgnored = 3102;
+    public const int RevocationsSynchronised = 3103;
+    public const int RevocationEndpointRefused = 3104;
+    public const int RevocationsRepaired = 3105;
+
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;
 

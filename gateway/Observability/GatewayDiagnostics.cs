@@ -37,6 +37,8 @@ public static class GatewayDiagnostics
         public const string ForwarderErrors = "jwtgw.proxy.errors";
         public const string Draining = "jwtgw.draining";
         public const string CorsPreflights = "jwtgw.cors.preflights";
+        public const string Revocations = "jwtgw.revocations";
+        public const string RevocationsInSync = "jwtgw.revocations.in_sync";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>

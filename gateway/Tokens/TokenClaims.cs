@@ -12,6 +12,7 @@ public sealed class TokenClaims
     private volatile HashSet<string>? _scopes;
     private volatile RoleSet? _roles;
     private volatile DerivedValues? _derived;
+    private volatile TokenIdentifiers? _identifiers;
 
     public TokenClaims(JsonElement payload)
     {
@@ -26,6 +27,9 @@ public sealed class TokenClaims
     public JsonElement Payload { get; }
 
     public string? Subject => Payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
+
+    /// <summary>The claims a revocation can match (<c>jti</c>, <c>sub</c>, <c>sid</c>, <c>iat</c>), read on first use and kept.</summary>
+    public TokenIdentifiers Identifiers => _identifiers ??= TokenIdentifiers.Read(Payload);
 
     /// <summary>Scopes from the space-delimited <c>scope</c> claim and from <c>scp</c> (array or space-delimited string).</summary>
     public bool HasScope(string scope)

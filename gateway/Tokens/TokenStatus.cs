@@ -29,4 +29,6 @@ public enum TokenStatus
     Invalid,
     /// <summary>The token names a kid the keys in memory lack, and the refresh that would have checked it failed or timed out: the gateway cannot decide.</summary>
     KeyRefreshFailed,
+    /// <summary>A valid token that an operator revoked (by jti, by subject and issue time, or by sid): see docs/revocation.md.</summary>
+    Revoked,
 }

@@ -15,6 +15,7 @@ internal static partial class PlaceholderSecretRule
     private static readonly string[] SecretPaths =
     [
         "Gateway:Redis:IntegrityKey",
+        "Gateway:Revocation:ApiKey",
         "Kestrel:Certificates:*:Password",
         "Kestrel:Endpoints:*:Certificate:Password",
     ];

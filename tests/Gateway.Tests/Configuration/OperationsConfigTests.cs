@@ -73,6 +73,11 @@ public sealed class OperationsConfigTests
         { """{"Management":{"ShutdownDelay":"-00:00:01"}}""", "Gateway:Management:ShutdownDelay", "smaller than DrainTimeout" },
         { """{"Management":{"DrainTimeout":"00:00:10","ShutdownDelay":"00:00:10"}}""", "Gateway:Management:ShutdownDelay", "smaller than DrainTimeout" },
         { """{"Management":{"Port":9090}}""", "Gateway:Management:Port", "unknown key 'Port'" },
+        { """{"Revocation":{"ApiKey":"revocation-key-0123456789abcdef0123456789"}}""", "Gateway:Revocation:ApiKey", "set Gateway:Management:Url" },
+        { """{"Management":{"Url":"http://127.0.0.1:9090"},"Revocation":{"ApiKey":"short"}}""", "Gateway:Revocation:ApiKey", "at least 32 characters" },
+        { """{"Revocation":{"DefaultLifetime":"00:00:00"}}""", "Gateway:Revocation:DefaultLifetime", "between" },
+        { """{"Revocation":{"ResyncInterval":"00:00:00.500"}}""", "Gateway:Revocation:ResyncInterval", "between" },
+        { """{"Revocation":{"ApiKeys":"x"}}""", "Gateway:Revocation:ApiKeys", "unknown key 'ApiKeys'" },
     };
 
     [Theory]

@@ -97,6 +97,29 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     }
 
     /// <summary>Redis's <c>ACL LOG</c> entries for <paramref name="user"/>, each as "reason object".</summary>
+    [Fact]
+    public async Task DocumentedGrants_CoverRevocations_AddListRemove()
+    {
+        var port = FreePort.Next();
+        var config = ConfigAs(EnsureUser(DocumentedUser))
+            .Set("Management", new System.Text.Json.Nodes.JsonObject { ["Url"] = $"http://127.0.0.1:{port}" })
+            .Set("Revocation", new System.Text.Json.Nodes.JsonObject { ["ApiKey"] = Gateway.Tests.Revocation.FleetRevocationTests.ApiKey });
+        await using var gateway = await config.StartAsync();
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        management.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Gateway.Tests.Revocation.FleetRevocationTests.ApiKey);
+        await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "not ready");
+        var token = Idp.Mint(new Dictionary<string, object?> { ["jti"] = "acl-jti" });
+
+        using (var created = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(management, "/revocations", new { jti = "acl-jti" }))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync()); // 503 if Redis refused the script
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Client.GetWithTokenAsync("/api/x", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await management.DeleteAsync("/revocations?jti=acl-jti")).StatusCode);
+        await Eventually.HoldsAsync(async () => (await gateway.Client.GetWithTokenAsync("/api/x", token)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(2), "the revocation was not removed");
+    }
+
     private async Task<List<string>> DenialsAsync(string user)
     {
         var log = (RedisResult[])(await AdminAsync("ACL", "LOG", "128"))!;

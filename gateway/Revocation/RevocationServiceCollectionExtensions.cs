@@ -1,0 +1,46 @@
+using Gateway.Configuration;
+using Gateway.Redis;
+using Gateway.Revocation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Token revocation: the in-memory list every request checks, its Redis level and synchronisation, the management endpoint.</summary>
+public static class RevocationServiceCollectionExtensions
+{
+    // Read once at startup, like the Redis settings it shares the connection with.
+    internal static void AddRevocation(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Gateway:Revocation").Get<RevocationOptions>() ?? new RevocationOptions();
+        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(sp => new RevocationList(sp.GetRequiredService<TimeProvider>()));
+        if (!string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            services.TryAddSingleton(sp => new RedisRevocationStore(
+                sp.GetRequiredService<RedisConnectionFactory>(),
+                redis.KeyPrefix,
+                redis.OperationTimeout,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RedisRevocationStore>>()));
+        }
+
+        services.TryAddSingleton(sp => new RevocationSyncService(
+            sp.GetRequiredService<RevocationList>(),
+            sp.GetService<RedisRevocationStore>(),
+            options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RevocationSyncService>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RevocationSyncService>());
+        services.TryAddSingleton(sp => new RevocationEndpoint(
+            options.ApiKey,
+            sp.GetRequiredService<RevocationList>(),
+            sp.GetService<RedisRevocationStore>(),
+            sp.GetRequiredService<GatewaySnapshotManager>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RevocationEndpoint>>()));
+    }
+}
