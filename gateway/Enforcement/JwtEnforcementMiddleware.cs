@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Enforcement.Refusals;
 using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.Tokens;
@@ -14,7 +15,7 @@ namespace Gateway.Enforcement;
 /// strip client-sent identity headers → route's policy → token → validation → policy decision →
 /// claim headers. A refused request is answered here and never reaches the downstream.
 /// </summary>
-internal sealed partial class JwtEnforcementMiddleware
+internal sealed class JwtEnforcementMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
@@ -65,19 +66,13 @@ internal sealed partial class JwtEnforcementMiddleware
         return EnforceAsync(context, snapshot, plan);
     }
 
-    private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId)
-    {
-        if (!snapshot.Routes.TryGetValue(routeId, out var current))
-        {
-            Log.RoutePlanMissing(_logger, routeId);
-            EnforcementTelemetry.RouteNotConfigured(context);
-            return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
-        }
+    private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId) =>
+        snapshot.Routes.TryGetValue(routeId, out var current)
+            ? RefusalResponder.RespondAsync(context, RefusalTable.ConfigurationChanged, routeId, current.Policy.Name, _logger)
+            : RefusalResponder.RespondAsync(context, RefusalTable.RouteNotConfigured, routeId, "", _logger);
 
-        Log.ConfigurationMismatch(_logger, routeId);
-        EnforcementTelemetry.ConfigurationChanged(context, current.Policy.Name);
-        return ChallengeWriter.WriteConfigurationChangingAsync(context);
-    }
+    private Task Refuse(HttpContext context, RoutePlan plan, Refusal refusal) =>
+        RefusalResponder.RespondAsync(context, refusal, plan.RouteId, plan.Policy.Name, _logger);
 
     // The hot path stays synchronous up to the downstream call while validation completes synchronously
     // (a cached token): no async state machine is allocated for a request that is let through.
@@ -86,9 +81,7 @@ internal sealed partial class JwtEnforcementMiddleware
         var extracted = snapshot.Extractor.Extract(context.Request);
         if (extracted.Status != TokenStatus.Valid)
         {
-            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, extracted.Status, null);
-            EnforcementTelemetry.TokenRejected(context, plan, extracted.Status, null);
-            return ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status);
+            return Refuse(context, plan, RefusalTable.For(extracted.Status));
         }
 
         var pending = _validator.ValidateAsync(extracted.Value, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, snapshot.TokenCache, context.RequestAborted);
@@ -108,20 +101,14 @@ internal sealed partial class JwtEnforcementMiddleware
     {
         if (!outcome.IsValid)
         {
-            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
-            EnforcementTelemetry.TokenRejected(context, plan, outcome.Status, outcome.IssuerName);
-            return ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status);
+            return Refuse(context, plan, RefusalTable.For(outcome.Status, outcome.IssuerName));
         }
 
         var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
-        var decision = EnforcementTelemetry.EvaluatePolicy(plan.Policy, outcome.Claims!, issuer);
+        var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
         if (decision != PolicyDecision.Allow)
         {
-            Log.PolicyDenied(_logger, plan.RouteId, plan.Policy.Name, decision, issuer.Name);
-            EnforcementTelemetry.PolicyDenied(context, plan, decision, issuer.Name);
-            return decision == PolicyDecision.IssuerNotAccepted
-                ? ChallengeWriter.WriteIssuerNotAcceptedAsync(context)
-                : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint);
+            return Refuse(context, plan, RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint));
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
@@ -156,20 +143,5 @@ internal sealed partial class JwtEnforcementMiddleware
 
             context.Request.QueryString = query.ToQueryString();
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(Observability.EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}).")]
-        public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer);
-
-        [LoggerMessage(Observability.EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}).")]
-        public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string issuer);
-
-        [LoggerMessage(Observability.EventIds.RoutePlanMissing, LogLevel.Error, "Route {RouteId} has no compiled policy in the active configuration; refusing the request.")]
-        public static partial void RoutePlanMissing(ILogger logger, string routeId);
-
-        [LoggerMessage(Observability.EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId} was matched with a route or cluster configuration no active configuration compiled (a reload is in progress); refusing the request.")]
-        public static partial void ConfigurationMismatch(ILogger logger, string routeId);
     }
 }
