@@ -4,7 +4,6 @@ using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Model;
 
@@ -19,14 +18,12 @@ internal sealed class JwtEnforcementMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
-    private readonly TokenValidator _validator;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, TokenValidator validator, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
-        _validator = validator;
         _logger = logger;
     }
 
@@ -84,7 +81,7 @@ internal sealed class JwtEnforcementMiddleware
             return Refuse(context, plan, RefusalTable.For(extracted.Status));
         }
 
-        var pending = _validator.ValidateAsync(extracted.Value, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, snapshot.TokenCache, context.RequestAborted);
+        var pending = snapshot.Validator.ValidateAsync(extracted.Value, context.RequestAborted);
         return pending.IsCompletedSuccessfully
             ? AuthorizeAndForward(context, snapshot, plan, extracted, pending.Result)
             : AwaitValidationAsync(context, snapshot, plan, extracted, pending);
@@ -104,7 +101,7 @@ internal sealed class JwtEnforcementMiddleware
             return Refuse(context, plan, RefusalTable.For(outcome.Status, outcome.IssuerName));
         }
 
-        var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
+        var issuer = outcome.Issuer!;
         var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
         if (decision != PolicyDecision.Allow)
         {
@@ -113,35 +110,7 @@ internal sealed class JwtEnforcementMiddleware
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
         plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
-        snapshot.Extractor.Scrubber.RemoveOtherCarriers(context.Request, extracted); // the downstream reads only the verified token
-        RemoveTokenIfNotForwarded(context, snapshot, extracted);
+        snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);
-    }
-
-    // A header token (Authorization or a custom header) is forwarded unless ForwardAuthorizationHeader is false;
-    // a query-string token never is (query strings end up in access logs).
-    private static void RemoveTokenIfNotForwarded(HttpContext context, GatewaySnapshot snapshot, ExtractedToken extracted)
-    {
-        if (extracted.Source is TokenSourceKind.AuthorizationHeader or TokenSourceKind.Header && !snapshot.Options.ForwardAuthorizationHeader)
-        {
-            context.Request.Headers.Remove(extracted.SourceName!);
-        }
-        else if (extracted.Source == TokenSourceKind.QueryParameter)
-        {
-            var query = new QueryBuilder();
-            foreach (var (key, values) in context.Request.Query)
-            {
-                // The query collection matched the name case-insensitively: remove it the same way.
-                if (!string.Equals(key, extracted.SourceName, StringComparison.OrdinalIgnoreCase))
-                {
-                    foreach (var value in values)
-                    {
-                        query.Add(key, value ?? "");
-                    }
-                }
-            }
-
-            context.Request.QueryString = query.ToQueryString();
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace Gateway.Policies;
 /// <summary>The policy step of a request: evaluates a compiled policy inside a <c>jwtgw.policy.evaluate</c> span (when traced).</summary>
 internal static class PolicyEvaluation
 {
-    public static PolicyDecision Evaluate(CompiledPolicy policy, TokenClaims claims, IssuerPolicy issuer)
+    public static PolicyDecision Evaluate(CompiledPolicy policy, TokenClaims claims, TokenIssuer issuer)
     {
         using var activity = GatewayTelemetry.Source.StartActivity(Spans.PolicyDecision, ActivityKind.Internal);
         var decision = policy.Evaluate(claims, issuer);

@@ -22,7 +22,7 @@ namespace Gateway.Tokens;
 /// </summary>
 public static class TokenShapeInspector
 {
-    public static TokenStatus Inspect(JsonWebToken jwt, IssuerPolicy issuer, DateTimeOffset now)
+    public static TokenStatus Inspect(JsonWebToken jwt, IssuerProvider issuer, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(jwt);
         ArgumentNullException.ThrowIfNull(issuer);

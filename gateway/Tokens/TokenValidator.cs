@@ -20,38 +20,54 @@ public sealed class TokenValidator
     private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
     private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly IssuerRegistry _issuers;
+    private readonly int _maxTokenLength;
+    private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
 
-    public TokenValidator(TimeProvider? time = null)
+    /// <summary>
+    /// A validator for one configuration: its issuers, its token size limit and, when the cache is on, its own
+    /// validated-token cache (a reload builds a new validator, so a token validated under old rules is never served).
+    /// </summary>
+    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null)
     {
+        ArgumentNullException.ThrowIfNull(issuers);
+        _issuers = issuers;
+        _maxTokenLength = maxTokenLength;
+        _cache = cache;
         _time = time ?? TimeProvider.System;
     }
 
-    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
+    public IssuerRegistry Issuers => _issuers;
+
+    /// <summary>This validator's validated-token cache, or null when the cache is off.</summary>
+    public ValidatedTokenCache? Cache => _cache;
+
+    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return ValidateAsync(token.AsMemory(), issuers, maxTokenLength, cache: null, cancellationToken);
+        return ValidateAsync(token.AsMemory(), cancellationToken);
     }
 
     /// <summary>
-    /// Validates <paramref name="token"/>. With a <paramref name="cache"/>, a token that passed full
-    /// validation before (same SHA-256, same issuer configuration, same key set, before its <c>exp</c>) is
-    /// answered from it synchronously and without allocating; a success of the full pipeline is added to it.
+    /// Validates <paramref name="token"/>. With a cache, a token that passed full validation before (same SHA-256,
+    /// same issuer configuration, same key set, before its <c>exp</c>) is answered from it synchronously and without
+    /// allocating; a success of the full pipeline is added to it.
     /// </summary>
-    public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, CancellationToken cancellationToken)
+    public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, CancellationToken cancellationToken)
     {
         // Traced only when someone listens: otherwise no activity, no extra state machine.
         var activity = TokenTelemetry.StartValidation();
         return activity is null
-            ? ValidateCoreAsync(token, issuers, maxTokenLength, cache, null, cancellationToken)
-            : ValidateTracedAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken);
+            ? ValidateCoreAsync(token, null, cancellationToken)
+            : ValidateTracedAsync(token, activity, cancellationToken);
     }
 
-    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity activity, CancellationToken cancellationToken)
+    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(ReadOnlyMemory<char> token, Activity activity, CancellationToken cancellationToken)
     {
         try
         {
-            var outcome = await ValidateCoreAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken).ConfigureAwait(false);
+            var outcome = await ValidateCoreAsync(token, activity, cancellationToken).ConfigureAwait(false);
             TokenTelemetry.Finished(activity, outcome);
             return outcome;
         }
@@ -61,18 +77,18 @@ public sealed class TokenValidator
         }
     }
 
-    private ValueTask<TokenValidationOutcome> ValidateCoreAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity? activity, CancellationToken cancellationToken)
+    private ValueTask<TokenValidationOutcome> ValidateCoreAsync(ReadOnlyMemory<char> token, Activity? activity, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(issuers);
-        if (token.Length > maxTokenLength)
+        if (token.Length > _maxTokenLength)
         {
             return new(TokenValidationOutcome.Failure(TokenStatus.TooLarge));
         }
 
+        var cache = _cache;
         TokenHash hash = default;
         if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
         {
-            var hit = cache.TryGet(hash, issuers, out var cached);
+            var hit = cache.TryGet(hash, _issuers, out var cached);
             GatewayTelemetry.TokenCacheLookups.Add(1, new KeyValuePair<string, object?>(GatewayDiagnostics.Tags.CacheResult, hit ? "hit" : "miss"));
             if (hit)
             {
@@ -86,10 +102,10 @@ public sealed class TokenValidator
             cache = null; // not cacheable (not ASCII): it will fail as malformed anyway
         }
 
-        return ValidateFullyAsync(token, issuers, cache, hash, activity, cancellationToken);
+        return ValidateFullyAsync(token, cache, hash, activity, cancellationToken);
     }
 
-    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, IssuerRegistry issuers, ValidatedTokenCache? cache, TokenHash hash, Activity? activity, CancellationToken cancellationToken)
+    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, ValidatedTokenCache? cache, TokenHash hash, Activity? activity, CancellationToken cancellationToken)
     {
         if (!LooksLikeJws(tokenMemory.Span))
         {
@@ -108,7 +124,7 @@ public sealed class TokenValidator
         }
 
         TokenTelemetry.Header(activity, jwt);
-        var issuer = issuers.FindByIssuerClaim(ReadIssuer(jwt));
+        var issuer = _issuers.FindByIssuerClaim(ReadIssuer(jwt));
         if (issuer is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
@@ -170,7 +186,7 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(TokenStatus.Malformed, issuer.Name);
         }
 
-        var outcome = TokenValidationOutcome.Success(issuer.Name, claims);
+        var outcome = TokenValidationOutcome.Success(issuer.Identity, claims);
         cache?.Add(hash, issuer, keys, outcome, new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)));
         return outcome;
     }
