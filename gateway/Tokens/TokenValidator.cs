@@ -12,12 +12,14 @@ namespace Gateway.Tokens;
 /// size and shape → header read without trusting it → issuer found by exact <c>iss</c> →
 /// algorithm in the issuer's allowlist → key by <c>kid</c> (an unknown kid triggers one throttled
 /// refresh and one retry) → <see cref="JsonWebTokenHandler"/> checks signature, lifetime, issuer and
-/// audience → the verified payload is parsed once into <see cref="TokenClaims"/>.
+/// audience → the payload the shape inspection parsed becomes the <see cref="TokenClaims"/> (parsed once).
 /// Keys named by the token itself (<c>jku</c>, <c>x5u</c>, <c>jwk</c>, <c>x5c</c>) are never used.
 /// </summary>
 public sealed class TokenValidator
 {
-    private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
+    // The deepest nesting of containers claims may have (the limit the claims were read with before they were read
+    // from the inspected payload: the configurable Limits:MaxClaimDepth may allow more for the inspection itself).
+    private const int MaxClaimsDepth = 32;
     private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly IssuerRegistry _issuers;
@@ -132,12 +134,21 @@ public sealed class TokenValidator
 
         TokenTelemetry.Issuer(activity, issuer.Name);
 
-        var shape = TokenShapeInspector.Inspect(jwt, issuer, _time.GetUtcNow());
+        var shape = TokenShapeInspector.Inspect(jwt, issuer, _time.GetUtcNow(), out var payload);
         if (shape != TokenStatus.Valid)
         {
             return TokenValidationOutcome.Failure(shape, issuer.Name);
         }
 
+        using (payload)
+        {
+            return await VerifyAsync(jwt, issuer, payload!, cache, hash, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Algorithm → key → signature, lifetime, iss, aud → claims, read from the payload the shape inspection parsed.
+    private async ValueTask<TokenValidationOutcome> VerifyAsync(JsonWebToken jwt, IssuerProvider issuer, JsonDocument payload, ValidatedTokenCache? cache, TokenHash hash, CancellationToken cancellationToken)
+    {
         if (string.IsNullOrEmpty(jwt.Alg) || !issuer.Algorithms.Contains(jwt.Alg))
         {
             return TokenValidationOutcome.Failure(TokenStatus.DisallowedAlgorithm, issuer.Name);
@@ -180,7 +191,7 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(Classify(result.Exception), issuer.Name);
         }
 
-        var claims = ReadClaims(jwt);
+        var claims = ReadClaims(payload);
         if (claims is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.Malformed, issuer.Name);
@@ -201,19 +212,14 @@ public sealed class TokenValidator
     private static bool LooksLikeJws(ReadOnlySpan<char> token) =>
         token.Length > 0 && token[0] != '.' && !token.ContainsAnyExcept(JwsChars) && token.Count('.') == 2;
 
-    private static TokenClaims? ReadClaims(JsonWebToken jwt)
+    // The verified payload (the inspection parsed it, within the size, depth and duplicate-name limits), copied out
+    // of the pooled document into claims that may outlive this request in the validated-token cache.
+    private static TokenClaims? ReadClaims(JsonDocument payload)
     {
         try
         {
-            var bytes = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
-            using var document = JsonDocument.Parse(bytes, PayloadOptions);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            EnsureReadableText(document.RootElement);
-            return new TokenClaims(document.RootElement.Clone());
+            EnsureReadableText(payload.RootElement, 1);
+            return new TokenClaims(payload.RootElement.Clone());
         }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
@@ -223,7 +229,8 @@ public sealed class TokenValidator
 
     // Valid JSON can still escape text that is not valid UTF-16 (a lone "\ud800"): reading it throws.
     // Such a payload is malformed, rather than failing later, as a 500, in a policy or a claim header.
-    private static void EnsureReadableText(JsonElement element)
+    // Claims nest at most MaxClaimsDepth containers deep, whatever Limits:MaxClaimDepth let the inspection parse.
+    private static void EnsureReadableText(JsonElement element, int depth)
     {
         switch (element.ValueKind)
         {
@@ -231,20 +238,30 @@ public sealed class TokenValidator
                 _ = element.GetString();
                 break;
             case JsonValueKind.Array:
+                EnsureDepth(depth);
                 foreach (var item in element.EnumerateArray())
                 {
-                    EnsureReadableText(item);
+                    EnsureReadableText(item, depth + 1);
                 }
 
                 break;
             case JsonValueKind.Object:
+                EnsureDepth(depth);
                 foreach (var property in element.EnumerateObject())
                 {
                     _ = property.Name;
-                    EnsureReadableText(property.Value);
+                    EnsureReadableText(property.Value, depth + 1);
                 }
 
                 break;
+        }
+    }
+
+    private static void EnsureDepth(int depth)
+    {
+        if (depth > MaxClaimsDepth)
+        {
+            throw new JsonException($"The payload nests more than {MaxClaimsDepth} levels.");
         }
     }
 
