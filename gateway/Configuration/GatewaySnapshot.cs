@@ -19,11 +19,13 @@ public sealed class GatewaySnapshot
         IReadOnlyDictionary<string, RoutePlan> routes,
         IdentityHeaderStripper stripper,
         TokenExtractor extractor,
-        ValidatedTokenCache? tokenCache = null,
+        TokenValidator validator,
+        VerifiedTokenForwarding tokenForwarding,
         FrozenDictionary<string, CorsPolicy>? cors = null)
     {
         Cors = cors ?? FrozenDictionary<string, CorsPolicy>.Empty;
-        TokenCache = tokenCache;
+        Validator = validator;
+        TokenForwarding = tokenForwarding;
         Options = options;
         Proxy = proxy;
         Issuers = issuers;
@@ -48,8 +50,17 @@ public sealed class GatewaySnapshot
     public FrozenDictionary<string, CorsPolicy> Cors { get; }
 
     /// <summary>
-    /// Tokens validated under this configuration (null when <c>Gateway:TokenCache:Enabled</c> is false).
-    /// Each snapshot has its own: a reload never serves a token validated under the previous rules.
+    /// The validator of this configuration: its issuers, its token size limit and its own validated-token cache
+    /// (when <c>Gateway:TokenCache:Enabled</c>), so a reload never serves a token validated under the previous rules.
     /// </summary>
-    public ValidatedTokenCache? TokenCache { get; }
+    public TokenValidator Validator { get; }
+
+    /// <summary>Tokens validated under this configuration (the <see cref="Validator"/>'s cache; null when the cache is off).</summary>
+    public ValidatedTokenCache? TokenCache => Validator.Cache;
+
+    /// <summary>What of the verified token the downstream receives (<c>ForwardAuthorizationHeader</c>, token carriers).</summary>
+    public VerifiedTokenForwarding TokenForwarding { get; }
+
+    /// <summary>The access log, subject and metrics settings (<c>Gateway:Observability</c>).</summary>
+    public ObservabilityOptions Observability => Options.Observability;
 }

@@ -65,14 +65,17 @@ public static class GatewaySnapshotBuilder
         var cache = options.TokenCache.Enabled
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
             : null;
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), new TokenExtractor(options.TokenSources), cache, Cors.CorsPolicyCompiler.Compile(options.Cors));
+        var extractor = new TokenExtractor(options.TokenSources);
+        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, keys.Time);
+        var forwarding = new VerifiedTokenForwarding(extractor.Scrubber, options.ForwardAuthorizationHeader);
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors));
     }
 
-    private static IssuerPolicy BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
+    private static IssuerProvider BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
     {
         var expected = GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!;
         var algorithms = issuer.Algorithms.Count > 0 ? issuer.Algorithms : GatewayConfigValidator.SupportedAlgorithms.ToArray();
-        return new IssuerPolicy(
+        return new IssuerProvider(
             name,
             expected,
             issuer.Audiences,

@@ -1,4 +1,4 @@
-using Gateway.Observability;
+using Gateway.Enforcement.Refusals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,7 +15,7 @@ namespace Gateway.Enforcement;
 /// anonymous route's configuration could be sent to the address a new configuration gave to an admin-only
 /// service. A mismatch is answered 503 (<c>Retry-After: 1</c>) and the request is not sent.
 /// </summary>
-internal sealed partial class DestinationFence
+internal sealed class DestinationFence
 {
     private readonly ILogger _logger;
 
@@ -43,16 +43,7 @@ internal sealed partial class DestinationFence
             return ValueTask.CompletedTask;
         }
 
-        var routeId = plan?.RouteId ?? "(none)";
-        Log.DestinationMismatch(_logger, routeId);
-        EnforcementTelemetry.ConfigurationChanged(context, plan?.Policy.Name ?? "");
         context.Response.Clear();
-        return new ValueTask(ChallengeWriter.WriteConfigurationChangingAsync(context));
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId}: the destination address belongs to no configuration the request was judged under (a reload is in progress); the request was not forwarded.")]
-        public static partial void DestinationMismatch(ILogger logger, string routeId);
+        return new ValueTask(RefusalResponder.RespondAsync(context, RefusalTable.DestinationChanged, plan?.RouteId ?? "(none)", plan?.Policy.Name ?? "", _logger));
     }
 }

@@ -1,10 +1,10 @@
 using Gateway.Configuration;
+using Gateway.Enforcement.Refusals;
 using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.Revocation;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Model;
 
@@ -15,19 +15,17 @@ namespace Gateway.Enforcement;
 /// strip client-sent identity headers → route's policy → token → validation → policy decision →
 /// claim headers. A refused request is answered here and never reaches the downstream.
 /// </summary>
-internal sealed partial class JwtEnforcementMiddleware
+internal sealed class JwtEnforcementMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
-    private readonly TokenValidator _validator;
     private readonly RevocationList _revocations;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, TokenValidator validator, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
-        _validator = validator;
         _revocations = revocations;
         _logger = logger;
     }
@@ -68,19 +66,13 @@ internal sealed partial class JwtEnforcementMiddleware
         return EnforceAsync(context, snapshot, plan);
     }
 
-    private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId)
-    {
-        if (!snapshot.Routes.TryGetValue(routeId, out var current))
-        {
-            Log.RoutePlanMissing(_logger, routeId);
-            EnforcementTelemetry.RouteNotConfigured(context);
-            return ChallengeWriter.WriteMisconfiguredRouteAsync(context);
-        }
+    private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId) =>
+        snapshot.Routes.TryGetValue(routeId, out var current)
+            ? RefusalResponder.RespondAsync(context, RefusalTable.ConfigurationChanged, routeId, current.Policy.Name, _logger)
+            : RefusalResponder.RespondAsync(context, RefusalTable.RouteNotConfigured, routeId, "", _logger);
 
-        Log.ConfigurationMismatch(_logger, routeId);
-        EnforcementTelemetry.ConfigurationChanged(context, current.Policy.Name);
-        return ChallengeWriter.WriteConfigurationChangingAsync(context);
-    }
+    private Task Refuse(HttpContext context, RoutePlan plan, Refusal refusal) =>
+        RefusalResponder.RespondAsync(context, refusal, plan.RouteId, plan.Policy.Name, _logger);
 
     // The hot path stays synchronous up to the downstream call while validation completes synchronously
     // (a cached token): no async state machine is allocated for a request that is let through.
@@ -89,12 +81,10 @@ internal sealed partial class JwtEnforcementMiddleware
         var extracted = snapshot.Extractor.Extract(context.Request);
         if (extracted.Status != TokenStatus.Valid)
         {
-            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, extracted.Status, null);
-            EnforcementTelemetry.TokenRejected(context, plan, extracted.Status, null);
-            return ChallengeWriter.WriteUnauthorizedAsync(context, extracted.Status);
+            return Refuse(context, plan, RefusalTable.For(extracted.Status));
         }
 
-        var pending = _validator.ValidateAsync(extracted.Value, snapshot.Issuers, snapshot.Options.Limits.MaxTokenLength, snapshot.TokenCache, context.RequestAborted);
+        var pending = snapshot.Validator.ValidateAsync(extracted.Value, context.RequestAborted);
         return pending.IsCompletedSuccessfully
             ? AuthorizeAndForward(context, snapshot, plan, extracted, pending.Result)
             : AwaitValidationAsync(context, snapshot, plan, extracted, pending);
@@ -117,68 +107,19 @@ internal sealed partial class JwtEnforcementMiddleware
 
         if (!outcome.IsValid)
         {
-            Log.TokenRejected(_logger, plan.RouteId, plan.Policy.Name, outcome.Status, outcome.IssuerName);
-            EnforcementTelemetry.TokenRejected(context, plan, outcome.Status, outcome.IssuerName);
-            return ChallengeWriter.WriteUnauthorizedAsync(context, outcome.Status);
+            return Refuse(context, plan, RefusalTable.For(outcome.Status, outcome.IssuerName));
         }
 
-        var issuer = snapshot.Issuers.ByName[outcome.IssuerName!];
-        var decision = EnforcementTelemetry.EvaluatePolicy(plan.Policy, outcome.Claims!, issuer);
+        var issuer = outcome.Issuer!;
+        var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
         if (decision != PolicyDecision.Allow)
         {
-            Log.PolicyDenied(_logger, plan.RouteId, plan.Policy.Name, decision, issuer.Name);
-            EnforcementTelemetry.PolicyDenied(context, plan, decision, issuer.Name);
-            return decision == PolicyDecision.IssuerNotAccepted
-                ? ChallengeWriter.WriteIssuerNotAcceptedAsync(context)
-                : ChallengeWriter.WriteForbiddenAsync(context, plan.Policy.ScopeHint);
+            return Refuse(context, plan, RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint));
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
         plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
-        snapshot.Extractor.Scrubber.RemoveOtherCarriers(context.Request, extracted); // the downstream reads only the verified token
-        RemoveTokenIfNotForwarded(context, snapshot, extracted);
+        snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);
-    }
-
-    // A header token (Authorization or a custom header) is forwarded unless ForwardAuthorizationHeader is false;
-    // a query-string token never is (query strings end up in access logs).
-    private static void RemoveTokenIfNotForwarded(HttpContext context, GatewaySnapshot snapshot, ExtractedToken extracted)
-    {
-        if (extracted.Source is TokenSourceKind.AuthorizationHeader or TokenSourceKind.Header && !snapshot.Options.ForwardAuthorizationHeader)
-        {
-            context.Request.Headers.Remove(extracted.SourceName!);
-        }
-        else if (extracted.Source == TokenSourceKind.QueryParameter)
-        {
-            var query = new QueryBuilder();
-            foreach (var (key, values) in context.Request.Query)
-            {
-                // The query collection matched the name case-insensitively: remove it the same way.
-                if (!string.Equals(key, extracted.SourceName, StringComparison.OrdinalIgnoreCase))
-                {
-                    foreach (var value in values)
-                    {
-                        query.Add(key, value ?? "");
-                    }
-                }
-            }
-
-            context.Request.QueryString = query.ToQueryString();
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(Observability.EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}).")]
-        public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer);
-
-        [LoggerMessage(Observability.EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}).")]
-        public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string issuer);
-
-        [LoggerMessage(Observability.EventIds.RoutePlanMissing, LogLevel.Error, "Route {RouteId} has no compiled policy in the active configuration; refusing the request.")]
-        public static partial void RoutePlanMissing(ILogger logger, string routeId);
-
-        [LoggerMessage(Observability.EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId} was matched with a route or cluster configuration no active configuration compiled (a reload is in progress); refusing the request.")]
-        public static partial void ConfigurationMismatch(ILogger logger, string routeId);
     }
 }

@@ -1,5 +1,5 @@
 using Gateway.Configuration;
-using Gateway.Observability;
+using Gateway.Enforcement.Refusals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -13,7 +13,7 @@ namespace Gateway.Enforcement;
 /// normalizes the path, so that routing, the policy and the forwarded request all see the same path and host.
 /// See <see cref="RequestGuard"/> for the rules.
 /// </summary>
-internal sealed partial class RequestGuardMiddleware
+internal sealed class RequestGuardMiddleware
 {
     // Where Kestrel puts a Content-Length it received beside Transfer-Encoding (it reads the body as chunked).
     private const string MovedContentLength = "X-Content-Length";
@@ -34,8 +34,7 @@ internal sealed partial class RequestGuardMiddleware
         var request = context.Request;
         if (RequestGuard.CheckMethod(request.Method, context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true) is { } method)
         {
-            Refused(method);
-            return ChallengeWriter.WriteMethodNotAllowedAsync(context, method, RequestGuard.AllowedMethods);
+            return Refuse(context, method);
         }
 
         var refusal = RequestGuard.CheckHost(request.Host.Value, out var canonicalHost)
@@ -44,8 +43,7 @@ internal sealed partial class RequestGuardMiddleware
             ?? RequestGuard.CheckFraming(request.Headers[HeaderNames.ContentLength], request.Headers.TransferEncoding.Count > 0, request.Headers.ContainsKey(MovedContentLength));
         if (refusal is not null)
         {
-            Refused(refusal);
-            return ChallengeWriter.WriteBadRequestAsync(context, refusal);
+            return Refuse(context, refusal);
         }
 
         if (canonicalHost is not null)
@@ -77,31 +75,7 @@ internal sealed partial class RequestGuardMiddleware
         return refusal;
     }
 
-    private void Refused(string reason)
-    {
-        Log.RequestRefused(_logger, reason);
-        if (GatewayTelemetry.RequestsRefused.Enabled)
-        {
-            GatewayTelemetry.RequestsRefused.Add(1, new System.Diagnostics.TagList { { GatewayDiagnostics.Tags.Reason, ReasonTag(reason) } });
-        }
-    }
-
-    // The jwtgw.reason value of each refusal (snake_case, like the token reasons).
-    private static string ReasonTag(string reason) => reason switch
-    {
-        RequestGuard.AmbiguousPath => "ambiguous_path",
-        RequestGuard.PathParameters => "path_parameters",
-        RequestGuard.LooseSegment => "loose_segment",
-        RequestGuard.InvalidHost => "invalid_host",
-        RequestGuard.MethodNotForwarded => "method_not_forwarded",
-        RequestGuard.AmbiguousFraming => "ambiguous_framing",
-        RequestGuard.InvalidContentLength => "invalid_content_length",
-        _ => "other",
-    };
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventIds.RequestRefused, LogLevel.Information, "Request refused before routing to a downstream: {Reason}.")]
-        public static partial void RequestRefused(ILogger logger, string reason);
-    }
+    // Before routing: no route, no policy.
+    private Task Refuse(HttpContext context, string rule) =>
+        RefusalResponder.RespondAsync(context, RefusalTable.ForGuard(rule), "", "", _logger);
 }

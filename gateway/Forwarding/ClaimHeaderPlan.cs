@@ -35,7 +35,7 @@ public sealed class ClaimHeaderPlan
     /// Sets the claim headers of <paramref name="issuer"/>'s mappings and the issuer header. Throws for an issuer
     /// this plan was not compiled for (a token of another configuration): such a request must not be forwarded.
     /// </summary>
-    public void Apply(IssuerPolicy issuer, TokenClaims claims, IHeaderDictionary headers)
+    public void Apply(TokenIssuer issuer, TokenClaims claims, IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(headers);

@@ -69,18 +69,40 @@ public sealed class IdentityHeaderStripper
     // (CGI-style environments, nginx with underscores_in_headers) read "X_User_Id" as "X-User-Id".
     private void RemoveListedAndUnderscoreSpellings(IHeaderDictionary headers)
     {
+        // Enumerated as pairs, not through Keys (Kestrel builds a new set of names on every Keys call); a
+        // HeaderDictionary's own enumerator is a struct, so that one is enumerated without an interface.
         List<string>? spoofed = null;
-        foreach (var name in headers.Keys)
+        if (headers is HeaderDictionary dictionary)
         {
-            if (_set.Contains(name) || (name.Contains('_', StringComparison.Ordinal) && _set.Contains(name.Replace('_', '-'))))
+            foreach (var header in dictionary)
             {
-                (spoofed ??= []).Add(name);
+                CollectSpoofed(header.Key, ref spoofed);
+            }
+        }
+        else
+        {
+            foreach (var header in headers)
+            {
+                CollectSpoofed(header.Key, ref spoofed);
             }
         }
 
-        foreach (var name in spoofed ?? [])
+        if (spoofed is null)
+        {
+            return; // the usual case: nothing to remove (and no empty list allocated to say so)
+        }
+
+        foreach (var name in spoofed)
         {
             headers.Remove(name);
+        }
+    }
+
+    private void CollectSpoofed(string name, ref List<string>? spoofed)
+    {
+        if (_set.Contains(name) || (name.Contains('_', StringComparison.Ordinal) && _set.Contains(name.Replace('_', '-'))))
+        {
+            (spoofed ??= []).Add(name);
         }
     }
 

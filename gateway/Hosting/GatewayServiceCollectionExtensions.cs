@@ -29,7 +29,6 @@ public static class GatewayServiceCollectionExtensions
         var caBundle = configuration["Gateway:Backchannel:CaBundlePath"];
         services.AddHttpClient(KeyManagerPool.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => BackchannelTrust.CreateHandler(string.IsNullOrWhiteSpace(caBundle) ? null : caBundle));
-        services.TryAddSingleton<TokenValidator>();
         services.TryAddSingleton<DevelopmentKeyStores>();
         AddKeyCache(services, configuration);
         services.AddRevocation(configuration);

@@ -36,7 +36,7 @@ internal sealed partial class RequestTelemetryMiddleware
         GatewayTelemetry.Requests.Enabled
         || GatewayTelemetry.RequestDuration.Enabled
         || GatewayTelemetry.ForwarderErrors.Enabled
-        || (_snapshots.Current.Options.Observability.AccessLog && _accessLog.IsEnabled(LogLevel.Information))
+        || (_snapshots.Current.Observability.AccessLog && _accessLog.IsEnabled(LogLevel.Information))
         || (context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current) is { IsAllDataRequested: true };
 
     private async Task InvokeObservedAsync(HttpContext context)
@@ -73,7 +73,7 @@ internal sealed partial class RequestTelemetryMiddleware
             GatewayTelemetry.ForwarderErrors.Add(1, new TagList { { Tags.Route, routeId }, { Tags.ForwarderError, error.Error.ToString() } });
         }
 
-        var options = _snapshots.Current.Options.Observability;
+        var options = _snapshots.Current.Observability;
         var subject = options.IncludeSubject ? outcome.Claims?.Subject : null;
         // The request's server span (YARP's proxy.forwarder span is Activity.Current inside its pipeline).
         if ((context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current) is { IsAllDataRequested: true } activity)

@@ -7,7 +7,7 @@ public sealed class AnyOfRequirement(IReadOnlyList<IRequirement> requirements) :
 {
     private readonly IRequirement[] _requirements = [.. requirements];
 
-    public bool IsSatisfiedBy(TokenClaims claims, IssuerPolicy issuer)
+    public bool IsSatisfiedBy(TokenClaims claims, TokenIssuer issuer)
     {
         foreach (var requirement in _requirements)
         {

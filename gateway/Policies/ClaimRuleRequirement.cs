@@ -31,7 +31,7 @@ public sealed class ClaimRuleRequirement : IRequirement
 
     public static ClaimRuleRequirement Contains(ClaimPath path, string value) => new(path, ClaimRuleKind.Contains, [value], true);
 
-    public bool IsSatisfiedBy(TokenClaims claims, IssuerPolicy issuer)
+    public bool IsSatisfiedBy(TokenClaims claims, TokenIssuer issuer)
     {
         var found = _path.TryResolve(claims.Payload, out var value) && value.ValueKind != JsonValueKind.Null;
         switch (_kind)

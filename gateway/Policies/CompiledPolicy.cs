@@ -29,7 +29,7 @@ public sealed class CompiledPolicy
 
     public bool AcceptsIssuer(string issuerName) => _acceptedIssuers is null || _acceptedIssuers.Contains(issuerName);
 
-    public PolicyDecision Evaluate(TokenClaims claims, IssuerPolicy issuer)
+    public PolicyDecision Evaluate(TokenClaims claims, TokenIssuer issuer)
     {
         ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(issuer);

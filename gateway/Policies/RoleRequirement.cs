@@ -7,5 +7,5 @@ public sealed class RoleRequirement(string role) : IRequirement
 {
     public string Role { get; } = role;
 
-    public bool IsSatisfiedBy(TokenClaims claims, IssuerPolicy issuer) => claims.HasRole(issuer.RoleClaim, Role);
+    public bool IsSatisfiedBy(TokenClaims claims, TokenIssuer issuer) => claims.HasRole(issuer.RoleClaim, Role);
 }

@@ -7,5 +7,5 @@ public sealed class ScopeRequirement(string scope) : IRequirement
 {
     public string Scope { get; } = scope;
 
-    public bool IsSatisfiedBy(TokenClaims claims, IssuerPolicy issuer) => claims.HasScope(Scope);
+    public bool IsSatisfiedBy(TokenClaims claims, TokenIssuer issuer) => claims.HasScope(Scope);
 }

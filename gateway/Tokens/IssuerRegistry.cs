@@ -5,11 +5,11 @@ namespace Gateway.Tokens;
 /// <summary>The configured issuers, found by the exact <c>iss</c> a token carries.</summary>
 public sealed class IssuerRegistry
 {
-    private readonly FrozenDictionary<string, IssuerPolicy> _byIssuer;
+    private readonly FrozenDictionary<string, IssuerProvider> _byIssuer;
 
-    private readonly IssuerPolicy[] _all;
+    private readonly IssuerProvider[] _all;
 
-    public IssuerRegistry(IEnumerable<IssuerPolicy> issuers)
+    public IssuerRegistry(IEnumerable<IssuerProvider> issuers)
     {
         _all = issuers.ToArray();
         All = _all;
@@ -17,12 +17,12 @@ public sealed class IssuerRegistry
         ByName = All.ToFrozenDictionary(i => i.Name, StringComparer.Ordinal);
     }
 
-    public IReadOnlyList<IssuerPolicy> All { get; }
+    public IReadOnlyList<IssuerProvider> All { get; }
 
-    public FrozenDictionary<string, IssuerPolicy> ByName { get; }
+    public FrozenDictionary<string, IssuerProvider> ByName { get; }
 
     /// <summary>Whether this very issuer object (not one with the same name from another configuration) is registered here.</summary>
-    public bool Contains(IssuerPolicy issuer)
+    public bool Contains(IssuerProvider issuer)
     {
         foreach (var candidate in _all)
         {
@@ -35,6 +35,6 @@ public sealed class IssuerRegistry
         return false;
     }
 
-    public IssuerPolicy? FindByIssuerClaim(string? iss) =>
+    public IssuerProvider? FindByIssuerClaim(string? iss) =>
         iss is not null && _byIssuer.TryGetValue(iss, out var issuer) ? issuer : null;
 }

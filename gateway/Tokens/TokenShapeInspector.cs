@@ -22,18 +22,38 @@ namespace Gateway.Tokens;
 /// </summary>
 public static class TokenShapeInspector
 {
-    public static TokenStatus Inspect(JsonWebToken jwt, IssuerPolicy issuer, DateTimeOffset now)
+    public static TokenStatus Inspect(JsonWebToken jwt, IssuerProvider issuer, DateTimeOffset now)
+    {
+        var status = Inspect(jwt, issuer, now, out var payload);
+        payload?.Dispose();
+        return status;
+    }
+
+    /// <summary>
+    /// Inspects <paramref name="jwt"/> under <paramref name="issuer"/>'s rules and, when it passes, hands over the
+    /// payload it parsed (the caller disposes it): the claims are read from it, not decoded and parsed again.
+    /// </summary>
+    public static TokenStatus Inspect(JsonWebToken jwt, IssuerProvider issuer, DateTimeOffset now, out JsonDocument? payload)
     {
         ArgumentNullException.ThrowIfNull(jwt);
         ArgumentNullException.ThrowIfNull(issuer);
-        return Inspect(jwt.EncodedHeader, jwt.EncodedPayload, issuer.Shape, now);
+        return Inspect(jwt.EncodedHeader, jwt.EncodedPayload, issuer.Shape, now, out payload);
     }
 
     public static TokenStatus Inspect(string encodedHeader, string encodedPayload, TokenShapeRules rules, DateTimeOffset now)
     {
+        var status = Inspect(encodedHeader, encodedPayload, rules, now, out var payload);
+        payload?.Dispose();
+        return status;
+    }
+
+    /// <summary>As <see cref="Inspect(string, string, TokenShapeRules, DateTimeOffset)"/>; on success <paramref name="payload"/> is the parsed payload, owned by the caller.</summary>
+    public static TokenStatus Inspect(string encodedHeader, string encodedPayload, TokenShapeRules rules, DateTimeOffset now, out JsonDocument? payload)
+    {
         ArgumentNullException.ThrowIfNull(encodedHeader);
         ArgumentNullException.ThrowIfNull(encodedPayload);
         ArgumentNullException.ThrowIfNull(rules);
+        payload = null;
 
         var status = ParseObject(encodedHeader, rules.MaxHeaderBytes, rules.MaxDepth, out var header);
         if (status != TokenStatus.Valid)
@@ -61,16 +81,21 @@ public static class TokenShapeInspector
             }
         }
 
-        status = ParseObject(encodedPayload, rules.MaxPayloadBytes, rules.MaxDepth, out var payload);
+        status = ParseObject(encodedPayload, rules.MaxPayloadBytes, rules.MaxDepth, out var document);
         if (status != TokenStatus.Valid)
         {
             return status;
         }
 
-        using (payload)
+        status = CheckTimes(document!.RootElement, rules, now);
+        if (status != TokenStatus.Valid)
         {
-            return CheckTimes(payload!.RootElement, rules, now);
+            document.Dispose();
+            return status;
         }
+
+        payload = document;
+        return TokenStatus.Valid;
     }
 
     /// <summary>True when <paramref name="type"/> names <paramref name="required"/>: case-insensitive, <c>application/</c> optional (RFC 7515 §4.1.9).</summary>

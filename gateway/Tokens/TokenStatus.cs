@@ -1,6 +1,6 @@
 namespace Gateway.Tokens;
 
-/// <summary>Why a token was accepted or refused. One place (<c>ChallengeWriter</c>) maps these to HTTP answers.</summary>
+/// <summary>Why a token was accepted or refused. One table (<c>RefusalTable</c>) maps these to refusals and HTTP answers.</summary>
 public enum TokenStatus
 {
     Valid,

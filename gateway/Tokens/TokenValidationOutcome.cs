@@ -3,11 +3,12 @@ namespace Gateway.Tokens;
 /// <summary>The result of validating one token: a status, and on success the issuer and verified claims.</summary>
 public sealed class TokenValidationOutcome
 {
-    private TokenValidationOutcome(TokenStatus status, string? issuerName, TokenClaims? claims)
+    private TokenValidationOutcome(TokenStatus status, string? issuerName, TokenClaims? claims, TokenIssuer? issuer = null)
     {
         Status = status;
         IssuerName = issuerName;
         Claims = claims;
+        Issuer = issuer;
     }
 
     public TokenStatus Status { get; }
@@ -17,9 +18,16 @@ public sealed class TokenValidationOutcome
 
     public TokenClaims? Claims { get; }
 
+    /// <summary>On success, the issuer that verified the token, as policies and claim headers see it.</summary>
+    public TokenIssuer? Issuer { get; }
+
     public bool IsValid => Status == TokenStatus.Valid;
 
-    public static TokenValidationOutcome Success(string issuerName, TokenClaims claims) => new(TokenStatus.Valid, issuerName, claims);
+    public static TokenValidationOutcome Success(TokenIssuer issuer, TokenClaims claims)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        return new(TokenStatus.Valid, issuer.Name, claims, issuer);
+    }
 
     // Failures before the issuer is known carry nothing else: one shared instance per status.
     private static readonly TokenValidationOutcome[] AnonymousFailures = Enum.GetValues<TokenStatus>().Select(s => new TokenValidationOutcome(s, null, null)).ToArray();

@@ -12,46 +12,64 @@ namespace Gateway.Tokens;
 /// size and shape → header read without trusting it → issuer found by exact <c>iss</c> →
 /// algorithm in the issuer's allowlist → key by <c>kid</c> (an unknown kid triggers one throttled
 /// refresh and one retry) → <see cref="JsonWebTokenHandler"/> checks signature, lifetime, issuer and
-/// audience → the verified payload is parsed once into <see cref="TokenClaims"/>.
+/// audience → the payload the shape inspection parsed becomes the <see cref="TokenClaims"/> (parsed once).
 /// Keys named by the token itself (<c>jku</c>, <c>x5u</c>, <c>jwk</c>, <c>x5c</c>) are never used.
 /// </summary>
 public sealed class TokenValidator
 {
-    private static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = 32 };
+    // The deepest nesting of containers claims may have (the limit the claims were read with before they were read
+    // from the inspected payload: the configurable Limits:MaxClaimDepth may allow more for the inspection itself).
+    private const int MaxClaimsDepth = 32;
     private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly IssuerRegistry _issuers;
+    private readonly int _maxTokenLength;
+    private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
 
-    public TokenValidator(TimeProvider? time = null)
+    /// <summary>
+    /// A validator for one configuration: its issuers, its token size limit and, when the cache is on, its own
+    /// validated-token cache (a reload builds a new validator, so a token validated under old rules is never served).
+    /// </summary>
+    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null)
     {
+        ArgumentNullException.ThrowIfNull(issuers);
+        _issuers = issuers;
+        _maxTokenLength = maxTokenLength;
+        _cache = cache;
         _time = time ?? TimeProvider.System;
     }
 
-    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, IssuerRegistry issuers, int maxTokenLength, CancellationToken cancellationToken)
+    public IssuerRegistry Issuers => _issuers;
+
+    /// <summary>This validator's validated-token cache, or null when the cache is off.</summary>
+    public ValidatedTokenCache? Cache => _cache;
+
+    public ValueTask<TokenValidationOutcome> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return ValidateAsync(token.AsMemory(), issuers, maxTokenLength, cache: null, cancellationToken);
+        return ValidateAsync(token.AsMemory(), cancellationToken);
     }
 
     /// <summary>
-    /// Validates <paramref name="token"/>. With a <paramref name="cache"/>, a token that passed full
-    /// validation before (same SHA-256, same issuer configuration, same key set, before its <c>exp</c>) is
-    /// answered from it synchronously and without allocating; a success of the full pipeline is added to it.
+    /// Validates <paramref name="token"/>. With a cache, a token that passed full validation before (same SHA-256,
+    /// same issuer configuration, same key set, before its <c>exp</c>) is answered from it synchronously and without
+    /// allocating; a success of the full pipeline is added to it.
     /// </summary>
-    public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, CancellationToken cancellationToken)
+    public ValueTask<TokenValidationOutcome> ValidateAsync(ReadOnlyMemory<char> token, CancellationToken cancellationToken)
     {
         // Traced only when someone listens: otherwise no activity, no extra state machine.
         var activity = TokenTelemetry.StartValidation();
         return activity is null
-            ? ValidateCoreAsync(token, issuers, maxTokenLength, cache, null, cancellationToken)
-            : ValidateTracedAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken);
+            ? ValidateCoreAsync(token, null, cancellationToken)
+            : ValidateTracedAsync(token, activity, cancellationToken);
     }
 
-    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity activity, CancellationToken cancellationToken)
+    private async ValueTask<TokenValidationOutcome> ValidateTracedAsync(ReadOnlyMemory<char> token, Activity activity, CancellationToken cancellationToken)
     {
         try
         {
-            var outcome = await ValidateCoreAsync(token, issuers, maxTokenLength, cache, activity, cancellationToken).ConfigureAwait(false);
+            var outcome = await ValidateCoreAsync(token, activity, cancellationToken).ConfigureAwait(false);
             TokenTelemetry.Finished(activity, outcome);
             return outcome;
         }
@@ -61,18 +79,18 @@ public sealed class TokenValidator
         }
     }
 
-    private ValueTask<TokenValidationOutcome> ValidateCoreAsync(ReadOnlyMemory<char> token, IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache, Activity? activity, CancellationToken cancellationToken)
+    private ValueTask<TokenValidationOutcome> ValidateCoreAsync(ReadOnlyMemory<char> token, Activity? activity, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(issuers);
-        if (token.Length > maxTokenLength)
+        if (token.Length > _maxTokenLength)
         {
             return new(TokenValidationOutcome.Failure(TokenStatus.TooLarge));
         }
 
+        var cache = _cache;
         TokenHash hash = default;
         if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
         {
-            var hit = cache.TryGet(hash, issuers, out var cached);
+            var hit = cache.TryGet(hash, _issuers, out var cached);
             GatewayTelemetry.TokenCacheLookups.Add(1, new KeyValuePair<string, object?>(GatewayDiagnostics.Tags.CacheResult, hit ? "hit" : "miss"));
             if (hit)
             {
@@ -86,10 +104,10 @@ public sealed class TokenValidator
             cache = null; // not cacheable (not ASCII): it will fail as malformed anyway
         }
 
-        return ValidateFullyAsync(token, issuers, cache, hash, activity, cancellationToken);
+        return ValidateFullyAsync(token, cache, hash, activity, cancellationToken);
     }
 
-    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, IssuerRegistry issuers, ValidatedTokenCache? cache, TokenHash hash, Activity? activity, CancellationToken cancellationToken)
+    private async ValueTask<TokenValidationOutcome> ValidateFullyAsync(ReadOnlyMemory<char> tokenMemory, ValidatedTokenCache? cache, TokenHash hash, Activity? activity, CancellationToken cancellationToken)
     {
         if (!LooksLikeJws(tokenMemory.Span))
         {
@@ -108,7 +126,7 @@ public sealed class TokenValidator
         }
 
         TokenTelemetry.Header(activity, jwt);
-        var issuer = issuers.FindByIssuerClaim(ReadIssuer(jwt));
+        var issuer = _issuers.FindByIssuerClaim(ReadIssuer(jwt));
         if (issuer is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
@@ -116,12 +134,21 @@ public sealed class TokenValidator
 
         TokenTelemetry.Issuer(activity, issuer.Name);
 
-        var shape = TokenShapeInspector.Inspect(jwt, issuer, _time.GetUtcNow());
+        var shape = TokenShapeInspector.Inspect(jwt, issuer, _time.GetUtcNow(), out var payload);
         if (shape != TokenStatus.Valid)
         {
             return TokenValidationOutcome.Failure(shape, issuer.Name);
         }
 
+        using (payload)
+        {
+            return await VerifyAsync(jwt, issuer, payload!, cache, hash, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Algorithm → key → signature, lifetime, iss, aud → claims, read from the payload the shape inspection parsed.
+    private async ValueTask<TokenValidationOutcome> VerifyAsync(JsonWebToken jwt, IssuerProvider issuer, JsonDocument payload, ValidatedTokenCache? cache, TokenHash hash, CancellationToken cancellationToken)
+    {
         if (string.IsNullOrEmpty(jwt.Alg) || !issuer.Algorithms.Contains(jwt.Alg))
         {
             return TokenValidationOutcome.Failure(TokenStatus.DisallowedAlgorithm, issuer.Name);
@@ -164,13 +191,13 @@ public sealed class TokenValidator
             return TokenValidationOutcome.Failure(Classify(result.Exception), issuer.Name);
         }
 
-        var claims = ReadClaims(jwt);
+        var claims = ReadClaims(payload);
         if (claims is null)
         {
             return TokenValidationOutcome.Failure(TokenStatus.Malformed, issuer.Name);
         }
 
-        var outcome = TokenValidationOutcome.Success(issuer.Name, claims);
+        var outcome = TokenValidationOutcome.Success(issuer.Identity, claims);
         cache?.Add(hash, issuer, keys, outcome, new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)));
         return outcome;
     }
@@ -185,19 +212,14 @@ public sealed class TokenValidator
     private static bool LooksLikeJws(ReadOnlySpan<char> token) =>
         token.Length > 0 && token[0] != '.' && !token.ContainsAnyExcept(JwsChars) && token.Count('.') == 2;
 
-    private static TokenClaims? ReadClaims(JsonWebToken jwt)
+    // The verified payload (the inspection parsed it, within the size, depth and duplicate-name limits), copied out
+    // of the pooled document into claims that may outlive this request in the validated-token cache.
+    private static TokenClaims? ReadClaims(JsonDocument payload)
     {
         try
         {
-            var bytes = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
-            using var document = JsonDocument.Parse(bytes, PayloadOptions);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            EnsureReadableText(document.RootElement);
-            return new TokenClaims(document.RootElement.Clone());
+            EnsureReadableText(payload.RootElement, 1);
+            return new TokenClaims(payload.RootElement.Clone());
         }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
@@ -207,7 +229,8 @@ public sealed class TokenValidator
 
     // Valid JSON can still escape text that is not valid UTF-16 (a lone "\ud800"): reading it throws.
     // Such a payload is malformed, rather than failing later, as a 500, in a policy or a claim header.
-    private static void EnsureReadableText(JsonElement element)
+    // Claims nest at most MaxClaimsDepth containers deep, whatever Limits:MaxClaimDepth let the inspection parse.
+    private static void EnsureReadableText(JsonElement element, int depth)
     {
         switch (element.ValueKind)
         {
@@ -215,20 +238,30 @@ public sealed class TokenValidator
                 _ = element.GetString();
                 break;
             case JsonValueKind.Array:
+                EnsureDepth(depth);
                 foreach (var item in element.EnumerateArray())
                 {
-                    EnsureReadableText(item);
+                    EnsureReadableText(item, depth + 1);
                 }
 
                 break;
             case JsonValueKind.Object:
+                EnsureDepth(depth);
                 foreach (var property in element.EnumerateObject())
                 {
                     _ = property.Name;
-                    EnsureReadableText(property.Value);
+                    EnsureReadableText(property.Value, depth + 1);
                 }
 
                 break;
+        }
+    }
+
+    private static void EnsureDepth(int depth)
+    {
+        if (depth > MaxClaimsDepth)
+        {
+            throw new JsonException($"The payload nests more than {MaxClaimsDepth} levels.");
         }
     }
 

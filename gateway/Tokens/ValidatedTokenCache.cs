@@ -67,7 +67,7 @@ public sealed class ValidatedTokenCache
     }
 
     /// <summary>Stores a success. <paramref name="expiresAt"/> is the token's <c>exp</c>; <paramref name="keys"/> the set that verified it.</summary>
-    public void Add(in TokenHash hash, IssuerPolicy issuer, IssuerKeySet keys, TokenValidationOutcome outcome, DateTimeOffset expiresAt)
+    public void Add(in TokenHash hash, IssuerProvider issuer, IssuerKeySet keys, TokenValidationOutcome outcome, DateTimeOffset expiresAt)
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(keys);
@@ -170,9 +170,9 @@ public sealed class ValidatedTokenCache
         }
     }
 
-    private sealed class Entry(IssuerPolicy issuer, IssuerKeySet keys, TokenValidationOutcome outcome, long expiresAtTicks)
+    private sealed class Entry(IssuerProvider issuer, IssuerKeySet keys, TokenValidationOutcome outcome, long expiresAtTicks)
     {
-        public IssuerPolicy Issuer { get; } = issuer;
+        public IssuerProvider Issuer { get; } = issuer;
 
         public IssuerKeySet Keys { get; } = keys;
 

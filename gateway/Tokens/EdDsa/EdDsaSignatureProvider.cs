@@ -15,7 +15,7 @@ public sealed class EdDsaSignatureProvider : SignatureProvider
         : base(key, EdDsaCryptoProvider.Algorithm)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _publicKey = TryDecodePublicKey(key.X) ?? throw new ArgumentException("Not an Ed25519 public key.", nameof(key));
+        _publicKey = EdDsaCryptoProvider.PublicKeyOf(key) ?? throw new ArgumentException("Not an Ed25519 public key.", nameof(key));
     }
 
     internal static Ed25519PublicKeyParameters? TryDecodePublicKey(string? x)

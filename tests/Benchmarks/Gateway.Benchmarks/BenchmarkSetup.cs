@@ -24,8 +24,8 @@ internal sealed class BenchmarkSetup
         var settings = new KeySourceSettings("bench", "bench:jwks", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromHours(24), TimeSpan.FromSeconds(1));
         Keys = new IssuerKeyManager(settings, new StaticFetcher(jwks), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLogger.Instance);
         _ = Keys.GetKeysAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        IssuerPolicy = new IssuerPolicy("bench", Issuer, ["api"], true, ["RS256", "ES256"], TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), Keys);
-        Issuers = new IssuerRegistry([IssuerPolicy]);
+        IssuerProvider = new IssuerProvider("bench", Issuer, ["api"], true, ["RS256", "ES256"], TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), Keys);
+        Issuers = new IssuerRegistry([IssuerProvider]);
         Policy = PolicyCompiler.Compile("bench", new PolicyOptions { Scopes = ["orders:read"], Roles = ["admin"] });
         Headers = new ClaimHeaderPlan(GatewayOptions.DefaultIssuerHeader,
         [
@@ -44,7 +44,7 @@ internal sealed class BenchmarkSetup
 
     public IssuerKeyManager Keys { get; }
 
-    public IssuerPolicy IssuerPolicy { get; }
+    public IssuerProvider IssuerProvider { get; }
 
     public IssuerRegistry Issuers { get; }
 

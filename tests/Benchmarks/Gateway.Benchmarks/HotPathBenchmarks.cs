@@ -15,7 +15,7 @@ public class HotPathBenchmarks
     private BenchmarkSetup _setup = null!;
     private DefaultHttpContext _context = null!;
     private string _token = null!;
-    private ValidatedTokenCache _cache = null!;
+    private TokenValidator _uncached = null!;
     private TokenValidator _validator = null!;
     private TokenClaims _claims = null!;
 
@@ -26,9 +26,9 @@ public class HotPathBenchmarks
         _token = _setup.Mint();
         _context = new DefaultHttpContext();
         _context.Request.Headers.Authorization = "Bearer " + _token;
-        _validator = new TokenValidator();
-        _cache = new ValidatedTokenCache(10_000, TimeSpan.FromMinutes(10), TimeProvider.System);
-        var outcome = _validator.ValidateAsync(_token.AsMemory(), _setup.Issuers, 8192, _cache, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _uncached = new TokenValidator(_setup.Issuers, 8192);
+        _validator = new TokenValidator(_setup.Issuers, 8192, new ValidatedTokenCache(10_000, TimeSpan.FromMinutes(10), TimeProvider.System));
+        var outcome = _validator.ValidateAsync(_token.AsMemory(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
         _claims = outcome.Claims ?? throw new InvalidOperationException("the benchmark token does not validate: " + outcome.Status);
     }
 
@@ -37,20 +37,20 @@ public class HotPathBenchmarks
 
     [Benchmark(Description = "validate, cold (full RS256 validation, no cache)")]
     public TokenValidationOutcome ValidateCold() =>
-        _validator.ValidateAsync(_token.AsMemory(), _setup.Issuers, 8192, null, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _uncached.ValidateAsync(_token.AsMemory(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Description = "validate, cached (SHA-256 + lookup)")]
     public TokenValidationOutcome ValidateCached()
     {
-        var pending = _validator.ValidateAsync(_token.AsMemory(), _setup.Issuers, 8192, _cache, CancellationToken.None);
+        var pending = _validator.ValidateAsync(_token.AsMemory(), CancellationToken.None);
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Description = "policy (scope + role)")]
-    public PolicyDecision Policy() => _setup.Policy.Evaluate(_claims, _setup.IssuerPolicy);
+    public PolicyDecision Policy() => _setup.Policy.Evaluate(_claims, _setup.IssuerProvider.Identity);
 
     [Benchmark(Description = "claim headers (4, cached claims)")]
-    public void Headers() => _setup.Headers.Apply(_setup.IssuerPolicy, _claims, _context.Request.Headers);
+    public void Headers() => _setup.Headers.Apply(_setup.IssuerProvider.Identity, _claims, _context.Request.Headers);
 
     [Benchmark(Description = "strip identity headers")]
     public void Strip() => _setup.Stripper.Strip(_context.Request.Headers);
@@ -62,10 +62,10 @@ public class HotPathBenchmarks
         var headers = _context.Request.Headers;
         _setup.Stripper.Strip(headers);
         var extracted = _setup.Extractor.Extract(_context.Request);
-        var pending = _validator.ValidateAsync(extracted.Value, _setup.Issuers, 8192, _cache, CancellationToken.None);
+        var pending = _validator.ValidateAsync(extracted.Value, CancellationToken.None);
         var outcome = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-        var decision = _setup.Policy.Evaluate(outcome.Claims!, _setup.IssuerPolicy);
-        _setup.Headers.Apply(_setup.IssuerPolicy, outcome.Claims!, headers);
+        var decision = _setup.Policy.Evaluate(outcome.Claims!, outcome.Issuer!);
+        _setup.Headers.Apply(outcome.Issuer!, outcome.Claims!, headers);
         return decision;
     }
 }

@@ -131,9 +131,9 @@ public sealed class ConfigMutationPropertyTests
         {
             foreach (var issuer in new[] { "main", "other" })
             {
-                var issuerPolicy = snapshot.Issuers.ByName.GetValueOrDefault(issuer);
+                var issuerProvider = snapshot.Issuers.ByName.GetValueOrDefault(issuer);
                 decisions[(routeId, issuer)] = Corpus.Select(claims =>
-                    plan.Policy.IsAnonymous || (issuerPolicy is not null && plan.Policy.Evaluate(claims, issuerPolicy) == PolicyDecision.Allow)).ToArray();
+                    plan.Policy.IsAnonymous || (issuerProvider is not null && plan.Policy.Evaluate(claims, issuerProvider.Identity) == PolicyDecision.Allow)).ToArray();
             }
         }
 

@@ -1,4 +1,6 @@
 using Gateway.Enforcement;
+using Gateway.Enforcement.Refusals;
+using Gateway.Policies;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Enforcement;
@@ -56,7 +58,7 @@ public sealed class GrpcRefusalWriterTests
         var body = new MemoryStream();
         context.Response.Body = body;
 
-        await ChallengeWriter.WriteForbiddenAsync(context, "orders:read");
+        await ChallengeWriter.WriteAsync(context, RefusalTable.For(PolicyDecision.Forbidden, "corp", "orders:read"));
 
         Assert.Equal(200, context.Response.StatusCode);
         Assert.Equal("application/grpc", context.Response.ContentType);
@@ -75,7 +77,7 @@ public sealed class GrpcRefusalWriterTests
         var body = new MemoryStream();
         context.Response.Body = body;
 
-        await ChallengeWriter.WriteForbiddenAsync(context, null);
+        await ChallengeWriter.WriteAsync(context, RefusalTable.For(PolicyDecision.Forbidden, "corp", null));
 
         Assert.Equal(403, context.Response.StatusCode);
         Assert.Equal(ChallengeWriter.ProblemContentType, context.Response.ContentType);

@@ -23,8 +23,8 @@ public sealed class TokenPropertyTests
     private static readonly SigningKey Ec = new("ec-1", new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "ec-1" }, "sig", null);
     private static readonly Ed25519TestKey Ed = Ed25519TestKey.Create("ed-1");
     private static readonly SigningKey Untrusted = TestIdentityProvider.CreateUnpublishedRsaKey("rsa-1");
-    private static readonly TokenValidator Validator = new();
     private static readonly IssuerRegistry Issuers = CreateIssuers();
+    private static readonly TokenValidator Validator = new(Issuers, 8192);
 
     private static readonly Gen<string> TokenChars = Gen.Char[Base64UrlAlphabet + "."].Array[0, 400].Select(c => new string(c));
 
@@ -127,7 +127,7 @@ public sealed class TokenPropertyTests
     private static string MintEd() => Ed.SignRaw("{\"alg\":\"EdDSA\",\"kid\":\"ed-1\"}", Payload("alice", DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()));
 
     private static TokenValidationOutcome Validate(string token) =>
-        Validator.ValidateAsync(token, Issuers, 8192, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Validator.ValidateAsync(token, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     private static IssuerRegistry CreateIssuers()
     {
@@ -135,7 +135,7 @@ public sealed class TokenPropertyTests
         var settings = new KeySourceSettings("test", "memory:test", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromDays(1), TimeSpan.FromHours(1), TimeSpan.FromSeconds(5), TimeSpan.FromDays(1), TimeSpan.FromSeconds(1));
         var keys = new IssuerKeyManager(settings, new StaticFetcher(jwks), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLogger.Instance);
         var algorithms = new[] { "RS256", "ES256", "EdDSA" };
-        return new IssuerRegistry([new IssuerPolicy("test", Issuer, ["api"], true, algorithms, TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), keys)]);
+        return new IssuerRegistry([new IssuerProvider("test", Issuer, ["api"], true, algorithms, TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), keys)]);
     }
 
     private sealed class StaticFetcher(string jwks) : IKeyDocumentFetcher

@@ -18,7 +18,6 @@ public sealed class ValidatedTokenCacheTests
     private readonly SigningKey _key = new("k1", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k1" }, "sig", null);
     private readonly IssuerKeyManager _keys;
     private readonly IssuerRegistry _issuers;
-    private readonly TokenValidator _validator = new();
 
     public ValidatedTokenCacheTests()
     {
@@ -30,7 +29,7 @@ public sealed class ValidatedTokenCacheTests
     }
 
     private IssuerRegistry Registry(string audience = "api") =>
-        new([new IssuerPolicy("main", Iss, [audience], true, ["RS256"], TimeSpan.Zero, ClaimPath.Parse("roles"), _keys)]);
+        new([new IssuerProvider("main", Iss, [audience], true, ["RS256"], TimeSpan.Zero, ClaimPath.Parse("roles"), _keys)]);
 
     private ValidatedTokenCache Cache(int maxEntries = 100) => new(maxEntries, TimeSpan.FromMinutes(10), _clock);
 
@@ -46,7 +45,7 @@ public sealed class ValidatedTokenCacheTests
     }
 
     private ValueTask<TokenValidationOutcome> ValidateAsync(string token, ValidatedTokenCache? cache, IssuerRegistry? issuers = null) =>
-        _validator.ValidateAsync(token.AsMemory(), issuers ?? _issuers, 8192, cache, CancellationToken.None);
+        new TokenValidator(issuers ?? _issuers, 8192, cache).ValidateAsync(token.AsMemory(), CancellationToken.None);
 
     private static TokenHash Hash(string token) => TokenHash.TryCompute(token, out var hash) ? hash : throw new InvalidOperationException();
 
@@ -135,7 +134,7 @@ public sealed class ValidatedTokenCacheTests
         var token = Mint();
         Assert.True((await ValidateAsync(token, cache)).IsValid);
 
-        // Same issuer name and keys, but a new IssuerPolicy (a reload) that no longer accepts the audience.
+        // Same issuer name and keys, but a new IssuerProvider (a reload) that no longer accepts the audience.
         var reloaded = Registry(audience: "api-v2");
 
         Assert.False(cache.TryGet(Hash(token), reloaded, out _));

@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Tests.Keys;
 
-public sealed class IssuerPolicyTests
+public sealed class IssuerProviderTests
 {
     /// <summary>
     /// Two key sets in use at once (a request that read the old set, another the new one) swap the
@@ -18,7 +18,7 @@ public sealed class IssuerPolicyTests
     {
         var settings = new KeySourceSettings("i", "https://idp.example/jwks", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromHours(24), TimeSpan.FromSeconds(2));
         var manager = new IssuerKeyManager(settings, null!, MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLogger.Instance);
-        var policy = new IssuerPolicy("i", "https://idp.example", ["api"], true, ["RS256"], TimeSpan.Zero, ClaimPath.Parse("roles"), manager);
+        var policy = new IssuerProvider("i", "https://idp.example", ["api"], true, ["RS256"], TimeSpan.Zero, ClaimPath.Parse("roles"), manager);
         var sets = Enumerable.Range(0, 4)
             .Select(i => new IssuerKeySet(new JsonWebKeySet(TestIdentityProvider.JwksJson([TestIdentityProvider.CreateUnpublishedRsaKey("k" + i)])).Keys.ToArray(), DateTimeOffset.UtcNow, "origin"))
             .ToArray();

@@ -6,17 +6,19 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Tokens;
 
 /// <summary>
-/// The compiled rules for tokens of one configured issuer: who signs (keys), what <c>iss</c>,
-/// <c>aud</c> and algorithms are accepted, how much clock skew is tolerated.
+/// How tokens of one configured issuer are verified (a <em>provider</em>, in Envoy jwt_authn's terms): who signs
+/// (keys), what <c>iss</c>, <c>aud</c> and algorithms are accepted, how much clock skew is tolerated, which header and
+/// payload shapes pass. What a route requires of a token is a policy's business, not this one's: policies see only
+/// the issuer's <see cref="Identity"/>.
 /// </summary>
-public sealed class IssuerPolicy
+public sealed class IssuerProvider
 {
     // The key set and the parameters built from it travel as one immutable object behind one reference:
     // a reader sees either the old pair or the new one, never new keys with old parameters (a tuple
     // field would be copied member by member, and a concurrent swap could be read half-written).
     private volatile KeyedParameters? _parameters;
 
-    public IssuerPolicy(
+    public IssuerProvider(
         string name,
         string expectedIssuer,
         IReadOnlyList<string> audiences,
@@ -35,6 +37,7 @@ public sealed class IssuerPolicy
         ClockSkew = clockSkew;
         RoleClaim = roleClaim;
         Keys = keys;
+        Identity = new TokenIssuer(name, roleClaim);
         Shape = shape ?? TokenShapeRules.Default with { ClockSkew = clockSkew };
     }
 
@@ -53,6 +56,9 @@ public sealed class IssuerPolicy
     public ClaimPath RoleClaim { get; }
 
     public IssuerKeyManager Keys { get; }
+
+    /// <summary>The issuer as policies and claim headers see it: its name and role claim.</summary>
+    public TokenIssuer Identity { get; }
 
     /// <summary>Header and payload rules checked before any crypto (<see cref="TokenShapeInspector"/>).</summary>
     public TokenShapeRules Shape { get; }

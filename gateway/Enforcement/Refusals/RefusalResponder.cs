@@ -1,0 +1,71 @@
+using Gateway.Observability;
+using Gateway.Policies;
+using Gateway.Tokens;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Enforcement.Refusals;
+
+/// <summary>
+/// The one exit of a refused request (Envoy's <c>onComplete</c>): logs the <see cref="Refusal"/> (the event of its
+/// cause, under the caller's logger category), counts it, records it for the request's telemetry, and answers it
+/// through <see cref="ChallengeWriter"/>. Every refusal of the gateway goes through <see cref="RespondAsync"/>.
+/// </summary>
+internal static partial class RefusalResponder
+{
+    /// <summary>Logs, counts, records and answers <paramref name="refusal"/> for route <paramref name="routeId"/> under policy <paramref name="policy"/>.</summary>
+    public static Task RespondAsync(HttpContext context, Refusal refusal, string routeId, string policy, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(refusal);
+        Write(logger, refusal, routeId, policy);
+        EnforcementTelemetry.Refused(context, refusal, routeId, policy);
+        return ChallengeWriter.WriteAsync(context, refusal);
+    }
+
+    private static void Write(ILogger logger, Refusal refusal, string routeId, string policy)
+    {
+        switch (refusal.Cause)
+        {
+            case RefusalCause.Token:
+                Log.TokenRejected(logger, routeId, policy, refusal.TokenStatus, refusal.Issuer);
+                break;
+            case RefusalCause.Policy:
+                Log.PolicyDenied(logger, routeId, policy, refusal.PolicyDecision, refusal.Issuer);
+                break;
+            case RefusalCause.RouteNotConfigured:
+                Log.RoutePlanMissing(logger, routeId);
+                break;
+            case RefusalCause.ConfigurationChanged:
+                Log.ConfigurationMismatch(logger, routeId);
+                break;
+            case RefusalCause.DestinationChanged:
+                Log.DestinationMismatch(logger, routeId);
+                break;
+            case RefusalCause.RequestGuard:
+                Log.RequestRefused(logger, refusal.GuardRule ?? refusal.Reason);
+                break;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}).")]
+        public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer);
+
+        [LoggerMessage(EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}).")]
+        public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string? issuer);
+
+        [LoggerMessage(EventIds.RoutePlanMissing, LogLevel.Error, "Route {RouteId} has no compiled policy in the active configuration; refusing the request.")]
+        public static partial void RoutePlanMissing(ILogger logger, string routeId);
+
+        [LoggerMessage(EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId} was matched with a route or cluster configuration no active configuration compiled (a reload is in progress); refusing the request.")]
+        public static partial void ConfigurationMismatch(ILogger logger, string routeId);
+
+        [LoggerMessage(EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId}: the destination address belongs to no configuration the request was judged under (a reload is in progress); the request was not forwarded.")]
+        public static partial void DestinationMismatch(ILogger logger, string routeId);
+
+        [LoggerMessage(EventIds.RequestRefused, LogLevel.Information, "Request refused before routing to a downstream: {Reason}.")]
+        public static partial void RequestRefused(ILogger logger, string reason);
+    }
+}

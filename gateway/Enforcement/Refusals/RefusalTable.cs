@@ -1,0 +1,185 @@
+using Gateway.Observability;
+using Gateway.Policies;
+using Gateway.Tokens;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Enforcement.Refusals;
+
+/// <summary>
+/// The one mapping from why a request is refused (a <see cref="TokenStatus"/>, a <see cref="PolicyDecision"/>, a
+/// request-guard rule, a route-binding failure) to the decision, reason, status code, challenge and problem text
+/// that record and answer it (Envoy's status → response table). The refusals that do not depend on the request are
+/// built once.
+/// </summary>
+internal static class RefusalTable
+{
+    private const string Unauthorized = "Unauthorized";
+    private const string BadRequest = "Bad Request";
+    private const string Unavailable = "Service Unavailable";
+    private const string InsufficientScope = "Bearer error=\"insufficient_scope\", error_description=\"the token does not grant access to this resource\"";
+
+    private static readonly Refusal[] TokenRefusals = Enum.GetValues<TokenStatus>().Select(BuildToken).ToArray();
+
+    private static readonly Refusal IssuerNotAccepted = new()
+    {
+        Cause = RefusalCause.Policy,
+        PolicyDecision = PolicyDecision.IssuerNotAccepted,
+        Decision = RequestDecision.Unauthorized,
+        Reason = GatewayTelemetry.Reasons.IssuerNotAccepted,
+        StatusCode = StatusCodes.Status401Unauthorized,
+        Challenge = "Bearer error=\"invalid_token\", error_description=\"the token issuer is not accepted for this route\"",
+        Title = Unauthorized,
+        Detail = "The token is not valid: the token issuer is not accepted for this route.",
+    };
+
+    private static readonly Refusal Forbidden = new()
+    {
+        Cause = RefusalCause.Policy,
+        PolicyDecision = PolicyDecision.Forbidden,
+        Decision = RequestDecision.Forbidden,
+        Reason = GatewayTelemetry.Reasons.PolicyNotSatisfied,
+        StatusCode = StatusCodes.Status403Forbidden,
+        Challenge = InsufficientScope,
+        Title = "Forbidden",
+        Detail = "The token does not grant access to this resource.",
+    };
+
+    /// <summary>The matched route has no compiled plan: 503, not forwarded.</summary>
+    public static Refusal RouteNotConfigured { get; } = new()
+    {
+        Cause = RefusalCause.RouteNotConfigured,
+        Decision = RequestDecision.Unavailable,
+        Reason = GatewayTelemetry.Reasons.RouteNotConfigured,
+        StatusCode = StatusCodes.Status503ServiceUnavailable,
+        Title = Unavailable,
+        Detail = "The route has no active policy; the request was not forwarded.",
+    };
+
+    /// <summary>The request met a configuration reload half-way (route or cluster of another configuration): 503, retry at once.</summary>
+    public static Refusal ConfigurationChanged { get; } = new()
+    {
+        Cause = RefusalCause.ConfigurationChanged,
+        Decision = RequestDecision.Unavailable,
+        Reason = GatewayTelemetry.Reasons.ConfigurationChanged,
+        StatusCode = StatusCodes.Status503ServiceUnavailable,
+        Title = Unavailable,
+        Detail = "The gateway configuration is being reloaded; the request was not forwarded. Retry it.",
+        RetryAfter = "1",
+    };
+
+    /// <summary>The destination YARP was about to use belongs to another configuration: answered like <see cref="ConfigurationChanged"/>.</summary>
+    public static Refusal DestinationChanged { get; } = ConfigurationChanged with { Cause = RefusalCause.DestinationChanged };
+
+    private static readonly Dictionary<string, Refusal> GuardRefusals = new Refusal[]
+    {
+        Guard(RequestGuard.AmbiguousPath, "ambiguous_path"),
+        Guard(RequestGuard.PathParameters, "path_parameters"),
+        Guard(RequestGuard.LooseSegment, "loose_segment"),
+        Guard(RequestGuard.InvalidHost, "invalid_host"),
+        Guard(RequestGuard.AmbiguousFraming, "ambiguous_framing"),
+        Guard(RequestGuard.InvalidContentLength, "invalid_content_length"),
+        Guard(RequestGuard.MethodNotForwarded, "method_not_forwarded") with
+        {
+            StatusCode = StatusCodes.Status405MethodNotAllowed,
+            Title = "Method Not Allowed",
+            Allow = RequestGuard.AllowedMethods,
+        },
+    }.ToDictionary(r => r.GuardRule!, StringComparer.Ordinal);
+
+    /// <summary>A token refusal (missing, ambiguous, invalid, or keys unavailable), with the issuer when the token was matched to one.</summary>
+    public static Refusal For(TokenStatus status, string? issuer = null)
+    {
+        var refusal = (uint)status < (uint)TokenRefusals.Length ? TokenRefusals[(int)status] : TokenRefusals[(int)TokenStatus.Invalid];
+        return issuer is null ? refusal : refusal with { Issuer = issuer };
+    }
+
+    /// <summary>A policy refusal of a valid token from <paramref name="issuer"/>; <paramref name="scopeHint"/> is announced in a 403's challenge (RFC 6750 §3).</summary>
+    public static Refusal For(PolicyDecision decision, string issuer, string? scopeHint)
+    {
+        if (decision == PolicyDecision.IssuerNotAccepted)
+        {
+            return IssuerNotAccepted with { Issuer = issuer };
+        }
+
+        return scopeHint is null
+            ? Forbidden with { Issuer = issuer }
+            : Forbidden with { Issuer = issuer, Challenge = $"{InsufficientScope}, scope=\"{scopeHint}\"" };
+    }
+
+    /// <summary>A request-guard refusal for <paramref name="rule"/> (a <see cref="RequestGuard"/> constant): 400, or 405 for a method.</summary>
+    public static Refusal ForGuard(string rule) =>
+        GuardRefusals.TryGetValue(rule, out var refusal) ? refusal : Guard(rule, "other");
+
+    private static Refusal Guard(string rule, string reason) => new()
+    {
+        Cause = RefusalCause.RequestGuard,
+        GuardRule = rule,
+        Decision = RequestDecision.InvalidRequest,
+        Reason = reason,
+        StatusCode = StatusCodes.Status400BadRequest,
+        Title = BadRequest,
+        Detail = $"The request was refused: {rule}.",
+        CloseConnection = true,
+    };
+
+    private static Refusal BuildToken(TokenStatus status)
+    {
+        var refusal = new Refusal
+        {
+            Cause = RefusalCause.Token,
+            TokenStatus = status,
+            Decision = RequestDecision.Unauthorized,
+            Reason = GatewayTelemetry.Reason(status),
+            StatusCode = StatusCodes.Status401Unauthorized,
+            Challenge = $"Bearer error=\"invalid_token\", error_description=\"{Describe(status)}\"",
+            Title = Unauthorized,
+            Detail = $"The token is not valid: {Describe(status)}.",
+        };
+        return status switch
+        {
+            TokenStatus.Missing => refusal with { Challenge = "Bearer", Detail = "A bearer token is required." },
+            TokenStatus.Ambiguous => refusal with
+            {
+                Decision = RequestDecision.InvalidRequest,
+                StatusCode = StatusCodes.Status400BadRequest,
+                Challenge = "Bearer error=\"invalid_request\", error_description=\"more than one token in the request\"",
+                Title = BadRequest,
+                Detail = "The request carries more than one token.",
+            },
+            TokenStatus.KeysUnavailable => Unavailable503(refusal, "The issuer's signing keys are not available yet; retry later."),
+            TokenStatus.KeyRefreshFailed => Unavailable503(refusal, "The token's signing key could not be checked: the issuer's keys could not be refreshed; retry later."),
+            _ => refusal,
+        };
+    }
+
+    private static Refusal Unavailable503(Refusal refusal, string detail) => refusal with
+    {
+        Decision = RequestDecision.Unavailable,
+        StatusCode = StatusCodes.Status503ServiceUnavailable,
+        Challenge = null,
+        Title = Unavailable,
+        Detail = detail,
+        RetryAfter = "5",
+    };
+
+    /// <summary>The short RFC 6750 <c>error_description</c> for each reason: specific enough to debug, never the token.</summary>
+    public static string Describe(TokenStatus status) => status switch
+    {
+        TokenStatus.TooLarge => "the token is too large",
+        TokenStatus.Malformed => "the token is malformed",
+        TokenStatus.UnknownIssuer => "the token issuer is unknown",
+        TokenStatus.DisallowedAlgorithm => "the token algorithm is not allowed",
+        TokenStatus.UnknownKid => "the signing key is unknown",
+        TokenStatus.BadSignature => "the token signature is invalid",
+        TokenStatus.Expired => "the token is expired",
+        TokenStatus.NotYetValid => "the token is not valid yet",
+        TokenStatus.MissingExpiration => "the token has no expiration",
+        TokenStatus.WrongAudience => "the token audience is invalid",
+        TokenStatus.WrongIssuer => "the token issuer is invalid",
+        TokenStatus.UnsupportedHeader => "the token header is not supported",
+        TokenStatus.WrongType => "the token type is not accepted",
+        TokenStatus.LifetimeTooLong => "the token lifetime is too long",
+        TokenStatus.Revoked => "the token has been revoked",
+        _ => "the token is invalid",
+    };
+}

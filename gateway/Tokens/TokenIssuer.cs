@@ -1,0 +1,7 @@
+namespace Gateway.Tokens;
+
+/// <summary>
+/// What policies and claim headers know of the issuer that verified a token: its configured name and the claim
+/// holding its roles. Nothing about keys or verification (that is the <see cref="IssuerProvider"/>'s business).
+/// </summary>
+public sealed record TokenIssuer(string Name, ClaimPath RoleClaim);
