@@ -11,9 +11,11 @@ public sealed class RedisConnectionFactory : IAsyncDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
 
-    public RedisConnectionFactory(string configuration)
+    public RedisConnectionFactory(string configuration, RedisTls? tls = null)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var options = ConfigurationOptions.Parse(configuration);
+        tls?.Apply(options);
         options.AbortOnConnectFail = false;
         // Bounded waits: a slow Redis must not hold a key load longer than its fetch budget.
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
