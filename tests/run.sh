@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need when it is missing (redis-server),
+# Runs the whole test suite: installs what the tests need when it is missing (redis-server, redis-sentinel),
 # runs every test project, and prints a final "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
-  echo "tests/run.sh: installing redis-server (needed by the integration tests)"
+# redis-server for every Redis test; redis-sentinel for the Sentinel tests (FleetKeyCacheSentinelTests).
+missing=""
+for binary in redis-server redis-sentinel; do
+  if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/bin/$binary" ]; then missing="$missing $binary"; fi
+done
+if [ -n "$missing" ]; then
+  echo "tests/run.sh: installing$missing (needed by the integration tests)"
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq || true
-  $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  # shellcheck disable=SC2086 # one word per package
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
 results="$(mktemp -d)"

@@ -63,12 +63,17 @@ public sealed class RedisSentinelGroup : IDisposable
         return address is IPEndPoint ip ? ip.Port : throw new InvalidOperationException($"sentinel answered {address}");
     }
 
-    /// <summary>Kills the current master (SIGKILL) and waits until the sentinels have promoted the replica.</summary>
-    public async Task<RedisServer> KillMasterAndWaitForFailoverAsync(TimeSpan timeout)
+    /// <summary>Kills the current master (SIGKILL), as a crash would; returns its port.</summary>
+    public async Task<int> KillMasterAsync()
     {
         var oldPort = await MasterPortAsync();
-        var master = _servers.Single(s => s.Port == oldPort);
-        master.Stop();
+        _servers.Single(s => s.Port == oldPort).Stop();
+        return oldPort;
+    }
+
+    /// <summary>Waits until the sentinels have promoted the replica of the killed master on <paramref name="oldPort"/> and it accepts writes.</summary>
+    public async Task<RedisServer> WaitForFailoverAsync(int oldPort, TimeSpan timeout)
+    {
         await WaitAsync(async () => await MasterPortAsync() != oldPort, timeout, $"the sentinels did not promote a new master within {timeout}");
         var promoted = _servers.Single(s => s.Port != oldPort);
         await WaitAsync(async () => await IsWritableMasterAsync(promoted), timeout, "the promoted replica did not become a writable master");

@@ -74,7 +74,30 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             })));
 
             await Task.Delay(300);
-            var promoted = await group.KillMasterAndWaitForFailoverAsync(TimeSpan.FromSeconds(30));
+            var oldMaster = await group.KillMasterAsync();
+
+            // A key rotated in while there is no master (the sentinels need about a second to declare it down,
+            // then elect): every replica still accepts it, loading it from the identity provider itself.
+            var duringFailover = Idp.AddRsaKey("failover-mid-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                var midToken = Idp.Mint(kid: duringFailover.Kid);
+                var started = DateTime.UtcNow;
+                var mid = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", midToken)));
+                var elapsed = DateTime.UtcNow - started;
+                for (var i = 0; i < fleet.Length; i++)
+                {
+                    Assert.True(mid[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)mid[i].StatusCode} with the master down\n{fleet[i].Logs.AllText()}");
+                }
+
+                Assert.True(elapsed < TimeSpan.FromSeconds(6), $"requests with the master down took {elapsed} (FetchTimeout is 5 s)");
+            }
+            finally
+            {
+                Idp.Unpublish(duringFailover.Kid);
+            }
+
+            var promoted = await group.WaitForFailoverAsync(oldMaster, TimeSpan.FromSeconds(30));
 
             // Each replica's connection follows the sentinels to the new master.
             await Eventually.HoldsAsync(
