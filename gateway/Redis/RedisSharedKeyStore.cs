@@ -38,6 +38,29 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         _prefix = prefix;
         _operationTimeout = operationTimeout;
         _logger = logger;
+        _connections.ConnectionFailureChanged += OnConnectionFailureChanged;
+        if (_connections.ConnectionFailure is { } failure)
+        {
+            OnConnectionFailureChanged(failure);
+        }
+    }
+
+    // A connection that cannot be made (a refused certificate, a required client certificate, a wrong password)
+    // is logged and shown by readiness with its reason, once per change, not once per reconnect attempt.
+    private void OnConnectionFailureChanged(string? failure)
+    {
+        if (failure is null)
+        {
+            if (_connections.ConnectionFailure is null)
+            {
+                _refusals.TryRemove("connect", out _);
+            }
+
+            return;
+        }
+
+        _refusals["connect"] = failure;
+        Log.ConnectFailed(_logger, failure);
     }
 
     /// <summary>Longest wait for the first connection to Redis during a key load.</summary>
@@ -57,7 +80,8 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <summary>
     /// Redis's own error message (e.g. <c>NOPERM User gateway has no permissions to run the 'setex' command</c>)
     /// for each store operation (<c>read</c>, <c>write</c>, <c>lease</c>, <c>release</c>, <c>lease read</c>,
-    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds.
+    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds. Also
+    /// <c>connect</c>: why connecting fails (e.g. the server certificate was refused), until it succeeds.
     /// </summary>
     public IReadOnlyDictionary<string, string> Refusals => _refusals;
 
@@ -324,6 +348,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
         [LoggerMessage(Observability.EventIds.SharedCacheCommandRefused, LogLevel.Warning, "Redis refused the key cache {Operation}: {RedisError}. Check the gateway user's ACL grants (docs/key-cache.md); serving from memory and the identity provider.")]
         public static partial void Refused(ILogger logger, string operation, string redisError);
+
+        [LoggerMessage(Observability.EventIds.SharedCacheUnavailable, LogLevel.Warning, "Redis key cache connection failed: {Reason}. Serving from memory and the identity provider.")]
+        public static partial void ConnectFailed(ILogger logger, string reason);
 
         [LoggerMessage(Observability.EventIds.SharedCacheEntryRejected, LogLevel.Warning, "Redis key cache entry for issuer {Issuer} rejected: its integrity check failed or it belongs to another issuer or source. Fetching from the identity provider instead.")]
         public static partial void EntryRejected(ILogger logger, string issuer);
