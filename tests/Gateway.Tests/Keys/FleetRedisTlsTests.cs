@@ -16,12 +16,14 @@ namespace Gateway.Tests.Keys;
 public sealed class FleetRedisTlsTests : IDisposable
 {
     private readonly IntegrationFixture _fixture;
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
     private readonly TestCertificateAuthority _ca = new("gateway-test-redis-ca");
     private readonly TestCertificateAuthority _otherCa = new("some-other-ca");
 
-    public FleetRedisTlsTests(IntegrationFixture fixture)
+    public FleetRedisTlsTests(IntegrationFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
     {
         _fixture = fixture;
+        _output = output;
     }
 
     [Theory]
@@ -91,7 +93,9 @@ public sealed class FleetRedisTlsTests : IDisposable
                 Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
                 using var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
                 Assert.Equal("unavailable", body.RootElement.GetProperty("redis").GetString());
-                Assert.Contains("server certificate was refused", body.RootElement.GetProperty("redisErrors").GetProperty("connect").GetString(), StringComparison.Ordinal);
+                var reason = body.RootElement.GetProperty("redisErrors").GetProperty("connect").GetString();
+                _output.WriteLine("readiness redisErrors.connect: " + reason);
+                Assert.Contains("server certificate was refused", reason, StringComparison.Ordinal);
             }
 
             await using var admin = await AdminAsync(redis, _otherCa);
@@ -117,7 +121,9 @@ public sealed class FleetRedisTlsTests : IDisposable
             {
                 using var response = await replica.Client.GetWithTokenAsync("/api/x", _fixture.Idp.Mint());
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                Assert.Contains(replica.Logs.Lines, l => l.EventId == EventIds.SharedCacheUnavailable && l.Message.Contains("connection failed", StringComparison.Ordinal));
+                var failure = replica.Logs.Lines.FirstOrDefault(l => l.EventId == EventIds.SharedCacheUnavailable && l.Message.Contains("connection failed", StringComparison.Ordinal));
+                Assert.True(failure is not null, "the refused connection was not logged:\n" + replica.Logs.AllText());
+                _output.WriteLine("log: " + failure.Message);
             }
         }
         finally
