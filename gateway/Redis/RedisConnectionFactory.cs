@@ -48,16 +48,23 @@ public sealed class RedisConnectionFactory : IAsyncDisposable
     public Task<IConnectionMultiplexer> GetConnectionAsync() => _connection.Value;
 
     /// <summary>
-    /// Why the last connection attempt to some endpoint failed (e.g. <c>the server certificate was refused</c>),
-    /// or null when every endpoint's last attempt succeeded. Never holds a password.
+    /// Why connecting fails (e.g. <c>the server certificate was refused</c>: the most recent failed attempt), or
+    /// null while a primary is connected (a down replica, or an old master left behind by a Sentinel failover, does
+    /// not stop the key cache). Never holds a password.
     /// </summary>
     public string? ConnectionFailure
     {
         get
         {
+            var connection = _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
+            if (connection is not null && connection.GetServers().Any(server => server.IsConnected && !server.IsReplica))
+            {
+                return null;
+            }
+
             lock (_gate)
             {
-                return _attempts.Values.Select(a => a.Failure).FirstOrDefault(f => f is not null);
+                return _attempts.Values.Where(a => a.Failure is not null).OrderByDescending(a => a.Sequence).Select(a => a.Failure).FirstOrDefault();
             }
         }
     }

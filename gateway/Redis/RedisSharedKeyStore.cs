@@ -46,21 +46,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     }
 
     // A connection that cannot be made (a refused certificate, a required client certificate, a wrong password)
-    // is logged and shown by readiness with its reason, once per change, not once per reconnect attempt.
+    // is logged with its reason once per change, not once per reconnect attempt; readiness reads the current state.
     private void OnConnectionFailureChanged(string? failure)
     {
-        if (failure is null)
+        if (failure is not null)
         {
-            if (_connections.ConnectionFailure is null)
-            {
-                _refusals.TryRemove("connect", out _);
-            }
-
-            return;
+            Log.ConnectFailed(_logger, failure);
         }
-
-        _refusals["connect"] = failure;
-        Log.ConnectFailed(_logger, failure);
     }
 
     /// <summary>Longest wait for the first connection to Redis during a key load.</summary>
@@ -83,7 +75,8 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds. Also
     /// <c>connect</c>: why connecting fails (e.g. the server certificate was refused), until it succeeds.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Refusals => _refusals;
+    public IReadOnlyDictionary<string, string> Refusals =>
+        _connections.ConnectionFailure is { } failure ? new Dictionary<string, string>(_refusals) { ["connect"] = failure } : _refusals;
 
     public RedisChannel Channel => RedisChannel.Literal(_prefix + "keys-changed");
 
@@ -121,7 +114,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         try
@@ -129,19 +122,29 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             if (database is null)
             {
-                return;
+                return false;
             }
 
             var payload = JsonSerializer.Serialize(new EntryPayload(
                 issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.DiscoveredIssuer, document.JwksJson));
             var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
-            await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
             Succeeded("write");
+            try
+            {
+                await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                Fail("write", ex); // stored: replicas waiting on the lease still read it; only the notice is lost
+            }
+
+            return true;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             Fail("write", ex);
+            return false;
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 $"a replica did not move to the new master (port {promoted.Port}) within 20 s");
             await Task.Delay(300);
             await traffic.CancelAsync();
-            await load;
+            await load.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.True(refused.IsEmpty, "valid tokens refused during the failover: " + string.Join("; ", refused));
             Assert.True(answered >= 30, $"only {answered} requests were made during the failover");
@@ -146,6 +146,14 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 }));
                 Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
                 Assert.Equal(1, Idp.JwksFetches);
+
+                // Readiness no longer reports the dead master once the replicas have left it.
+                foreach (var replica in fleet)
+                {
+                    using var ready = await replica.Client.GetAsync("/healthz/ready");
+                    var body = await ready.Content.ReadAsStringAsync();
+                    Assert.True(ready.StatusCode == HttpStatusCode.OK && body.Contains("\"redis\":\"connected\"", StringComparison.Ordinal) && !body.Contains("redisErrors", StringComparison.Ordinal), body);
+                }
             }
             finally
             {

@@ -210,7 +210,7 @@ public sealed class IssuerKeyManagerTests
 
         public Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken) => Task.FromResult<KeyDocument?>(document);
 
-        public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.FromResult(true);
 
         public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(LeaseGranted);
 
