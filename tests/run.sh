@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need when it is missing (redis-server, chromium),
+# Runs the whole test suite: installs what the tests need when it is missing (redis-server, redis-sentinel, chromium),
 # runs every test project, and prints a final "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# What the tests need from the system, installed when missing: redis-server (integration tests) and chromium
-# (the CORS browser test drives it through Playwright; it fails, never skips, without it).
+# What the tests need from the system, installed when missing: redis-server (integration tests), redis-sentinel
+# (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS browser test drives it through Playwright;
+# it fails, never skips, without it).
 missing=()
-if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then missing+=(redis-server); fi
+for binary in redis-server redis-sentinel; do
+  if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/bin/$binary" ]; then missing+=("$binary"); fi
+done
 if [ -z "${GATEWAY_TEST_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]} (needed by the integration tests)"

@@ -477,6 +477,60 @@ public sealed partial class GatewayConfigValidator
         {
             errors.Add(new("Gateway:Redis:KeyPrefix", "must be non-empty and without spaces"));
         }
+
+        ValidateRedisTls(redis, errors);
+    }
+
+    // A CA or client certificate without TLS would be silently ignored: the operator believes Redis is checked.
+    private static void ValidateRedisTls(RedisOptions redis, List<ConfigError> errors)
+    {
+        var files = new[] { ("CaCertificatePath", redis.CaCertificatePath), ("ClientCertificatePath", redis.ClientCertificatePath), ("ClientKeyPath", redis.ClientKeyPath) }
+            .Where(file => file.Item2 is not null)
+            .ToList();
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        bool ssl;
+        try
+        {
+            ssl = !string.IsNullOrWhiteSpace(redis.Configuration) && StackExchange.Redis.ConfigurationOptions.Parse(redis.Configuration).Ssl;
+        }
+        catch (ArgumentException)
+        {
+            return; // already reported on Gateway:Redis:Configuration
+        }
+
+        if (!ssl)
+        {
+            foreach (var (name, _) in files)
+            {
+                errors.Add(new($"Gateway:Redis:{name}", "needs TLS: set ssl=true in Gateway:Redis:Configuration (without it the certificate would be ignored)"));
+            }
+
+            return;
+        }
+
+        if (redis.CaCertificatePath is { } ca && Hosting.BackchannelTrust.TryLoad(ca, out var caError) is null)
+        {
+            errors.Add(new("Gateway:Redis:CaCertificatePath", caError!));
+        }
+
+        if ((redis.ClientCertificatePath is null) != (redis.ClientKeyPath is null))
+        {
+            errors.Add(redis.ClientCertificatePath is null
+                ? new("Gateway:Redis:ClientCertificatePath", "required with Gateway:Redis:ClientKeyPath")
+                : new("Gateway:Redis:ClientKeyPath", "required with Gateway:Redis:ClientCertificatePath (the PEM private key of the client certificate)"));
+        }
+        else if (redis.ClientCertificatePath is { } certificate)
+        {
+            using var loaded = Redis.RedisTls.TryLoadClientCertificate(certificate, redis.ClientKeyPath!, out var clientError);
+            if (loaded is null)
+            {
+                errors.Add(new("Gateway:Redis:ClientCertificatePath", clientError!));
+            }
+        }
     }
 
     private static void ValidateKeyCache(KeyCacheOptions cache, List<ConfigError> errors)

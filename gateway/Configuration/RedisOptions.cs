@@ -17,4 +17,16 @@ public sealed record RedisOptions
 
     /// <summary>Budget for one Redis operation; a slower Redis counts as unavailable for that operation. Default 500 ms.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// PEM file of the CA(s) that must have signed Redis's TLS certificate (with <c>ssl=true</c>); the system
+    /// trust store is then ignored. Unset: the system trust store decides.
+    /// </summary>
+    public string? CaCertificatePath { get; init; }
+
+    /// <summary>PEM certificate the gateway presents to Redis (<c>tls-auth-clients yes</c>); needs <see cref="ClientKeyPath"/>.</summary>
+    public string? ClientCertificatePath { get; init; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificatePath"/>.</summary>
+    public string? ClientKeyPath { get; init; }
 }

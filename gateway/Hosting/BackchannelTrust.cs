@@ -53,7 +53,8 @@ public static class BackchannelTrust
         return handler;
     }
 
-    private static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
+    /// <summary>True when the certificate names the host and chains to one of <paramref name="roots"/> (and only them). Also used for Redis TLS.</summary>
+    public static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
     {
         // The host name must match and a certificate must be present whatever the trust store.
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)

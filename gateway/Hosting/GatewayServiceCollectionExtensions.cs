@@ -70,7 +70,8 @@ public static class GatewayServiceCollectionExtensions
             return;
         }
 
-        services.TryAddSingleton(_ => new RedisConnectionFactory(redis.Configuration));
+        services.TryAddSingleton(_ => new RedisConnectionFactory(
+            redis.Configuration, RedisTls.Load(redis.CaCertificatePath, redis.ClientCertificatePath, redis.ClientKeyPath)));
         services.TryAddSingleton(sp => new RedisSharedKeyStore(
             sp.GetRequiredService<RedisConnectionFactory>(),
             new KeyEntryProtector(redis.IntegrityKey ?? throw new GatewayConfigurationException([new ConfigError("Gateway:Redis:IntegrityKey", "required with Redis")])),

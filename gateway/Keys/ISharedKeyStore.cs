@@ -11,8 +11,8 @@ public interface ISharedKeyStore
     /// <summary>A verified entry for this issuer and source, or null (missing, unavailable, or failing the integrity check).</summary>
     Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken);
 
-    /// <summary>Stores the document and notifies every replica.</summary>
-    Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken);
+    /// <summary>Stores the document and notifies every replica; false when the document could not be stored.</summary>
+    Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken);
 
     /// <summary>
     /// Asks for the right to call the identity provider for this source, for <paramref name="lease"/>.

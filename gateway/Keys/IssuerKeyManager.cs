@@ -313,10 +313,13 @@ public sealed partial class IssuerKeyManager
 
             // Not bound to the load's budget (which the fetch may have used up): a fetched key set is always
             // offered to the fleet. The store bounds each Redis command itself.
-            await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, CancellationToken.None).ConfigureAwait(false);
+            var published = await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, CancellationToken.None).ConfigureAwait(false);
             if (heldLease is not null)
             {
-                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: true, CancellationToken.None).ConfigureAwait(false);
+                // "done" tells waiting replicas that the entry in Redis is this result, and they check a kid against
+                // it without fetching: only true when the write landed (it may time out, e.g. during a Sentinel
+                // failover). Otherwise "failed": they load the keys themselves instead of answering a false 401.
+                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: published, CancellationToken.None).ConfigureAwait(false);
             }
 
             return Succeeded(set);

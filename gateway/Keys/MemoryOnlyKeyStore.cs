@@ -14,8 +14,8 @@ public sealed class MemoryOnlyKeyStore : ISharedKeyStore
     public Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken) =>
         Task.FromResult<KeyDocument?>(null);
 
-    public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
+    public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
 
     public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) =>
         Task.FromResult(true);

@@ -10,10 +10,15 @@ namespace Gateway.Redis;
 public sealed class RedisConnectionFactory : IAsyncDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (long Sequence, string? Failure)> _attempts = new(StringComparer.Ordinal);
 
-    public RedisConnectionFactory(string configuration)
+    public RedisConnectionFactory(string configuration, RedisTls? tls = null)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var options = ConfigurationOptions.Parse(configuration);
+        tls?.Apply(options);
+        options.ConnectionAttemptCompleted += OnConnectionAttempt;
         options.AbortOnConnectFail = false;
         // Bounded waits: a slow Redis must not hold a key load longer than its fetch budget.
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
@@ -41,6 +46,68 @@ public sealed class RedisConnectionFactory : IAsyncDisposable
     }
 
     public Task<IConnectionMultiplexer> GetConnectionAsync() => _connection.Value;
+
+    /// <summary>
+    /// Why connecting fails (e.g. <c>the server certificate was refused</c>: the most recent failed attempt), or
+    /// null while a primary is connected (a down replica, or an old master left behind by a Sentinel failover, does
+    /// not stop the key cache). Never holds a password.
+    /// </summary>
+    public string? ConnectionFailure
+    {
+        get
+        {
+            var connection = _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
+            if (connection is not null && connection.GetServers().Any(server => server.IsConnected && !server.IsReplica))
+            {
+                return null;
+            }
+
+            lock (_gate)
+            {
+                return _attempts.Values.Where(a => a.Failure is not null).OrderByDescending(a => a.Sequence).Select(a => a.Failure).FirstOrDefault();
+            }
+        }
+    }
+
+    /// <summary>Raised when an endpoint's connection attempts start failing for a new reason (text) or succeed again (null).</summary>
+    public event Action<string?>? ConnectionFailureChanged;
+
+    // Raised for every attempt, reconnects included (ConnectionFailed is not raised again while a server stays
+    // unreachable): kept per endpoint so one bad endpoint is not hidden by another's success.
+    private void OnConnectionAttempt(object? sender, ConnectionAttemptCompletedEventArgs attempt)
+    {
+        var endpoint = $"{attempt.EndPoint}/{attempt.ConnectionType}";
+        var failure = attempt.IsSuccess ? null : Describe(attempt);
+        lock (_gate)
+        {
+            if (_attempts.TryGetValue(endpoint, out var last) && (last.Sequence > attempt.SequenceNumber || last.Failure == failure))
+            {
+                return;
+            }
+
+            _attempts[endpoint] = (attempt.SequenceNumber, failure);
+        }
+
+        ConnectionFailureChanged?.Invoke(failure);
+    }
+
+    private static string Describe(ConnectionAttemptCompletedEventArgs attempt)
+    {
+        var where = $"connecting to {attempt.EndPoint} failed during {attempt.Stage} ({attempt.FailureType})";
+        if (attempt.ServerCertificateAccepted == false)
+        {
+            return $"{where}: the server certificate was refused ({attempt.ServerCertificatePolicyErrors}; chain: {attempt.ServerCertificateChainStatus}); check Gateway:Redis:CaCertificatePath and sslHost";
+        }
+
+        // The innermost exception's message says what happened (connection refused, certificate required...) without configuration.
+        var inner = attempt.Exception;
+        while (inner?.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner is null ? where : $"{where}: {inner.Message}";
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -38,6 +38,21 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         _prefix = prefix;
         _operationTimeout = operationTimeout;
         _logger = logger;
+        _connections.ConnectionFailureChanged += OnConnectionFailureChanged;
+        if (_connections.ConnectionFailure is { } failure)
+        {
+            OnConnectionFailureChanged(failure);
+        }
+    }
+
+    // A connection that cannot be made (a refused certificate, a required client certificate, a wrong password)
+    // is logged with its reason once per change, not once per reconnect attempt; readiness reads the current state.
+    private void OnConnectionFailureChanged(string? failure)
+    {
+        if (failure is not null)
+        {
+            Log.ConnectFailed(_logger, failure);
+        }
     }
 
     /// <summary>Longest wait for the first connection to Redis during a key load.</summary>
@@ -57,9 +72,11 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     /// <summary>
     /// Redis's own error message (e.g. <c>NOPERM User gateway has no permissions to run the 'setex' command</c>)
     /// for each store operation (<c>read</c>, <c>write</c>, <c>lease</c>, <c>release</c>, <c>lease read</c>,
-    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds.
+    /// <c>subscribe</c>) whose last attempt Redis refused; an operation's entry goes once it succeeds. Also
+    /// <c>connect</c>: why connecting fails (e.g. the server certificate was refused), until it succeeds.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Refusals => _refusals;
+    public IReadOnlyDictionary<string, string> Refusals =>
+        _connections.ConnectionFailure is { } failure ? new Dictionary<string, string>(_refusals) { ["connect"] = failure } : _refusals;
 
     public RedisChannel Channel => RedisChannel.Literal(_prefix + "keys-changed");
 
@@ -97,7 +114,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         try
@@ -105,19 +122,29 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             var database = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             if (database is null)
             {
-                return;
+                return false;
             }
 
             var payload = JsonSerializer.Serialize(new EntryPayload(
                 issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.DiscoveredIssuer, document.JwksJson));
             var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
-            await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
             Succeeded("write");
+            try
+            {
+                await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                Fail("write", ex); // stored: replicas waiting on the lease still read it; only the notice is lost
+            }
+
+            return true;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             Fail("write", ex);
+            return false;
         }
     }
 
@@ -324,6 +351,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
         [LoggerMessage(Observability.EventIds.SharedCacheCommandRefused, LogLevel.Warning, "Redis refused the key cache {Operation}: {RedisError}. Check the gateway user's ACL grants (docs/key-cache.md); serving from memory and the identity provider.")]
         public static partial void Refused(ILogger logger, string operation, string redisError);
+
+        [LoggerMessage(Observability.EventIds.SharedCacheUnavailable, LogLevel.Warning, "Redis key cache connection failed: {Reason}. Serving from memory and the identity provider.")]
+        public static partial void ConnectFailed(ILogger logger, string reason);
 
         [LoggerMessage(Observability.EventIds.SharedCacheEntryRejected, LogLevel.Warning, "Redis key cache entry for issuer {Issuer} rejected: its integrity check failed or it belongs to another issuer or source. Fetching from the identity provider instead.")]
         public static partial void EntryRejected(ILogger logger, string issuer);

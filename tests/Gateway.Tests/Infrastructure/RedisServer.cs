@@ -11,16 +11,31 @@ public sealed class RedisServer : IDisposable
 {
     private readonly string _binary;
     private readonly string _directory;
+    private readonly IReadOnlyList<string> _extraArguments;
+    private readonly string? _configFile;
     private Process _process;
 
-    public RedisServer(int? port = null, bool start = true)
+    /// <param name="extraArguments">Appended after the defaults; a later directive wins (e.g. <c>--port 0 --tls-port P</c>).</param>
+    /// <param name="binaryName"><c>redis-server</c>, or <c>redis-sentinel</c> with <paramref name="configFileContent"/>.</param>
+    /// <param name="configFileContent">Written to a config file in the server's directory and passed first (Sentinel rewrites it).</param>
+    public RedisServer(int? port = null, bool start = true, IReadOnlyList<string>? extraArguments = null, string binaryName = "redis-server", string? configFileContent = null)
     {
-        _binary = FindBinary() ?? throw new InvalidOperationException(
-            "redis-server is not installed. Run tests/run.sh (it installs it with apt-get) or 'apt-get install -y redis-server'.");
+        _binary = FindBinary(binaryName) ?? throw new InvalidOperationException(
+            $"{binaryName} is not installed. Run tests/run.sh (it installs it with apt-get) or 'apt-get install -y {binaryName}'.");
         Port = port ?? FreePort.Next();
+        _extraArguments = extraArguments ?? [];
         _directory = Directory.CreateTempSubdirectory("gateway-redis-").FullName;
+        if (configFileContent is not null)
+        {
+            _configFile = Path.Combine(_directory, "redis.conf");
+            File.WriteAllText(_configFile, configFileContent);
+        }
+
         _process = start ? StartProcess() : null!;
     }
+
+    /// <summary>The server's working directory (certificates, config files).</summary>
+    public string WorkingDirectory => _directory;
 
     /// <summary>Starts the server again on the same port (after <see cref="Stop"/>, or when created with start: false).</summary>
     public void Start()
@@ -52,7 +67,12 @@ public sealed class RedisServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory })
+        if (_configFile is not null)
+        {
+            start.ArgumentList.Add(_configFile);
+        }
+
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(arg);
         }
@@ -90,7 +110,7 @@ public sealed class RedisServer : IDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited at start: {process.StandardError.ReadToEnd()}");
+                throw new InvalidOperationException($"{Path.GetFileName(_binary)} exited at start: {process.StandardError.ReadToEnd()}");
             }
 
             try
@@ -105,14 +125,14 @@ public sealed class RedisServer : IDisposable
             }
         }
 
-        throw new TimeoutException($"redis-server did not listen on {Port} within 10 s");
+        throw new TimeoutException($"{Path.GetFileName(_binary)} did not listen on {Port} within 10 s");
     }
 
-    private static string? FindBinary()
+    private static string? FindBinary(string name)
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin").Append("/usr/sbin"))
         {
-            var candidate = Path.Combine(directory, "redis-server");
+            var candidate = Path.Combine(directory, name);
             if (File.Exists(candidate))
             {
                 return candidate;

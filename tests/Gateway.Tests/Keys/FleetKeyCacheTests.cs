@@ -26,6 +26,9 @@ public class FleetKeyCacheTests
     /// <summary>A configuration whose replicas share Redis under a prefix of their own.</summary>
     protected virtual TestConfig FleetConfig() => _fixture.Config().WithRedis(_fixture.Redis, "fleet-" + Guid.NewGuid().ToString("N")[..8] + ":");
 
+    /// <summary>How a test that plays an attacker with write access reaches the fleet's Redis.</summary>
+    protected virtual string AttackerConnectionString() => _fixture.Redis.ConnectionString;
+
     protected static async Task<GatewayInstance[]> StartFleetAsync(TestConfig config, int size)
     {
         var replicas = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => config.StartAsync()));
@@ -186,7 +189,7 @@ public class FleetKeyCacheTests
         var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("injected");
         var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
         var forger = new RedisSharedKeyStore(
-            new RedisConnectionFactory(_fixture.Redis.ConnectionString),
+            new RedisConnectionFactory(AttackerConnectionString()),
             new KeyEntryProtector("not-the-fleet-key-000000000000000000000000"),
             prefix,
             TimeSpan.FromSeconds(2),

@@ -195,12 +195,37 @@ public sealed class IssuerKeyManagerTests
         Assert.Equal(1, source.Calls);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LeaseHolder_MarksItsLeaseDone_OnlyWhenTheEntryWasWritten(bool written)
+    {
+        // A lease marked done makes waiting replicas check a kid against the entry in Redis: if the write was lost
+        // (a timeout, a failover), "done" would have them answer 401 for a key the holder did fetch.
+        var time = new FakeTimeProvider(Start);
+        var rotated = TestIdentityProvider.CreateUnpublishedRsaKey("rotated");
+        var store = new ScriptedSharedStore(Document(TestIdentityProvider.JwksJson([Good]), time)) { LeaseGranted = true, WriteSucceeds = written };
+        var source = new ScriptedKeySource(_ => Document(TestIdentityProvider.JwksJson([Good, rotated]), time));
+        var manager = new IssuerKeyManager(Settings, source, store, time, NullLogger.Instance);
+        Assert.NotNull(await manager.GetKeysAsync(CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var result = await manager.RefreshForUnknownKidAsync("rotated", CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(KidRefreshStatus.Found, result.Status);
+        Assert.Equal([(FetchLeasePurpose.Kid, written)], store.Completions);
+    }
+
     /// <summary>A shared store holding one document, whose lease answers are scripted.</summary>
     private sealed class ScriptedSharedStore(KeyDocument document) : ISharedKeyStore
     {
         public bool LeaseGranted { get; init; }
 
         public FetchLeaseState LeaseState { get; init; }
+
+        public bool WriteSucceeds { get; init; } = true;
+
+        public List<(string Purpose, bool Succeeded)> Completions { get; } = [];
 
         public event Action<string, string>? Changed
         {
@@ -210,11 +235,19 @@ public sealed class IssuerKeyManagerTests
 
         public Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken) => Task.FromResult<KeyDocument?>(document);
 
-        public Task PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.FromResult(WriteSucceeds);
 
         public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(LeaseGranted);
 
-        public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
+        {
+            lock (Completions)
+            {
+                Completions.Add((purpose, succeeded));
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) => Task.FromResult(LeaseState);
     }
