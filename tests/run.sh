@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No build server or reusable MSBuild node may outlive the run: a process left holding CI's output open keeps the
+# job waiting after the last test, and a reused node shared between the build and the test run can die under it.
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false
+# Bounds: no single test may run longer than TEST_HANG_TIMEOUT (the hung test host is stopped and the test named),
+# and the whole test run not longer than TEST_RUN_TIMEOUT; either way the summary line below is still printed.
+TEST_HANG_TIMEOUT="${TEST_HANG_TIMEOUT:-10m}"
+TEST_RUN_TIMEOUT="${TEST_RUN_TIMEOUT:-50m}"
 
 # What the tests need from the system, installed when missing: redis-server (integration tests), redis-sentinel
 # (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS browser test drives it through Playwright;
@@ -28,7 +35,14 @@ trap 'rm -rf "$results"' EXIT
 
 status=0
 dotnet build Gateway.sln -c Release -warnaserror -nologo -clp:ErrorsOnly || exit 1
-dotnet test Gateway.sln -c Release --no-build --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# The test assemblies run directly under VSTest (no MSBuild nodes), each bounded as said above.
+for assembly in tests/*/bin/Release/net*/*.Tests.dll; do
+  [ -e "$assembly" ] || { echo "tests/run.sh: no test assembly was built"; exit 1; }
+  timeout --kill-after=30s "$TEST_RUN_TIMEOUT" \
+    dotnet test "$assembly" --logger "trx" --results-directory "$results" \
+      --blame-hang-timeout "$TEST_HANG_TIMEOUT" --blame-hang-dump-type none "$@" </dev/null || status=$?
+done
 
 # dotnet test's own summary is not in a form CI recognizes: count the TRX outcomes ourselves.
 passed=0

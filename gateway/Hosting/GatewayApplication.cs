@@ -19,7 +19,7 @@ public static class GatewayApplication
         builder.Configuration.AddGatewaySources(location, rest);
 
         // Every error at once, with the environment and the files, before the host reads any setting.
-        var errors = GatewayConfigCheck.ValidateAsync(builder.Configuration, builder.Environment.EnvironmentName).GetAwaiter().GetResult();
+        var errors = Task.Run(() => GatewayConfigCheck.ValidateAsync(builder.Configuration, builder.Environment.EnvironmentName)).GetAwaiter().GetResult();
         if (errors.Count > 0)
         {
             throw new GatewayConfigurationException(errors, ConfigOrigin.Of(builder.Configuration, builder.Environment.EnvironmentName));

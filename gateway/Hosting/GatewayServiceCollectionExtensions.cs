@@ -87,7 +87,8 @@ public static class GatewayServiceCollectionExtensions
 
         // The key pool is resolved only once the configuration validated: its Redis connection parses
         // Gateway:Redis:Configuration and would otherwise throw on a bad string instead of every error being reported.
-        var (snapshot, errors) = loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>).GetAwaiter().GetResult();
+        // Blocking here is startup only; Task.Run keeps it off the caller's synchronization context (a test host's, say).
+        var (snapshot, errors) = Task.Run(() => loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>)).GetAwaiter().GetResult();
         if (snapshot is null)
         {
             throw new GatewayConfigurationException(errors, ConfigOrigin.Of(configuration, loader.EnvironmentName));

@@ -225,7 +225,9 @@ public sealed partial class IssuerKeyManager
 
     private async Task<LoadOutcome> LoadAsync(LoadReason reason, string? kid)
     {
-        await Task.Yield(); // never run I/O inside the caller's lock
+        // Never run I/O inside the caller's lock, and never on the caller's synchronization context (a caller that blocks on
+        // the load would wait for itself): continue on the thread pool.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
             using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason.ToString());

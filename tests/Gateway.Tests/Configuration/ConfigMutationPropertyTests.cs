@@ -141,7 +141,7 @@ public sealed class ConfigMutationPropertyTests
     }
 
     private static readonly Lazy<Dictionary<(string Route, string Issuer), bool[]>> Original = new(() =>
-        Decisions(LoadAsync(Base()).GetAwaiter().GetResult() ?? throw new InvalidOperationException("the base configuration is invalid")));
+        Decisions(Task.Run(() => LoadAsync(Base())).GetAwaiter().GetResult() ?? throw new InvalidOperationException("the base configuration is invalid")));
 
     private enum Mutation
     {
@@ -291,7 +291,7 @@ public sealed class ConfigMutationPropertyTests
                     return true;
                 }
 
-                var snapshot = LoadAsync(config).GetAwaiter().GetResult();
+                var snapshot = Task.Run(() => LoadAsync(config)).GetAwaiter().GetResult();
                 if (snapshot is null)
                 {
                     Interlocked.Increment(ref rejected);
