@@ -41,7 +41,15 @@ public sealed class GatewayInstance : IAsyncDisposable
         StartAsync(config, null, environment, extraArgs);
 
     /// <summary>As above, with <paramref name="configure"/> applied to the builder after the gateway's own services (e.g. in-memory telemetry exporters).</summary>
-    public static async Task<GatewayInstance> StartAsync(JsonObject config, Action<WebApplicationBuilder>? configure, string environment = "Production", params string[] extraArgs)
+    /// <remarks>
+    /// Built and started on the thread pool, as its own process would run: none of the gateway's background work (key
+    /// refresh, Redis subscriptions, reload) may capture the test framework's synchronization context, whose few threads
+    /// the tests themselves block.
+    /// </remarks>
+    public static Task<GatewayInstance> StartAsync(JsonObject config, Action<WebApplicationBuilder>? configure, string environment = "Production", params string[] extraArgs) =>
+        Task.Run(() => StartOnThreadPoolAsync(config, configure, environment, extraArgs));
+
+    private static async Task<GatewayInstance> StartOnThreadPoolAsync(JsonObject config, Action<WebApplicationBuilder>? configure, string environment, string[] extraArgs)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
         var file = Path.Combine(directory, "gateway.json");

@@ -43,7 +43,10 @@ public sealed class GrpcDownstream : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedCall> Calls { get; }
 
-    public static async Task<GrpcDownstream> StartAsync()
+    /// <summary>Starts the server on the thread pool, as its own process would run: none of its work runs on the test framework's synchronization context.</summary>
+    public static Task<GrpcDownstream> StartAsync() => Task.Run(StartOnThreadPoolAsync);
+
+    private static async Task<GrpcDownstream> StartOnThreadPoolAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));

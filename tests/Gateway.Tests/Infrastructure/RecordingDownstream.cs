@@ -21,7 +21,10 @@ public sealed class RecordingDownstream : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedRequest> Received => _received;
 
-    public static async Task<RecordingDownstream> StartAsync()
+    /// <summary>Starts the server on the thread pool, as its own process would run: none of its work runs on the test framework's synchronization context.</summary>
+    public static Task<RecordingDownstream> StartAsync() => Task.Run(StartOnThreadPoolAsync);
+
+    private static async Task<RecordingDownstream> StartOnThreadPoolAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

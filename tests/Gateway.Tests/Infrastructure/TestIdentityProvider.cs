@@ -47,7 +47,10 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     /// <summary>When set, every document (discovery and JWKS) is answered only after this delay: a slow identity provider.</summary>
     public TimeSpan? ResponseDelay { get; set; }
 
-    public static async Task<TestIdentityProvider> StartAsync()
+    /// <summary>Starts the server on the thread pool, as its own process would run: none of its work runs on the test framework's synchronization context.</summary>
+    public static Task<TestIdentityProvider> StartAsync() => Task.Run(StartOnThreadPoolAsync);
+
+    private static async Task<TestIdentityProvider> StartOnThreadPoolAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

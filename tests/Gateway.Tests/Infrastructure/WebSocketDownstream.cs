@@ -28,7 +28,10 @@ public sealed class WebSocketDownstream : IAsyncDisposable
     /// <summary>Every request that arrived: its headers and whether it was a WebSocket request.</summary>
     public ConcurrentQueue<(bool IsWebSocket, string Protocol, IReadOnlyDictionary<string, string> Headers)> Received { get; } = new();
 
-    public static async Task<WebSocketDownstream> StartAsync()
+    /// <summary>Starts the server on the thread pool, as its own process would run: none of its work runs on the test framework's synchronization context.</summary>
+    public static Task<WebSocketDownstream> StartAsync() => Task.Run(StartOnThreadPoolAsync);
+
+    private static async Task<WebSocketDownstream> StartOnThreadPoolAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1));
