@@ -2,6 +2,7 @@ using Gateway.Configuration;
 using Gateway.Enforcement.Refusals;
 using Gateway.Observability;
 using Gateway.Policies;
+using Gateway.RateLimiting;
 using Gateway.Revocation;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace Gateway.Enforcement;
 
 /// <summary>
 /// Runs inside YARP's proxy pipeline, after a route matched and before the request is forwarded:
-/// strip client-sent identity headers → route's policy → token → validation → policy decision →
+/// strip client-sent identity headers → route's policy → token → validation → policy decision → rate limit →
 /// claim headers. A refused request is answered here and never reaches the downstream.
 /// </summary>
 internal sealed class JwtEnforcementMiddleware
@@ -20,13 +21,15 @@ internal sealed class JwtEnforcementMiddleware
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly RevocationList _revocations;
+    private readonly RateLimitGate _rateLimits;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
+        _rateLimits = rateLimits;
         _logger = logger;
     }
 
@@ -60,7 +63,7 @@ internal sealed class JwtEnforcementMiddleware
         if (plan.Policy.IsAnonymous)
         {
             EnforcementTelemetry.Anonymous(context, plan);
-            return _next(context);
+            return plan.RateLimit is null ? _next(context) : LimitThenForward(context, snapshot, plan, null, null, null);
         }
 
         return EnforceAsync(context, snapshot, plan);
@@ -118,8 +121,42 @@ internal sealed class JwtEnforcementMiddleware
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
-        plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
+        return plan.RateLimit is null
+            ? Forward(context, snapshot, plan, extracted, issuer, outcome.Claims!)
+            : LimitThenForward(context, snapshot, plan, extracted, issuer, outcome.Claims);
+    }
+
+    private Task Forward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenIssuer issuer, TokenClaims claims)
+    {
+        plan.ClaimHeaders.Apply(issuer, claims, context.Request.Headers);
         snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);
+    }
+
+    // Rate limit: after authentication and authorization (the key is a verified claim; an anonymous route counts by
+    // client address), before anything is forwarded. Synchronous unless Redis is asked.
+    private Task LimitThenForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken? extracted, TokenIssuer? issuer, TokenClaims? claims)
+    {
+        var pending = _rateLimits.AcquireAsync(plan.RateLimit!, context, issuer?.Name, claims);
+        return pending.IsCompletedSuccessfully
+            ? ForwardIfAllowed(context, snapshot, plan, extracted, issuer, claims, pending.Result)
+            : AwaitRateLimitAsync(context, snapshot, plan, extracted, issuer, claims, pending);
+    }
+
+    private async Task AwaitRateLimitAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken? extracted, TokenIssuer? issuer, TokenClaims? claims, ValueTask<RateLimitDecision> pending)
+    {
+        var decision = await pending.ConfigureAwait(false);
+        await ForwardIfAllowed(context, snapshot, plan, extracted, issuer, claims, decision).ConfigureAwait(false);
+    }
+
+    private Task ForwardIfAllowed(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken? extracted, TokenIssuer? issuer, TokenClaims? claims, RateLimitDecision decision)
+    {
+        if (!decision.Allowed)
+        {
+            return Refuse(context, plan, RefusalTable.RateLimited(plan.RateLimit!, decision, issuer?.Name));
+        }
+
+        RateLimitHeaders.Apply(context.Response.Headers, plan.RateLimit!, decision);
+        return extracted is { } token ? Forward(context, snapshot, plan, token, issuer!, claims!) : _next(context);
     }
 }
