@@ -46,7 +46,10 @@ public sealed class TrustedProxies
 
         if (text.Contains('/', StringComparison.Ordinal))
         {
-            return IPNetwork.TryParse(text, out network);
+            // IPNetwork masks host bits away: 10.0.0.1/8 would silently mean 10.0.0.0/8. Written so, it is a mistake.
+            return IPNetwork.TryParse(text, out network)
+                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written)
+                && written.Equals(network.BaseAddress);
         }
 
         if (!IPAddress.TryParse(text, out var address) || text.Contains('%', StringComparison.Ordinal))
