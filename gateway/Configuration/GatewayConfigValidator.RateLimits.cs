@@ -44,6 +44,14 @@ public sealed partial class GatewayConfigValidator
             ValidateRateLimitKey(policy.Key, $"{path}:Key", errors);
         }
 
+        foreach (var (name, policy) in gateway.Policies)
+        {
+            if (policy.RateLimit is { } rateLimit && !gateway.RateLimits.ContainsKey(rateLimit))
+            {
+                errors.Add(new($"Gateway:Policies:{name}:RateLimit", UnknownRateLimit(gateway, rateLimit)));
+            }
+        }
+
         for (var i = 0; i < gateway.TrustedProxies.Count; i++)
         {
             if (!TrustedProxies.TryParseEntry(gateway.TrustedProxies[i], out _))
@@ -96,9 +104,11 @@ public sealed partial class GatewayConfigValidator
     {
         if (!string.IsNullOrEmpty(route.RateLimiterPolicy) && !gateway.RateLimits.ContainsKey(route.RateLimiterPolicy))
         {
-            errors.Add(new($"{path}:RateLimiterPolicy", gateway.RateLimits.Count == 0
-                ? $"unknown rate-limit policy '{route.RateLimiterPolicy}': define it in Gateway:RateLimits (see docs/rate-limits.md)"
-                : $"unknown rate-limit policy '{route.RateLimiterPolicy}' (configured: {string.Join(", ", gateway.RateLimits.Keys)})"));
+            errors.Add(new($"{path}:RateLimiterPolicy", UnknownRateLimit(gateway, route.RateLimiterPolicy)));
         }
     }
+
+    private static string UnknownRateLimit(GatewayOptions gateway, string name) => gateway.RateLimits.Count == 0
+        ? $"unknown rate-limit policy '{name}': define it in Gateway:RateLimits (see docs/rate-limits.md)"
+        : $"unknown rate-limit policy '{name}' (configured: {string.Join(", ", gateway.RateLimits.Keys)})";
 }

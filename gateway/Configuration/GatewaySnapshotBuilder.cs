@@ -32,7 +32,15 @@ public static class GatewaySnapshotBuilder
         // without it (YARP would look it up among ASP.NET Core's rate limiter policies and reject the route).
         var proxies = RateLimiting.TrustedProxies.Parse(options.TrustedProxies);
         var rateLimits = options.RateLimits.ToDictionary(p => p.Key, p => new RateLimiting.RateLimitPolicy(p.Key, p.Value, proxies), StringComparer.Ordinal);
-        var rateLimitOf = proxy.Routes.ToDictionary(r => r.RouteId, r => r.RateLimiterPolicy is { Length: > 0 } name ? rateLimits[name] : null, StringComparer.OrdinalIgnoreCase);
+        // The route's own RateLimiterPolicy, else its authorization policy's RateLimit (the default policy's included).
+        RateLimiting.RateLimitPolicy? RateLimitOf(RouteConfig route)
+        {
+            var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey) ?? options.DefaultPolicy;
+            var name = route.RateLimiterPolicy is { Length: > 0 } own ? own : policyName is null ? null : options.Policies[policyName].RateLimit;
+            return name is null ? null : rateLimits[name];
+        }
+
+        var rateLimitOf = proxy.Routes.ToDictionary(r => r.RouteId, RateLimitOf, StringComparer.OrdinalIgnoreCase);
         proxy = proxy with { Routes = proxy.Routes.Select(r => r.RateLimiterPolicy is null ? r : r with { RateLimiterPolicy = null }).ToList() };
 
         var routes = new Dictionary<string, RoutePlan>(StringComparer.OrdinalIgnoreCase);

@@ -53,7 +53,8 @@ public static class RateLimitKey
                         return false;
                     }
 
-                    // A string by its value, anything else (number, array, object) by its JSON text.
+                    // A string by its value, anything else (number, array, object) by its JSON text, marked apart ("42" ≠ 42).
+                    text.Append(value.ValueKind == JsonValueKind.String ? 's' : 'j');
                     Append(text, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
                     break;
             }

@@ -65,6 +65,7 @@ public sealed class RateLimitConfigValidationTests
         ["policy named Default"] = new(c => c["Gateway"]!["RateLimits"]!["Default"] = PerUser(c).DeepClone(), "Gateway:RateLimits:Default", "reserved"),
         ["route names an unknown policy"] = new(c => Route(c)["RateLimiterPolicy"] = "per-tenant", "ReverseProxy:Routes:api:RateLimiterPolicy", "unknown rate-limit policy 'per-tenant' (configured: burst, per-user)"),
         ["route says Disable"] = new(c => Route(c)["RateLimiterPolicy"] = "Disable", "ReverseProxy:Routes:api:RateLimiterPolicy", "unknown rate-limit policy 'Disable'"),
+        ["authorization policy names an unknown rate limit"] = new(c => c["Gateway"]!["Policies"]!["rl"] = new JsonObject { ["AnyValidToken"] = true, ["RateLimit"] = "per-app" }, "Gateway:Policies:rl:RateLimit", "unknown rate-limit policy 'per-app' (configured: burst, per-user)"),
         ["trusted proxy that is a host name"] = new(c => c["Gateway"]!["TrustedProxies"] = new JsonArray("10.0.0.1", "proxy.internal"), "Gateway:TrustedProxies:1", "is not an IP address"),
         ["trusted network with host bits"] = new(c => c["Gateway"]!["TrustedProxies"] = new JsonArray("10.0.0.1/8"), "Gateway:TrustedProxies:0", "no host bits set"),
         ["trusted network prefix too long"] = new(c => c["Gateway"]!["TrustedProxies"] = new JsonArray("10.0.0.0/33"), "Gateway:TrustedProxies:0", "is not an IP address"),

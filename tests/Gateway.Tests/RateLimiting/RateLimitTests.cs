@@ -195,6 +195,35 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.TooManyRequests, await ForwardedForAsync(direct, "203.0.113.5"));
     }
 
+    [Fact]
+    public async Task AuthorizationPolicyRateLimit_AppliesToEveryRouteOfThePolicy_ARoutesOwnSettingWins()
+    {
+        var config = _fixture.Config().WithRedis(_fixture.Redis, "rl-" + Guid.NewGuid().ToString("N")[..8] + ":");
+        config.Set("RateLimits", new JsonObject { ["one"] = Policy(1, "sub"), ["three"] = Policy(3, "sub") });
+        config.Policy("limited-readers", new JsonObject { ["AnyValidToken"] = true, ["RateLimit"] = "one" });
+        config.Route("first", "limited-readers").Route("second", "limited-readers").Route("own", "limited-readers");
+        config.Routes["own"]!["RateLimiterPolicy"] = "three";
+        await using var gateway = await config.StartAsync();
+        var gina = Token("gina");
+
+        async Task<HttpStatusCode> Get(string route)
+        {
+            using var response = await gateway.Client.GetWithTokenAsync($"/{route}/x", gina);
+            return response.StatusCode;
+        }
+
+        // "one" is shared by both routes of the policy (one counter per caller and rate-limit policy).
+        Assert.Equal(HttpStatusCode.OK, await Get("first"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Get("second"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Get("first"));
+
+        // The route naming "three" itself counts separately.
+        Assert.Equal(HttpStatusCode.OK, await Get("own"));
+        Assert.Equal(HttpStatusCode.OK, await Get("own"));
+        Assert.Equal(HttpStatusCode.OK, await Get("own"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Get("own"));
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(GatewayInstance gateway, string token)
     {
         using var response = await gateway.Client.GetWithTokenAsync("/limited/x", token);
