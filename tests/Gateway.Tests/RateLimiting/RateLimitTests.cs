@@ -224,6 +224,34 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.TooManyRequests, await Get("own"));
     }
 
+    [Fact]
+    public async Task Reload_AddsAndRemovesALimit_AndAnUnknownNameIsRefused_KeepingTheLastGoodConfiguration()
+    {
+        var config = _fixture.Config().WithRedis(_fixture.Redis, "rl-" + Guid.NewGuid().ToString("N")[..8] + ":");
+        config.Route("limited", null);
+        await using var gateway = await config.StartAsync();
+        var hana = Token("hana");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, hana));
+        }
+
+        config.Set("RateLimits", new JsonObject { ["per-user"] = Policy(1, "sub") });
+        config.Routes["limited"]!["RateLimiterPolicy"] = "per-user";
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, hana));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(gateway, hana));
+
+        config.Routes["limited"]!["RateLimiterPolicy"] = "per-tenant";
+        Assert.False(await gateway.RewriteConfigAsync(config.Build()));
+        Assert.Contains("ReverseProxy:Routes:limited:RateLimiterPolicy", gateway.Logs.AllText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(gateway, hana)); // the last good configuration still limits
+
+        config.Routes["limited"]!.AsObject().Remove("RateLimiterPolicy");
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, hana));
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(GatewayInstance gateway, string token)
     {
         using var response = await gateway.Client.GetWithTokenAsync("/limited/x", token);
