@@ -5,7 +5,7 @@
 # scenario, ratelimit-redis, adds a fourth target: the same gateway with a per-subject rate limit
 # counted in a local redis-server (one Lua script per request), so the price of a limit is known.
 #
-#   bash tests/Benchmarks/load/run.sh           # full run: ~25 minutes (see docs/performance.md)
+#   bash tests/Benchmarks/load/run.sh           # full run: ~32 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
