@@ -25,6 +25,8 @@ internal static partial class GatewayConfigReader
             IssuerHeader = gatewaySection[nameof(GatewayOptions.IssuerHeader)] ?? GatewayOptions.DefaultIssuerHeader,
             StripHeaders = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.StripHeaders)), errors) ?? [],
             Cors = BindCors(gatewaySection.GetSection(nameof(GatewayOptions.Cors)), errors),
+            RateLimits = BindMap<RateLimitPolicyOptions>(gatewaySection.GetSection(nameof(GatewayOptions.RateLimits)), errors),
+            TrustedProxies = BindValue<List<string>>(gatewaySection.GetSection(nameof(GatewayOptions.TrustedProxies)), errors) ?? [],
             TokenSources = BindValue<TokenSourceOptions>(gatewaySection.GetSection(nameof(GatewayOptions.TokenSources)), errors) ?? new(),
             Limits = BindValue<LimitOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Limits)), errors) ?? new(),
             ForwardAuthorizationHeader = BindValue<bool?>(gatewaySection.GetSection(nameof(GatewayOptions.ForwardAuthorizationHeader)), errors) ?? true,

@@ -5,9 +5,10 @@ namespace Gateway.Configuration;
 public sealed partial class GatewayConfigValidator
 {
     // YARP turns these route settings into endpoint metadata that only an ASP.NET Core middleware honours
-    // (request timeouts, rate limiting, output caching). The gateway's pipeline registers none of them:
+    // (request timeouts, output caching). The gateway's pipeline registers none of them:
     // ASP.NET Core then fails every request on the route with 500 (timeouts), or the setting is silently
-    // without effect (rate limiting, output caching). Either way the route is not what its configuration says.
+    // without effect (output caching). Either way the route is not what its configuration says.
+    // (RateLimiterPolicy is the gateway's own: it names a Gateway:RateLimits policy, see ValidateRouteRateLimit.)
     private static void ValidateUnwiredRouteSettings(RouteConfig route, string path, List<ConfigError> errors)
     {
         if (!string.IsNullOrEmpty(route.TimeoutPolicy))
@@ -18,11 +19,6 @@ public sealed partial class GatewayConfigValidator
         if (route.Timeout is not null)
         {
             errors.Add(new($"{path}:Timeout", "route timeouts are not supported by this gateway: remove Timeout and set the cluster's HttpRequest:ActivityTimeout (e.g. \"00:00:30\")"));
-        }
-
-        if (!string.IsNullOrEmpty(route.RateLimiterPolicy))
-        {
-            errors.Add(new($"{path}:RateLimiterPolicy", "rate limiting is not supported by this gateway yet (a planned feature): remove RateLimiterPolicy and limit in front of the gateway (load balancer, ingress) or in the downstream"));
         }
 
         if (!string.IsNullOrEmpty(route.OutputCachePolicy))

@@ -51,6 +51,7 @@ public sealed partial class GatewayConfigValidator
         ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
         ValidateIdentityHeaders(gateway, proxy, errors);
         ValidateCors(gateway, errors);
+        ValidateRateLimits(gateway, errors);
         ValidateTokenSources(gateway.TokenSources, errors);
         ValidateLimits(gateway.Limits, errors);
         ValidateBackchannel(gateway.Backchannel, errors);
@@ -591,6 +592,7 @@ public sealed partial class GatewayConfigValidator
 
             ValidateUnwiredRouteSettings(route, path, errors);
             ValidateRouteCors(gateway, route, path, errors);
+            ValidateRouteRateLimit(gateway, route, path, errors);
 
             if (route.Metadata is { } metadata)
             {
@@ -639,8 +641,9 @@ public sealed partial class GatewayConfigValidator
             if (_proxyValidator is not null)
             {
                 // CorsPolicy is checked above against this configuration's Gateway:Cors; YARP's check would ask the CORS
-                // policy provider, which serves the active configuration (not yet this one).
-                foreach (var error in await _proxyValidator.ValidateRouteAsync(route with { CorsPolicy = null }).ConfigureAwait(false))
+                // policy provider, which serves the active configuration (not yet this one). RateLimiterPolicy likewise
+                // names a Gateway:RateLimits policy, not an ASP.NET Core one.
+                foreach (var error in await _proxyValidator.ValidateRouteAsync(route with { CorsPolicy = null, RateLimiterPolicy = null }).ConfigureAwait(false))
                 {
                     errors.Add(new(path, error.Message));
                 }

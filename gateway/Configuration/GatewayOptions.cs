@@ -38,6 +38,15 @@ public sealed record GatewayOptions
     /// <summary>CORS policies by name; routes name them in YARP's <c>CorsPolicy</c> route setting.</summary>
     public IReadOnlyDictionary<string, CorsPolicyOptions> Cors { get; init; } = new Dictionary<string, CorsPolicyOptions>();
 
+    /// <summary>Rate-limit policies by name; routes name them in YARP's <c>RateLimiterPolicy</c> route setting (docs/rate-limits.md).</summary>
+    public IReadOnlyDictionary<string, RateLimitPolicyOptions> RateLimits { get; init; } = new Dictionary<string, RateLimitPolicyOptions>();
+
+    /// <summary>
+    /// Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) of proxies in front of the gateway whose
+    /// <c>X-Forwarded-For</c> is believed when a rate limit keys by client address. Empty: the connection's address.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     /// <summary>Where tokens are read from.</summary>
     public TokenSourceOptions TokenSources { get; init; } = new();
 

@@ -28,6 +28,21 @@ public static class GatewaySnapshotBuilder
             clusters.TryAdd(cluster.ClusterId, cluster);
         }
 
+        // A route's RateLimiterPolicy names a Gateway:RateLimits policy, enforced by the gateway: YARP gets the route
+        // without it (YARP would look it up among ASP.NET Core's rate limiter policies and reject the route).
+        var proxies = RateLimiting.TrustedProxies.Parse(options.TrustedProxies);
+        var rateLimits = options.RateLimits.ToDictionary(p => p.Key, p => new RateLimiting.RateLimitPolicy(p.Key, p.Value, proxies), StringComparer.Ordinal);
+        // The route's own RateLimiterPolicy, else its authorization policy's RateLimit (the default policy's included).
+        RateLimiting.RateLimitPolicy? RateLimitOf(RouteConfig route)
+        {
+            var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey) ?? options.DefaultPolicy;
+            var name = route.RateLimiterPolicy is { Length: > 0 } own ? own : policyName is null ? null : options.Policies[policyName].RateLimit;
+            return name is null ? null : rateLimits[name];
+        }
+
+        var rateLimitOf = proxy.Routes.ToDictionary(r => r.RouteId, RateLimitOf, StringComparer.OrdinalIgnoreCase);
+        proxy = proxy with { Routes = proxy.Routes.Select(r => r.RateLimiterPolicy is null ? r : r with { RateLimiterPolicy = null }).ToList() };
+
         var routes = new Dictionary<string, RoutePlan>(StringComparer.OrdinalIgnoreCase);
         var passedHeaders = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var route in proxy.Routes)
@@ -44,7 +59,7 @@ public static class GatewaySnapshotBuilder
                 .Select(issuer => new IssuerClaimHeaders(issuer.Key, MergeHeaders(options.ClaimHeaders, issuer.Value, policyHeaders, route)))
                 .ToList();
             var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
-            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer));
+            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId]);
             owned.UnionWith(byIssuer.SelectMany(i => i.Mappings).Select(m => m.Header));
         }
 

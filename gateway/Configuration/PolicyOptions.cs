@@ -18,6 +18,12 @@ public sealed record PolicyOptions : RequirementOptions
     /// <summary>Names of accepted issuers; empty means every configured issuer.</summary>
     public IReadOnlyList<string> Issuers { get; init; } = [];
 
+    /// <summary>
+    /// Name of a <c>Gateway:RateLimits</c> policy for every route using this policy (anonymous ones included: counted by
+    /// client address). A route's own <c>RateLimiterPolicy</c> takes precedence.
+    /// </summary>
+    public string? RateLimit { get; init; }
+
     /// <summary>Claim headers for routes using this policy, merged over the global ones by header name.</summary>
     public IReadOnlyList<ClaimHeaderOptions>? ClaimHeaders { get; init; }
 }

@@ -19,6 +19,12 @@ public sealed record RedisOptions
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// Budget for one rate-limit check in Redis (default 100 ms, 1 ms to 1 s): a slower answer is not waited for, the
+    /// request is counted by the replica's local limiter, and Redis is not asked again for a second.
+    /// </summary>
+    public TimeSpan RateLimitTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// PEM file of the CA(s) that must have signed Redis's TLS certificate (with <c>ssl=true</c>); the system
     /// trust store is then ignored. Unset: the system trust store decides.
     /// </summary>

@@ -32,6 +32,12 @@ internal static class ChallengeWriter
             headers.Allow = refusal.Allow;
         }
 
+        if (refusal.RateLimitHeaders is { } rateLimit)
+        {
+            headers[RateLimiting.RateLimitHeaders.RateLimitPolicy] = rateLimit.Policy;
+            headers[RateLimiting.RateLimitHeaders.RateLimit] = rateLimit.Current;
+        }
+
         if (refusal.CloseConnection)
         {
             headers.Connection = "close";

@@ -46,6 +46,8 @@ public static class GrpcRefusalWriter
     /// A 400 here is the gateway refusing the call itself (an ambiguous path, two tokens, ambiguous framing): the
     /// caller sent something invalid, which retrying will not fix, so INVALID_ARGUMENT rather than the INTERNAL of
     /// gRPC's mapping (meant for a broken HTTP exchange). A 405 (a method the gateway never forwards) is UNIMPLEMENTED.
+    /// A 429 (a rate limit) is RESOURCE_EXHAUSTED, what gRPC servers answer for quotas (gRPC's mapping of an HTTP 429
+    /// from an intermediary would be UNAVAILABLE, which clients retry at once); the RateLimit fields stay as headers.
     /// </summary>
     public static int StatusFor(int httpStatus) => httpStatus switch
     {
@@ -53,6 +55,7 @@ public static class GrpcRefusalWriter
         StatusCodes.Status401Unauthorized => 16, // UNAUTHENTICATED
         StatusCodes.Status403Forbidden => 7, // PERMISSION_DENIED
         StatusCodes.Status405MethodNotAllowed => 12, // UNIMPLEMENTED
+        StatusCodes.Status429TooManyRequests => 8, // RESOURCE_EXHAUSTED
         StatusCodes.Status503ServiceUnavailable => 14, // UNAVAILABLE
         _ => 2, // UNKNOWN
     };

@@ -2,6 +2,7 @@ using Gateway.Configuration;
 using Gateway.Enforcement.Refusals;
 using Gateway.Observability;
 using Gateway.Policies;
+using Gateway.RateLimiting;
 using Gateway.Revocation;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
@@ -12,21 +13,23 @@ namespace Gateway.Enforcement;
 
 /// <summary>
 /// Runs inside YARP's proxy pipeline, after a route matched and before the request is forwarded:
-/// strip client-sent identity headers → route's policy → token → validation → policy decision →
+/// strip client-sent identity headers → route's policy → token → validation → policy decision → rate limit →
 /// claim headers. A refused request is answered here and never reaches the downstream.
 /// </summary>
-internal sealed class JwtEnforcementMiddleware
+internal sealed partial class JwtEnforcementMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly RevocationList _revocations;
+    private readonly RateLimitGate _rateLimits;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
+        _rateLimits = rateLimits;
         _logger = logger;
     }
 
@@ -60,7 +63,7 @@ internal sealed class JwtEnforcementMiddleware
         if (plan.Policy.IsAnonymous)
         {
             EnforcementTelemetry.Anonymous(context, plan);
-            return _next(context);
+            return plan.RateLimit is null ? _next(context) : LimitThenForward(context, snapshot, plan, null, null, null);
         }
 
         return EnforceAsync(context, snapshot, plan);
@@ -118,7 +121,14 @@ internal sealed class JwtEnforcementMiddleware
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
-        plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
+        return plan.RateLimit is null
+            ? Forward(context, snapshot, plan, extracted, issuer, outcome.Claims!)
+            : LimitThenForward(context, snapshot, plan, extracted, issuer, outcome.Claims);
+    }
+
+    private Task Forward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenIssuer issuer, TokenClaims claims)
+    {
+        plan.ClaimHeaders.Apply(issuer, claims, context.Request.Headers);
         snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);
     }

@@ -1,5 +1,6 @@
 using Gateway.Forwarding;
 using Gateway.Policies;
+using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Enforcement;
@@ -21,8 +22,9 @@ public sealed class RoutePlan
     private volatile RouteConfig? _verifiedRoute;
     private volatile ClusterConfig? _verifiedCluster;
 
-    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders)
+    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders, RateLimitPolicy? rateLimit = null)
     {
+        RateLimit = rateLimit;
         ArgumentNullException.ThrowIfNull(route);
         Route = route;
         Cluster = cluster;
@@ -44,6 +46,9 @@ public sealed class RoutePlan
     public CompiledPolicy Policy { get; }
 
     public ClaimHeaderPlan ClaimHeaders { get; }
+
+    /// <summary>The route's rate limit (its <c>RateLimiterPolicy</c>), or null.</summary>
+    public RateLimitPolicy? RateLimit { get; }
 
     /// <summary>Whether YARP matched the request with this plan's route and cluster configuration (by content).</summary>
     public bool IsBoundTo(RouteConfig matchedRoute, ClusterConfig? matchedCluster)

@@ -32,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<DevelopmentKeyStores>();
         AddKeyCache(services, configuration);
         services.AddRevocation(configuration);
+        services.AddRateLimiting(configuration);
         services.TryAddSingleton(sp => new KeyManagerPool(
             sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<ISharedKeyStore>(),

@@ -32,6 +32,11 @@ internal static class EventIds
     public const int RevocationEndpointRefused = 3104;
     public const int RevocationsRepaired = 3105;
 
+    public const int RateLimited = 3200;
+    public const int RateLimitLocalFallback = 3201;
+    public const int RateLimitFleetWide = 3202;
+    public const int RateLimitRedisFailed = 3203;
+
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;
 

@@ -50,6 +50,9 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> ForwarderErrors = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.ForwarderErrors, "{request}", "Allowed requests YARP could not complete with the downstream, by route and YARP's ForwarderError.");
 
+    public static readonly Counter<long> RateLimitDecisions = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.RateLimitDecisions, "{request}", "Rate-limit checks by policy, outcome (allowed, limited) and store (redis: fleet-wide, local: this replica alone).");
+
     private static readonly string[] StatusReasons = BuildStatusReasons();
 
     /// <summary>The <c>jwtgw.reason</c> value of a token status: snake_case, allocated once.</summary>
@@ -62,6 +65,7 @@ internal static class GatewayTelemetry
         public const string PolicyNotSatisfied = "policy_not_satisfied";
         public const string RouteNotConfigured = "route_not_configured";
         public const string ConfigurationChanged = "configuration_changed";
+        public const string RateLimited = "rate_limited";
     }
 
     public static string Decision(RequestDecision decision) => decision switch
@@ -72,6 +76,7 @@ internal static class GatewayTelemetry
         RequestDecision.Forbidden => "forbidden",
         RequestDecision.InvalidRequest => "invalid_request",
         RequestDecision.Unavailable => "unavailable",
+        RequestDecision.RateLimited => "rate_limited",
         _ => "none",
     };
 

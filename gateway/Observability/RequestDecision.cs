@@ -17,4 +17,6 @@ public enum RequestDecision
     InvalidRequest,
     /// <summary>503: the issuer's keys are unavailable, or the route has no compiled policy.</summary>
     Unavailable,
+    /// <summary>429: the route's rate limit for this caller is used up (not forwarded).</summary>
+    RateLimited,
 }

@@ -49,6 +49,12 @@ internal sealed record Refusal
     /// <summary>The guard's rule (a <see cref="RequestGuard"/> constant), for <see cref="RefusalCause.RequestGuard"/>.</summary>
     public string? GuardRule { get; init; }
 
+    /// <summary>The rate-limit policy, for <see cref="RefusalCause.RateLimit"/>.</summary>
+    public string? RateLimitPolicy { get; init; }
+
+    /// <summary>The <c>RateLimit-Policy</c> and <c>RateLimit</c> values of a 429, else null.</summary>
+    public (string Policy, string Current)? RateLimitHeaders { get; init; }
+
     /// <summary>The configured issuer the token was matched to, when known.</summary>
     public string? Issuer { get; init; }
 }

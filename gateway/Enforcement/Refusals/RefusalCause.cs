@@ -13,6 +13,8 @@ internal enum RefusalCause
     RouteNotConfigured,
     /// <summary>YARP matched the request with a route or cluster of another configuration (a reload in progress).</summary>
     ConfigurationChanged,
+    /// <summary>The route's rate limit for this caller is used up (<see cref="Refusal.RateLimitPolicy"/>).</summary>
+    RateLimit,
     /// <summary>YARP was about to send the request to a destination of another configuration (a reload in progress).</summary>
     DestinationChanged,
 }

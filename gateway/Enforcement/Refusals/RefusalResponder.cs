@@ -42,6 +42,9 @@ internal static partial class RefusalResponder
             case RefusalCause.DestinationChanged:
                 Log.DestinationMismatch(logger, routeId);
                 break;
+            case RefusalCause.RateLimit:
+                Log.RateLimited(logger, routeId, policy, refusal.RateLimitPolicy ?? "", refusal.Issuer);
+                break;
             case RefusalCause.RequestGuard:
                 Log.RequestRefused(logger, refusal.GuardRule ?? refusal.Reason);
                 break;
@@ -64,6 +67,9 @@ internal static partial class RefusalResponder
 
         [LoggerMessage(EventIds.ConfigurationMismatch, LogLevel.Warning, "Route {RouteId}: the destination address belongs to no configuration the request was judged under (a reload is in progress); the request was not forwarded.")]
         public static partial void DestinationMismatch(ILogger logger, string routeId);
+
+        [LoggerMessage(EventIds.RateLimited, LogLevel.Information, "Route {RouteId} (policy {Policy}): rate limit {RateLimitPolicy} exceeded (issuer {Issuer}); answered 429.")]
+        public static partial void RateLimited(ILogger logger, string routeId, string policy, string rateLimitPolicy, string? issuer);
 
         [LoggerMessage(EventIds.RequestRefused, LogLevel.Information, "Request refused before routing to a downstream: {Reason}.")]
         public static partial void RequestRefused(ILogger logger, string reason);

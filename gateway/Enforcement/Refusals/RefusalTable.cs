@@ -1,5 +1,6 @@
 using Gateway.Observability;
 using Gateway.Policies;
+using Gateway.RateLimiting;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 
@@ -69,6 +70,32 @@ internal static class RefusalTable
 
     /// <summary>The destination YARP was about to use belongs to another configuration: answered like <see cref="ConfigurationChanged"/>.</summary>
     public static Refusal DestinationChanged { get; } = ConfigurationChanged with { Cause = RefusalCause.DestinationChanged };
+
+    private static readonly Refusal RateLimitedRefusal = new()
+    {
+        Cause = RefusalCause.RateLimit,
+        Decision = RequestDecision.RateLimited,
+        Reason = GatewayTelemetry.Reasons.RateLimited,
+        StatusCode = StatusCodes.Status429TooManyRequests,
+        Title = "Too Many Requests",
+        Detail = "The rate limit of this route is used up for this caller; the request was not forwarded. Retry after the time in Retry-After.",
+    };
+
+    /// <summary>
+    /// The route's rate limit (<paramref name="policy"/>) refused the request: 429 with <c>Retry-After</c> and the
+    /// <c>RateLimit</c>/<c>RateLimit-Policy</c> fields of <paramref name="decision"/>.
+    /// </summary>
+    public static Refusal RateLimited(RateLimitPolicy policy, RateLimitDecision decision, string? issuer)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return RateLimitedRefusal with
+        {
+            RateLimitPolicy = policy.Name,
+            Issuer = issuer,
+            RetryAfter = Math.Max(1, RateLimitHeaders.Seconds(decision.Reset)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            RateLimitHeaders = (policy.PolicyHeader, RateLimitHeaders.Current(policy, decision)),
+        };
+    }
 
     private static readonly Dictionary<string, Refusal> GuardRefusals = new Refusal[]
     {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmark: bare YARP (the ceiling) vs the standard ASP.NET Core stack (JwtBearer + a route
 # AuthorizationPolicy + a claims-to-headers transform) vs the gateway with full enforcement, all
-# proxying to the same fixed-response nginx on loopback and all validating the same tokens.
+# proxying to the same fixed-response nginx on loopback and all validating the same tokens. A separate
+# scenario, ratelimit-redis, adds a fourth target: the same gateway with a per-subject rate limit
+# counted in a local redis-server (one Lua script per request), so the price of a limit is known.
 #
-#   bash tests/Benchmarks/load/run.sh           # full run: ~25 minutes (see docs/performance.md)
+#   bash tests/Benchmarks/load/run.sh           # full run: ~32 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
@@ -45,6 +47,7 @@ need_install=()
 command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_install+=(nginx-light)  # nginx without extra modules
 command -v taskset >/dev/null 2>&1 || need_install+=(util-linux)
+command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 if [ "${#need_install[@]}" -gt 0 ]; then
   echo "load: installing ${need_install[*]}"
   SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
@@ -83,7 +86,7 @@ done
 echo "load: minting keys and tokens"
 dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT"
 
-NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port)
+NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port); GWRL_PORT=$(free_port); REDIS_PORT=$(free_port)
 DOWNSTREAM="http://127.0.0.1:$NGINX_PORT/"
 mkdir -p "$WORK/nginx"
 cat > "$WORK/nginx/nginx.conf" <<EOF
@@ -114,6 +117,11 @@ taskset -c "$LOAD_CPU" "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$NGINX_PORT/jwks.json" 200 10
 
+# The rate-limit target's Redis: on the load CPU, like nginx (the gateway's cost is what is measured).
+mkdir -p "$WORK/redis"
+(cd "$WORK/redis" && exec taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis") >"$WORK/redis/redis.log" 2>&1 &
+PIDS+=($!)
+
 cat > "$WORK/gateway.json" <<EOF
 {
   "Gateway": {
@@ -135,9 +143,27 @@ cat > "$WORK/gateway.json" <<EOF
 }
 EOF
 
-declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT)
+# The same gateway with Redis and a rate limit on /api (per issuer and subject, high enough that nothing
+# is refused: the check's cost is measured, not refusals) and a low one on /limited for the correctness check.
+python3 - "$WORK/gateway.json" "$WORK/gateway-ratelimit.json" "$REDIS_PORT" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+gateway = config["Gateway"]
+gateway["Redis"] = {"Configuration": f"127.0.0.1:{sys.argv[3]}", "KeyPrefix": "bench:", "IntegrityKey": "bench-integrity-key-0123456789abcdef0123"}
+gateway["RateLimits"] = {
+    "per-user": {"Limit": 1000000, "Window": "00:00:01", "Key": ["$issuer", "sub"]},
+    "check": {"Limit": 2, "Window": "01:00:00", "Key": ["$issuer", "sub"]},
+}
+routes = config["ReverseProxy"]["Routes"]
+routes["api"]["RateLimiterPolicy"] = "per-user"
+routes["limited"] = dict(routes["api"], Match={"Path": "/limited/{**rest}"}, RateLimiterPolicy="check")
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+PY
+
+declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT)
 declare -A PID_OF=()
 TARGETS=(bare-yarp standard-stack gateway)
+RATELIMIT_TARGETS=(bare-yarp gateway gateway-ratelimit)
 
 start_target() {
   local name=$1 port=${PORT[$1]}
@@ -145,15 +171,17 @@ start_target() {
     bare-yarp) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BareYarp/bin/Release/net10.0/BareYarp.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM") >"$WORK/$name.log" 2>&1 & ;;
     standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
     gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-ratelimit) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
   esac
   PID_OF[$name]=$!
   PIDS+=($!)
 }
 
-for t in "${TARGETS[@]}"; do start_target "$t"; done
+for t in "${TARGETS[@]}" gateway-ratelimit; do start_target "$t"; done
 wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30
 wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30
 wait_http "http://127.0.0.1:$GW_PORT/healthz/ready" 200 30
+wait_http "http://127.0.0.1:$GWRL_PORT/healthz/ready" 200 30
 
 # ---- correctness first ----
 RS_TOKEN=$(head -n1 "$WORK/rs256.txt"); ES_TOKEN=$(head -n1 "$WORK/es256.txt"); BAD_TOKEN=$(sed -n 10p "$WORK/mixed.txt")
@@ -175,6 +203,14 @@ for t in standard-stack gateway; do
   check "$t: client-sent claim header replaced" "$EXPECTED_ECHO" "$(curl -s -H "X-User-Id: mallory" -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
 done
 
+base="http://127.0.0.1:$GWRL_PORT"
+check "gateway-ratelimit: limited route, 1st → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
+check "gateway-ratelimit: limited route, 2nd → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
+check "gateway-ratelimit: limited route, 3rd → 429" 429 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
+check "gateway-ratelimit: RateLimit-Policy on the 429" '"check";q=2;w=3600' "$(curl -s -D - -o /dev/null -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x" | tr -d '\r' | awk -F': ' 'tolower($1)=="ratelimit-policy" {print $2}')"
+check "gateway-ratelimit: counted in Redis, not locally" 0 "$(grep -c 'counted by this replica alone' "$WORK/gateway-ratelimit.log" || true)"
+check "gateway-ratelimit: claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+
 # ---- load ----
 RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
 
@@ -183,11 +219,12 @@ wrk_args() { # scenario → wrk arguments after the URL's host part
     same-token) echo "-H|Authorization: Bearer $RS_TOKEN" ;;
     distinct-tokens) echo "-s|$LOAD/rotate.lua" ;;
     es256) echo "-s|$LOAD/rotate.lua" ;;
+    ratelimit-redis) echo "-s|$LOAD/rotate.lua" ;;
     invalid-10pct) echo "-s|$LOAD/rotate.lua" ;;
   esac
 }
 lua_file() {
-  case "$1" in distinct-tokens) echo "$WORK/rs256-many.txt" ;; es256) echo "$WORK/es256-many.txt" ;; invalid-10pct) echo "$WORK/mixed.txt" ;; *) echo "" ;; esac
+  case "$1" in distinct-tokens|ratelimit-redis) echo "$WORK/rs256-many.txt" ;; es256) echo "$WORK/es256-many.txt" ;; invalid-10pct) echo "$WORK/mixed.txt" ;; *) echo "" ;; esac
 }
 
 run_wrk() { # target scenario seconds → wrk output
@@ -216,11 +253,13 @@ record() { # target scenario round output
 }
 
 echo "load: warm-up, ${WARMUP}s per target under load (same token)"
-for t in "${TARGETS[@]}"; do run_wrk "$t" same-token "$WARMUP" >/dev/null; done
+for t in "${TARGETS[@]}" gateway-ratelimit; do run_wrk "$t" same-token "$WARMUP" >/dev/null; done
 
-SCENARIOS=(same-token distinct-tokens es256 invalid-10pct)
+# ratelimit-redis: distinct tokens (distinct subjects, so distinct counters) against the gateway with and without the limit.
+SCENARIOS=(same-token distinct-tokens es256 invalid-10pct ratelimit-redis)
 for scenario in "${SCENARIOS[@]}"; do
   echo "load: scenario $scenario"
+  if [ "$scenario" = ratelimit-redis ]; then TARGETS=("${RATELIMIT_TARGETS[@]}"); fi
   for t in "${TARGETS[@]}"; do run_wrk "$t" "$scenario" "$SCENARIO_WARMUP" >/dev/null; done
   for round in $(seq 1 "$ROUNDS"); do
     # Interleave, and rotate the order every round so no target always runs first or last.

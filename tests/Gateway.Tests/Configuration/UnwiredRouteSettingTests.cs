@@ -6,10 +6,10 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Configuration;
 
 /// <summary>
-/// YARP route settings that need an ASP.NET Core middleware the gateway does not run (request timeouts,
-/// rate limiting, output caching), and CORS policy names no <c>Gateway:Cors</c> policy backs. Accepted, they made
-/// every request on the route answer 500 (CORS, timeouts) or did nothing (rate limiting, output caching); now the
-/// real gateway refuses them at startup and on reload, with the setting's path and what to use instead.
+/// YARP route settings that need an ASP.NET Core middleware the gateway does not run (request timeouts, output
+/// caching), and CORS or rate-limit policy names no <c>Gateway:Cors</c> / <c>Gateway:RateLimits</c> policy backs.
+/// Accepted, they made every request on the route answer 500 (CORS, timeouts) or did nothing (rate limiting, output
+/// caching); now the real gateway refuses them at startup and on reload, with the setting's path and what to use instead.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
 public sealed class UnwiredRouteSettingTests
@@ -32,7 +32,7 @@ public sealed class UnwiredRouteSettingTests
     [InlineData("CorsPolicy", "web", "unknown CORS policy 'web'")]
     [InlineData("Timeout", "00:00:30", "HttpRequest:ActivityTimeout")]
     [InlineData("TimeoutPolicy", "Disable", "HttpRequest:ActivityTimeout")]
-    [InlineData("RateLimiterPolicy", "Default", "planned feature")]
+    [InlineData("RateLimiterPolicy", "Default", "define it in Gateway:RateLimits")]
     [InlineData("OutputCachePolicy", "short", "output caching is not supported")]
     public async Task Startup_RefusesTheSetting_WithWhatToUseInstead(string setting, string value, string hint)
     {

@@ -31,6 +31,7 @@ public sealed class GrpcRefusalWriterTests
     [InlineData(401, 16)]
     [InlineData(403, 7)]
     [InlineData(405, 12)]
+    [InlineData(429, 8)]
     [InlineData(503, 14)]
     [InlineData(500, 2)]
     public void StatusFor(int http, int grpc)

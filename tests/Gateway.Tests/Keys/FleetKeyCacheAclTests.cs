@@ -120,6 +120,33 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
         await Eventually.HoldsAsync(async () => (await gateway.Client.GetWithTokenAsync("/api/x", token)).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(2), "the revocation was not removed");
     }
 
+    [Fact]
+    public async Task DocumentedGrants_CoverRateLimitChecks_FixedWindowAndTokenBucket()
+    {
+        var config = ConfigAs(EnsureUser(DocumentedUser));
+        config.Set("RateLimits", new System.Text.Json.Nodes.JsonObject
+        {
+            ["window"] = new System.Text.Json.Nodes.JsonObject { ["Limit"] = 5, ["Window"] = "01:00:00", ["Key"] = new System.Text.Json.Nodes.JsonArray("sub") },
+            ["bucket"] = new System.Text.Json.Nodes.JsonObject { ["Algorithm"] = "TokenBucket", ["Limit"] = 5, ["Window"] = "01:00:00", ["Key"] = new System.Text.Json.Nodes.JsonArray("sub") },
+        });
+        config.Route("window", null).Route("bucket", null);
+        config.Routes["window"]!["RateLimiterPolicy"] = "window";
+        config.Routes["bucket"]!["RateLimiterPolicy"] = "bucket";
+        await using var gateway = await config.StartAsync();
+        await gateway.WaitUntilReadyAsync();
+        var token = Idp.Mint();
+
+        // Counted in Redis (the fleet's remaining quota, 5 - 1), not by the local fallback after a refused script.
+        foreach (var route in new[] { "window", "bucket" })
+        {
+            using var response = await gateway.Client.GetWithTokenAsync($"/{route}/x", token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(";r=4;", response.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(gateway.Logs.Lines, l => l.EventId == Gateway.Observability.EventIds.RateLimitLocalFallback);
+    }
+
     private async Task<List<string>> DenialsAsync(string user)
     {
         var log = (RedisResult[])(await AdminAsync("ACL", "LOG", "128"))!;

@@ -28,7 +28,7 @@ public sealed partial class GrafanaDashboardTests
         var referenced = queries.SelectMany(q => MetricName().Matches(q).Select(m => m.Value)).ToHashSet();
         Assert.NotEmpty(referenced);
 
-        // A gateway with Redis, one route to a dead destination (a proxy error), traffic of each kind.
+        // A gateway with Redis, one route to a dead destination (a proxy error), one rate-limited route, traffic of each kind.
         var config = _fixture.Config().WithRedis(_fixture.Redis, "jwtgw-dash:")
             .Set("Observability", new JsonObject { ["Prometheus"] = new JsonObject { ["Enabled"] = true } });
         config.Routes["dead"] = new JsonObject { ["ClusterId"] = "dead", ["Match"] = new JsonObject { ["Path"] = "/dead/{**rest}" } };
@@ -36,9 +36,13 @@ public sealed partial class GrafanaDashboardTests
         {
             ["Destinations"] = new JsonObject { ["d1"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{FreePort.Next()}" } },
         };
+        config.Set("RateLimits", new JsonObject { ["per-user"] = new JsonObject { ["Limit"] = 1, ["Window"] = "01:00:00", ["Key"] = new JsonArray("sub") } });
+        config.Route("limited", null);
+        config.Routes["limited"]!["RateLimiterPolicy"] = "per-user";
         await using var gateway = await config.StartAsync();
         await gateway.WaitUntilReadyAsync();
         await gateway.Client.GetWithTokenAsync("/api/x", _fixture.Idp.Mint());
+        await gateway.Client.GetWithTokenAsync("/limited/x", _fixture.Idp.Mint());
         await gateway.Client.GetWithTokenAsync("/api/x", null);
         await gateway.Client.GetWithTokenAsync("/dead/x", _fixture.Idp.Mint());
 

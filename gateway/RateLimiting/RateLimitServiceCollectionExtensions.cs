@@ -1,0 +1,28 @@
+using Gateway.Configuration;
+using Gateway.RateLimiting;
+using Gateway.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Rate limiting: the gate every limited route asks, its Redis counters and its local fallback.</summary>
+public static class RateLimitServiceCollectionExtensions
+{
+    // The Redis settings are read once at startup, like the connection they share; the policies come with each snapshot.
+    internal static void AddRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        services.TryAddSingleton<LocalRateLimiters>();
+        if (!string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            services.TryAddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<RedisConnectionFactory>(), redis, sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.TryAddSingleton(sp => new RateLimitGate(
+            sp.GetService<RedisRateLimitStore>(),
+            sp.GetRequiredService<LocalRateLimiters>(),
+            sp.GetRequiredService<ILogger<RateLimitGate>>()));
+    }
+}
