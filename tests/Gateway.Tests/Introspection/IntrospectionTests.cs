@@ -205,6 +205,31 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CountCalls_ByOutcome_CacheLookups_AndRefusalReasons()
+    {
+        var telemetry = new TelemetryCapture();
+        await using var gateway = await GatewayInstance.StartAsync(Config().Build(), telemetry.Configure);
+        var token = _as.Issue();
+
+        (await gateway.Client.GetWithTokenAsync("/read/m", token)).Dispose();
+        (await gateway.Client.GetWithTokenAsync("/read/m", token)).Dispose();
+        (await gateway.Client.GetWithTokenAsync("/read/m", "never-issued")).Dispose();
+        _as.Failure = AuthorizationServerFailure.ServerError;
+        using var unavailable = await gateway.Client.GetWithTokenAsync("/read/m", "another-one");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+
+        var metrics = telemetry.CollectMetrics(gateway.Services);
+        long Sum(string name, params (string, string)[] tags) => TelemetryCapture.Points(metrics, name, tags).Sum(p => p.GetSumLong());
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.IntrospectionCalls, (GatewayDiagnostics.Tags.Issuer, "opaque"), (GatewayDiagnostics.Tags.Outcome, "active")));
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.IntrospectionCalls, (GatewayDiagnostics.Tags.Issuer, "opaque"), (GatewayDiagnostics.Tags.Outcome, "inactive")));
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.IntrospectionCalls, (GatewayDiagnostics.Tags.Issuer, "opaque"), (GatewayDiagnostics.Tags.Outcome, "http_error")));
+        Assert.Equal(3, TelemetryCapture.Points(metrics, GatewayDiagnostics.Metrics.IntrospectionDuration, (GatewayDiagnostics.Tags.Issuer, "opaque")).Sum(p => p.GetHistogramCount()));
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.IntrospectionCacheLookups, (GatewayDiagnostics.Tags.CacheLevel, "memory"), (GatewayDiagnostics.Tags.CacheResult, "hit")));
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.ValidationFailures, (GatewayDiagnostics.Tags.Reason, "inactive")));
+        Assert.Equal(1, Sum(GatewayDiagnostics.Metrics.ValidationFailures, (GatewayDiagnostics.Tags.Reason, "introspection_unavailable")));
+    }
+
+    [Fact]
     public async Task EndpointDown_Is503()
     {
         var closed = $"http://127.0.0.1:{FreePort.Next()}/introspect";
