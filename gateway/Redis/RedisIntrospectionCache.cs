@@ -70,8 +70,9 @@ public sealed partial class RedisIntrospectionCache : ISharedIntrospectionCache
     public async Task SetAsync(string issuerName, string expectedIssuer, string tokenHash, SharedIntrospectionEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var lifetime = entry.Until - _time.GetUtcNow();
-        if (lifetime <= TimeSpan.Zero)
+        // Whole seconds (SETEX, the command the key cache's ACL grants already allow); the payload's own time is exact.
+        var lifetime = TimeSpan.FromSeconds(Math.Floor((entry.Until - _time.GetUtcNow()).TotalSeconds));
+        if (lifetime < TimeSpan.FromSeconds(1))
         {
             return;
         }
