@@ -7,6 +7,7 @@ using Gateway.Introspection;
 using Gateway.Observability;
 using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
@@ -120,6 +121,26 @@ public sealed class IntrospectionTests : IAsyncLifetime
             TimeSpan.FromSeconds(10),
             "a revoked token must be refused once its cached answer (MaxCacheDuration 1 s) expired");
         Assert.Equal(2, _as.Calls);
+    }
+
+    [Fact]
+    public async Task GatewayRevocation_AppliesToIntrospectedTokens_EvenWhenCached()
+    {
+        await using var gateway = await Config().StartAsync();
+        var token = _as.Issue(new JsonObject { ["jti"] = "opaque-jti-1" });
+        using (var before = await gateway.Client.GetWithTokenAsync("/read/x", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        gateway.Services.GetRequiredService<Gateway.Revocation.RevocationList>()
+            .AddLocal(new Gateway.Revocation.RevocationEntry(Gateway.Revocation.RevocationKind.TokenId, "opaque", "opaque-jti-1", null, now.AddHours(1), now));
+
+        using var after = await gateway.Client.GetWithTokenAsync("/read/x", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Contains("the token has been revoked", after.Challenge());
+        Assert.Equal(1, _as.Calls); // refused from the cached answer: revocation is checked on every request
     }
 
     [Fact]
