@@ -119,7 +119,8 @@ public sealed partial class RedisIntrospectionCache : ISharedIntrospectionCache
 
     private async Task<IDatabase?> GetDatabaseAsync(CancellationToken cancellationToken)
     {
-        var connection = await _connections.GetConnectionAsync().WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
+        // The first connection may take longer than one operation (as for the key cache); the caller's budget still bounds a read.
+        var connection = await _connections.GetConnectionAsync().WaitAsync(RedisSharedKeyStore.ConnectWait, cancellationToken).ConfigureAwait(false);
         return connection.IsConnected ? connection.GetDatabase() : null;
     }
 

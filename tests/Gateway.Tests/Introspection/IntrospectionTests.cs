@@ -146,9 +146,9 @@ public sealed class IntrospectionTests : IAsyncLifetime
     [Fact]
     public async Task ActiveAnswer_IsNeverServedPastItsExp()
     {
-        // exp in 2 s, cache maximum 60 s, no clock skew: the answer is cached until exp, then asked again.
+        // exp in 3-4 s, cache maximum 60 s, no clock skew: the answer is cached until exp, then asked again.
         await using var gateway = await Config(issuer: i => i["ClockSkew"] = "00:00:00").StartAsync();
-        var token = _as.Issue(new JsonObject { ["exp"] = DateTimeOffset.UtcNow.AddSeconds(2).ToUnixTimeSeconds() });
+        var token = _as.Issue(new JsonObject { ["exp"] = DateTimeOffset.UtcNow.AddSeconds(4).ToUnixTimeSeconds() });
         using (var first = await gateway.Client.GetWithTokenAsync("/read/x", token))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -327,6 +327,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
         var config = Config().WithRedis(_fixture.Redis, "introspect-" + Guid.NewGuid().ToString("N")[..8] + ":");
         await using var first = await config.StartAsync();
         await using var second = await config.StartAsync();
+        await Task.WhenAll(first.WaitUntilReadyAsync(), second.WaitUntilReadyAsync()); // both connected to Redis
         var token = _as.Issue(new JsonObject { ["sub"] = "shared-user" });
 
         using var one = await first.Client.GetWithTokenAsync("/read/x", token);
@@ -379,6 +380,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
         _as.ResetCounters();
         _fixture.Downstream.Clear();
         await using var replica = await config.StartAsync();
+        await replica.WaitUntilReadyAsync();
         using var edited = await replica.Client.GetWithTokenAsync("/read/edited", token);
         using var forged = await replica.Client.GetWithTokenAsync("/read/forged", forgedToken);
 
