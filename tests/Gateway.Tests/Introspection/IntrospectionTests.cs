@@ -202,6 +202,27 @@ public sealed class IntrospectionTests : IAsyncLifetime
         Assert.Equal(["post"], _as.AuthMethods);
     }
 
+    [Fact]
+    public async Task ClientSecretFile_IsTheSecretSent()
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-introspection-secret-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "client-secret");
+            await File.WriteAllTextAsync(file, TestAuthorizationServer.ClientSecret + "\n"); // as a Secret volume often holds it
+            await using var gateway = await Config(i => { i.Remove("ClientSecret"); i["ClientSecretFile"] = file; }).StartAsync();
+
+            using var response = await gateway.Client.GetWithTokenAsync("/read/x", _as.Issue());
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["basic"], _as.AuthMethods);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(AuthorizationServerFailure.ServerError)]
     [InlineData(AuthorizationServerFailure.Malformed)]
