@@ -20,6 +20,7 @@ public sealed class IntrospectionClient
     private readonly IntrospectionSettings _settings;
     private readonly AuthenticationHeaderValue? _basic;
     private volatile Uri? _endpoint;
+    private Task<Uri?>? _discovery;
 
     public IntrospectionClient(HttpClient http, IntrospectionSettings settings)
     {
@@ -45,7 +46,7 @@ public sealed class IntrospectionClient
     {
         try
         {
-            var endpoint = _endpoint ?? await DiscoverAsync(cancellationToken).ConfigureAwait(false);
+            var endpoint = _endpoint ?? await DiscoverOnceAsync(cancellationToken).ConfigureAwait(false);
             if (endpoint is null)
             {
                 return IntrospectionCallResult.Failed(IntrospectionCallResult.NoEndpoint);
@@ -84,6 +85,38 @@ public sealed class IntrospectionClient
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
         {
             return IntrospectionCallResult.Failed(IntrospectionCallResult.Unreachable);
+        }
+    }
+
+    // Lookups of different tokens starting together share one discovery read (each still bounded by its own budget).
+    private Task<Uri?> DiscoverOnceAsync(CancellationToken cancellationToken)
+    {
+        var mine = new TaskCompletionSource<Uri?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Interlocked.CompareExchange(ref _discovery, mine.Task, null);
+        if (running is null)
+        {
+            _ = RunDiscoveryAsync(mine, cancellationToken);
+            running = mine.Task;
+        }
+
+        return running.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunDiscoveryAsync(TaskCompletionSource<Uri?> discovery, CancellationToken cancellationToken)
+    {
+        Uri? found = null;
+        try
+        {
+            found = await DiscoverAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // no endpoint this time: the next lookup reads discovery again
+        }
+        finally
+        {
+            Volatile.Write(ref _discovery, null);
+            discovery.TrySetResult(found);
         }
     }
 

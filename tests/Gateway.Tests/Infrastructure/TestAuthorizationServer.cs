@@ -52,6 +52,9 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
 
     public AuthorizationServerFailure Failure { get; set; }
 
+    /// <summary>Answer the discovery document only after this delay.</summary>
+    public TimeSpan? DiscoveryDelay { get; set; }
+
     public static async Task<TestAuthorizationServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -103,9 +106,14 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
         _authMethods.Clear();
     }
 
-    private IResult Discovery()
+    private async Task<IResult> Discovery(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _discoveryFetches);
+        if (DiscoveryDelay is { } delay)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
         return Results.Json(new JsonObject
         {
             ["issuer"] = Issuer,

@@ -331,6 +331,25 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentLookupsOfDifferentTokens_ShareOneDiscoveryRead()
+    {
+        var config = Config(i => { i.Remove("Endpoint"); i["Tokens"] = "All"; }, i => { i.Remove("Issuer"); i["Authority"] = _as.Issuer; });
+        await using var gateway = await config.StartAsync();
+        _as.DiscoveryDelay = TimeSpan.FromMilliseconds(500);
+        var tokens = Enumerable.Range(0, 8).Select(_ => _as.Issue()).ToList();
+
+        var responses = await Task.WhenAll(tokens.Select(t => gateway.Client.GetWithTokenAsync("/read/x", t)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, _as.DiscoveryFetches);
+        Assert.Equal(8, _as.Calls);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task MalformedOpaqueToken_IsRefused401_WithoutAskingTheAuthorizationServer()
     {
         await using var gateway = await Config().StartAsync();
