@@ -137,8 +137,9 @@ public sealed class TokenValidator
         }
         catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException or JsonException or FormatException)
         {
-            return _introspector is { Tokens: Configuration.IntrospectedTokens.All } introspectsAll
-                ? await introspectsAll.IntrospectAsync(tokenMemory, cancellationToken).ConfigureAwait(false)
+            // Shaped like a JWS but not one (an opaque token may contain two dots): not a JWT, the authorization server's to judge.
+            return _introspector is { } notJwt
+                ? await notJwt.IntrospectAsync(tokenMemory, cancellationToken).ConfigureAwait(false)
                 : TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 

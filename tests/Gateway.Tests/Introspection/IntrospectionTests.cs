@@ -350,6 +350,18 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpaqueTokenWithTwoDots_IsIntrospected_NotRefusedAsAMalformedJwt()
+    {
+        await using var gateway = await Config().StartAsync();
+        var token = _as.Issue(token: "ref.2YotnFZFEjr1zCsicMWpAA.v1");
+
+        using var response = await gateway.Client.GetWithTokenAsync("/read/x", token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _as.Calls);
+    }
+
+    [Fact]
     public async Task MalformedOpaqueToken_IsRefused401_WithoutAskingTheAuthorizationServer()
     {
         await using var gateway = await Config().StartAsync();
