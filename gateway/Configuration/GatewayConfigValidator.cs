@@ -46,6 +46,7 @@ public sealed partial class GatewayConfigValidator
         var errors = new List<ConfigError>();
         var isDevelopment = string.Equals(environmentName, "Development", StringComparison.OrdinalIgnoreCase);
         ValidateIssuers(gateway, isDevelopment, errors);
+        ValidateIntrospection(gateway, isDevelopment, errors);
         ValidatePolicies(gateway, errors);
         ValidateClaimHeaders(gateway.ClaimHeaders, "Gateway:ClaimHeaders", allowRemoval: false, errors);
         ValidateHeaderNames(gateway.StripHeaders, "Gateway:StripHeaders", errors);
@@ -89,7 +90,7 @@ public sealed partial class GatewayConfigValidator
         {
             var path = $"Gateway:Issuers:{name}";
             var sources = new[] { issuer.Authority is not null || issuer.MetadataAddress is not null, issuer.JwksUri is not null, issuer.JwksFile is not null, issuer.Jwks is not null, issuer.Development }.Count(s => s);
-            if (sources == 0)
+            if (sources == 0 && issuer.Introspection is null)
             {
                 errors.Add(new(path, "no key source: set Authority (OIDC discovery), MetadataAddress, JwksUri (with Issuer), JwksFile (with Issuer), Jwks (with Issuer) or Development"));
             }

@@ -17,7 +17,7 @@ public static class GatewaySnapshotBuilder
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(keys);
 
-        var issuers = new IssuerRegistry(options.Issuers.Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
+        var issuers = new IssuerRegistry(options.Issuers.Where(pair => GatewayConfigValidator.VerifiesSignatures(pair.Value)).Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
         var policies = options.Policies.ToDictionary(p => p.Key, p => PolicyCompiler.Compile(p.Key, p.Value), StringComparer.Ordinal);
         var defaultPolicy = options.DefaultPolicy is { } name ? policies[name] : PolicyCompiler.BuiltInDefault;
 
@@ -81,7 +81,7 @@ public static class GatewaySnapshotBuilder
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
             : null;
         var extractor = new TokenExtractor(options.TokenSources);
-        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, keys.Time);
+        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, keys.Time, keys.Introspection.Create(options));
         var forwarding = new VerifiedTokenForwarding(extractor.Scrubber, options.ForwardAuthorizationHeader);
         return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors));
     }

@@ -75,6 +75,12 @@ public sealed record IssuerOptions
     /// </summary>
     public IReadOnlyList<ClaimHeaderOptions>? ClaimHeaders { get; init; }
 
+    /// <summary>
+    /// Token introspection (RFC 7662) for this issuer's opaque tokens, or all of them. With <c>Tokens: All</c>, or without
+    /// a key source, the issuer needs no signing keys.
+    /// </summary>
+    public IntrospectionOptions? Introspection { get; init; }
+
     /// <summary>Budget for one key load (discovery + JWKS); a request never waits longer for keys. Default 5 seconds.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

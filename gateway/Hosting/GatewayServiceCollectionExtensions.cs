@@ -38,7 +38,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ISharedKeyStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<DevelopmentKeyStores>().Get));
+            sp.GetRequiredService<DevelopmentKeyStores>().Get,
+            new Gateway.Introspection.TokenIntrospectorFactory(
+                sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>())));
 
         // YARP reads routes and clusters from the snapshot manager, never straight from the files:
         // a configuration change reaches YARP only once the whole gateway configuration is valid.
@@ -68,6 +70,7 @@ public static class GatewayServiceCollectionExtensions
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
             services.TryAddSingleton<ISharedKeyStore>(MemoryOnlyKeyStore.Instance);
+            services.TryAddSingleton<Gateway.Introspection.ISharedIntrospectionCache>(Gateway.Introspection.NoSharedIntrospectionCache.Instance);
             return;
         }
 
@@ -80,6 +83,14 @@ public static class GatewayServiceCollectionExtensions
             redis.OperationTimeout,
             sp.GetRequiredService<ILogger<RedisSharedKeyStore>>()));
         services.TryAddSingleton<ISharedKeyStore>(sp => sp.GetRequiredService<RedisSharedKeyStore>());
+        // Introspection answers are shared under the same integrity key: whoever can write to Redis still cannot make a token active.
+        services.TryAddSingleton<Gateway.Introspection.ISharedIntrospectionCache>(sp => new RedisIntrospectionCache(
+            sp.GetRequiredService<RedisConnectionFactory>(),
+            new KeyEntryProtector(redis.IntegrityKey ?? throw new GatewayConfigurationException([new ConfigError("Gateway:Redis:IntegrityKey", "required with Redis")])),
+            redis.KeyPrefix,
+            redis.OperationTimeout,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisIntrospectionCache>>()));
     }
 
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)

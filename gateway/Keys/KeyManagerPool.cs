@@ -22,8 +22,9 @@ public sealed class KeyManagerPool
     private readonly ILoggerFactory _loggers;
     private readonly Func<string?, DevelopmentKeyStore> _developmentKeys;
 
-    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys)
+    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys, Introspection.TokenIntrospectorFactory? introspection = null)
     {
+        Introspection = introspection ?? new Introspection.TokenIntrospectorFactory(httpClients, Gateway.Introspection.NoSharedIntrospectionCache.Instance, time, loggers);
         _httpClients = httpClients;
         _shared = shared;
         _time = time;
@@ -34,6 +35,9 @@ public sealed class KeyManagerPool
 
     /// <summary>The clock the key managers (and the validated-token caches built with them) use.</summary>
     public TimeProvider Time => _time;
+
+    /// <summary>Builds a configuration's token introspector (the other way an issuer's tokens are checked, over the same backchannel).</summary>
+    public Introspection.TokenIntrospectorFactory Introspection { get; }
 
     public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, GatewayOptions gateway)
     {

@@ -17,6 +17,12 @@ internal static class EventIds
     public const int PeerFetchMissing = 2007;
     public const int SharedCacheCommandRefused = 2008;
 
+    public const int IntrospectionFailed = 2100;
+    public const int IntrospectionClientRefused = 2101;
+    public const int IntrospectionEndpointUnknown = 2102;
+    public const int IntrospectionCacheEntryRejected = 2103;
+    public const int IntrospectionCacheUnavailable = 2104;
+
     public const int TokenRejected = 3000;
     public const int PolicyDenied = 3001;
     public const int RoutePlanMissing = 3002;

@@ -35,6 +35,9 @@ public static class GatewayDiagnostics
         public const string RedisRejectedEntries = "jwtgw.redis.rejected_entries";
         public const string RedisRefusedCommands = "jwtgw.redis.refused_commands";
         public const string ForwarderErrors = "jwtgw.proxy.errors";
+        public const string IntrospectionCalls = "jwtgw.introspection.calls";
+        public const string IntrospectionDuration = "jwtgw.introspection.duration";
+        public const string IntrospectionCacheLookups = "jwtgw.introspection.cache.lookups";
         public const string Draining = "jwtgw.draining";
         public const string CorsPreflights = "jwtgw.cors.preflights";
         public const string Revocations = "jwtgw.revocations";

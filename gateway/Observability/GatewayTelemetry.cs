@@ -53,6 +53,16 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> RateLimitDecisions = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.RateLimitDecisions, "{request}", "Rate-limit checks by policy, outcome (allowed, limited) and store (redis: fleet-wide, local: this replica alone).");
 
+    public static readonly Counter<long> IntrospectionCalls = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.IntrospectionCalls, "{call}", "Calls to the introspection endpoint (RFC 7662), by issuer and outcome (active, inactive, client_refused, http_error, timeout, unreachable, malformed, no_endpoint).");
+
+    public static readonly Histogram<double> IntrospectionDuration = Meter.CreateHistogram(
+        GatewayDiagnostics.Metrics.IntrospectionDuration, "s", "Duration of calls to the introspection endpoint, by issuer and outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    public static readonly Counter<long> IntrospectionCacheLookups = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.IntrospectionCacheLookups, "{lookup}", "Introspection cache lookups by level (memory, redis) and result (hit, miss, rejected: a Redis entry whose integrity check failed).");
+
     private static readonly string[] StatusReasons = BuildStatusReasons();
 
     /// <summary>The <c>jwtgw.reason</c> value of a token status: snake_case, allocated once.</summary>

@@ -52,6 +52,17 @@ public readonly struct TokenHash : IEquatable<TokenHash>
         }
     }
 
+    /// <summary>The digest as 64 lowercase hex digits: the token's name in a shared cache (the token itself is never stored).</summary>
+    public string ToHex()
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        MemoryMarshal.Write(digest, in _a);
+        MemoryMarshal.Write(digest[8..], in _b);
+        MemoryMarshal.Write(digest[16..], in _c);
+        MemoryMarshal.Write(digest[24..], in _d);
+        return Convert.ToHexStringLower(digest);
+    }
+
     public bool Equals(TokenHash other) => _a == other._a && _b == other._b && _c == other._c && _d == other._d;
 
     public override bool Equals(object? obj) => obj is TokenHash other && Equals(other);

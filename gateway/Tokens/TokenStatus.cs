@@ -31,4 +31,8 @@ public enum TokenStatus
     KeyRefreshFailed,
     /// <summary>A valid token that an operator revoked (by jti, by subject and issue time, or by sid): see docs/revocation.md.</summary>
     Revoked,
+    /// <summary>The authorization server's introspection endpoint answered <c>active: false</c> (RFC 7662 §2.2).</summary>
+    Inactive,
+    /// <summary>The introspection endpoint could not be asked or gave no usable answer (down, slow, 5xx, refused the gateway's client, malformed): the gateway cannot decide.</summary>
+    IntrospectionUnavailable,
 }

@@ -26,13 +26,15 @@ public sealed class TokenValidator
     private readonly int _maxTokenLength;
     private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
+    private readonly Introspection.TokenIntrospector? _introspector;
 
     /// <summary>
     /// A validator for one configuration: its issuers, its token size limit and, when the cache is on, its own
     /// validated-token cache (a reload builds a new validator, so a token validated under old rules is never served).
     /// </summary>
-    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null)
+    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null, Introspection.TokenIntrospector? introspector = null)
     {
+        _introspector = introspector;
         ArgumentNullException.ThrowIfNull(issuers);
         _issuers = issuers;
         _maxTokenLength = maxTokenLength;
@@ -41,6 +43,12 @@ public sealed class TokenValidator
     }
 
     public IssuerRegistry Issuers => _issuers;
+
+    /// <summary>
+    /// The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
+    /// <c>Tokens: All</c>, for JWTs of its own <c>iss</c> or of no configured issuer (see docs/introspection.md).
+    /// </summary>
+    public Introspection.TokenIntrospector? Introspector => _introspector;
 
     /// <summary>This validator's validated-token cache, or null when the cache is off.</summary>
     public ValidatedTokenCache? Cache => _cache;
@@ -86,6 +94,13 @@ public sealed class TokenValidator
             return new(TokenValidationOutcome.Failure(TokenStatus.TooLarge));
         }
 
+        // Not a JWT: only the authorization server can tell (opaque tokens never meet the JWT cache or parser).
+        if (_introspector is { } introspector && !LooksLikeJws(token.Span))
+        {
+            TokenTelemetry.Issuer(activity, introspector.IssuerName);
+            return introspector.IntrospectAsync(token, cancellationToken);
+        }
+
         var cache = _cache;
         TokenHash hash = default;
         if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
@@ -122,14 +137,21 @@ public sealed class TokenValidator
         }
         catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException or JsonException or FormatException)
         {
-            return TokenValidationOutcome.Failure(TokenStatus.Malformed);
+            // Shaped like a JWS but not one (an opaque token may contain two dots): not a JWT, the authorization server's to judge.
+            return _introspector is { } notJwt
+                ? await notJwt.IntrospectAsync(tokenMemory, cancellationToken).ConfigureAwait(false)
+                : TokenValidationOutcome.Failure(TokenStatus.Malformed);
         }
 
         TokenTelemetry.Header(activity, jwt);
         var issuer = _issuers.FindByIssuerClaim(ReadIssuer(jwt));
         if (issuer is null)
         {
-            return TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
+            // With Tokens: All, the introspecting issuer's own JWTs (it is then not among the signature-verifying issuers)
+            // and JWTs of no configured issuer are the authorization server's to judge.
+            return _introspector is { Tokens: Configuration.IntrospectedTokens.All } introspector
+                ? await introspector.IntrospectAsync(tokenMemory, cancellationToken).ConfigureAwait(false)
+                : TokenValidationOutcome.Failure(TokenStatus.UnknownIssuer);
         }
 
         TokenTelemetry.Issuer(activity, issuer.Name);

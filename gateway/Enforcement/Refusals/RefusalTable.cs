@@ -175,6 +175,7 @@ internal static class RefusalTable
             },
             TokenStatus.KeysUnavailable => Unavailable503(refusal, "The issuer's signing keys are not available yet; retry later."),
             TokenStatus.KeyRefreshFailed => Unavailable503(refusal, "The token's signing key could not be checked: the issuer's keys could not be refreshed; retry later."),
+            TokenStatus.IntrospectionUnavailable => Unavailable503(refusal, "The token could not be checked: the authorization server's introspection endpoint gave no usable answer; retry later."),
             _ => refusal,
         };
     }
@@ -207,6 +208,7 @@ internal static class RefusalTable
         TokenStatus.WrongType => "the token type is not accepted",
         TokenStatus.LifetimeTooLong => "the token lifetime is too long",
         TokenStatus.Revoked => "the token has been revoked",
+        TokenStatus.Inactive => "the token is not active",
         _ => "the token is invalid",
     };
 }

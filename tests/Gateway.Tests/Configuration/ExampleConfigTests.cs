@@ -37,9 +37,13 @@ public sealed class ExampleConfigTests
     ];
 
     // Files a deployment mounts, per example: local-jwks.json reads its JWKS from the Secret the k8s component mounts.
-    private static string[] DeploymentFiles(string fileName) => fileName == "local-jwks.json"
-        ? [$"--Gateway:Issuers:cluster:JwksFile={RepositoryRoot.Combine("deploy", "k8s", "components", "local-jwks", "jwks.json")}"]
-        : [];
+    // introspection.json takes its client secret from the environment.
+    private static string[] DeploymentFiles(string fileName) => fileName switch
+    {
+        "local-jwks.json" => [$"--Gateway:Issuers:cluster:JwksFile={RepositoryRoot.Combine("deploy", "k8s", "components", "local-jwks", "jwks.json")}"],
+        "introspection.json" => ["--Gateway:Issuers:auth:Introspection:ClientSecret=from-the-secret-store-91b2"],
+        _ => [],
+    };
 
     [Theory]
     [MemberData(nameof(ExampleFiles))]
@@ -69,6 +73,15 @@ public sealed class ExampleConfigTests
 
         Assert.Equal(1, exit);
         Assert.Contains("  Gateway:Issuers:cluster:JwksFile: '/etc/gateway/jwks/jwks.json' could not be read: no such file", stderr);
+    }
+
+    [Fact]
+    public async Task IntrospectionExample_WithoutItsClientSecret_FailsCheckConfig_NamingThePath()
+    {
+        var (exit, _, stderr) = await CheckConfigAsync([RepositoryRoot.Combine("config", "examples", "introspection.json"), "Production"]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("  Gateway:Issuers:auth:Introspection: no client secret: set ClientSecret", stderr);
     }
 
     [Theory]
