@@ -60,6 +60,7 @@ public sealed partial class GatewayConfigValidator
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         ValidateOperations(gateway.Observability, gateway.Management, errors);
         ValidateRevocation(gateway.Revocation, gateway.Management, errors);
+        ValidateDiagnostics(gateway.Diagnostics, gateway.Management, isDevelopment, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }
@@ -598,6 +599,8 @@ public sealed partial class GatewayConfigValidator
                 {
                     errors.Add(new($"{path}:Metadata:{PolicyMetadataKey}", $"unknown policy '{policy}' (configured: {string.Join(", ", gateway.Policies.Keys)})"));
                 }
+
+                ValidateShadowPolicy(gateway, metadata, path, errors);
 
                 if (metadata.TryGetValue(Forwarding.RoutingHeaders.PassHeadersMetadataKey, out var passed))
                 {

@@ -20,13 +20,15 @@ internal sealed class JwtEnforcementMiddleware
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly RevocationList _revocations;
+    private readonly DecisionCounters _counters;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, DecisionCounters counters, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
+        _counters = counters;
         _logger = logger;
     }
 
@@ -60,6 +62,7 @@ internal sealed class JwtEnforcementMiddleware
         if (plan.Policy.IsAnonymous)
         {
             EnforcementTelemetry.Anonymous(context, plan);
+            _counters.Anonymous();
             return _next(context);
         }
 
@@ -96,6 +99,19 @@ internal sealed class JwtEnforcementMiddleware
         await AuthorizeAndForward(context, snapshot, plan, extracted, outcome).ConfigureAwait(false);
     }
 
+    // A refusal is explained by the same evaluation, traced: the failed requirement goes to the log line (and, with
+    // Gateway:Diagnostics:ExplainDenials in Development, to the answer). Only refused requests pay for the trace.
+    private Task RefuseByPolicy(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, PolicyDecision decision, TokenClaims claims, TokenIssuer issuer)
+    {
+        var failed = plan.Policy.Explain(claims, issuer).Trace.FailedRequirement;
+        var refusal = RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint) with
+        {
+            FailedRequirement = failed,
+            ExplainInAnswer = snapshot.Options.Diagnostics.ExplainDenials,
+        };
+        return Refuse(context, plan, refusal);
+    }
+
     // Validation outcome → policy decision → claim headers → forward.
     private Task AuthorizeAndForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome)
     {
@@ -112,12 +128,18 @@ internal sealed class JwtEnforcementMiddleware
 
         var issuer = outcome.Issuer!;
         var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
+        if (plan.ShadowPolicy is { } shadow)
+        {
+            ShadowPolicyEvaluation.Observe(context, plan, shadow, decision, outcome.Claims!, issuer, _counters, _logger);
+        }
+
         if (decision != PolicyDecision.Allow)
         {
-            return Refuse(context, plan, RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint));
+            return RefuseByPolicy(context, snapshot, plan, decision, outcome.Claims!, issuer);
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
+        _counters.Allowed();
         plan.ClaimHeaders.Apply(issuer, outcome.Claims!, context.Request.Headers);
         snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);

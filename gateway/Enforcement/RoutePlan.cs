@@ -21,8 +21,9 @@ public sealed class RoutePlan
     private volatile RouteConfig? _verifiedRoute;
     private volatile ClusterConfig? _verifiedCluster;
 
-    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders)
+    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders, CompiledPolicy? shadowPolicy = null)
     {
+        ShadowPolicy = shadowPolicy;
         ArgumentNullException.ThrowIfNull(route);
         Route = route;
         Cluster = cluster;
@@ -44,6 +45,9 @@ public sealed class RoutePlan
     public CompiledPolicy Policy { get; }
 
     public ClaimHeaderPlan ClaimHeaders { get; }
+
+    /// <summary>The route's dry-run policy (<c>Metadata:ShadowPolicy</c>): evaluated on every valid token and counted, never enforced.</summary>
+    public CompiledPolicy? ShadowPolicy { get; }
 
     /// <summary>Whether YARP matched the request with this plan's route and cluster configuration (by content).</summary>
     public bool IsBoundTo(RouteConfig matchedRoute, ClusterConfig? matchedCluster)

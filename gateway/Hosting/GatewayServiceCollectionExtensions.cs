@@ -32,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<DevelopmentKeyStores>();
         AddKeyCache(services, configuration);
         services.AddRevocation(configuration);
+        services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new KeyManagerPool(
             sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<ISharedKeyStore>(),
@@ -97,7 +98,7 @@ public static class GatewayServiceCollectionExtensions
 
         var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
         proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>());
+        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetRequiredService<TimeProvider>());
         manager.StartWatching();
         return manager;
     }

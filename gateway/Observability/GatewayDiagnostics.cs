@@ -39,6 +39,7 @@ public static class GatewayDiagnostics
         public const string CorsPreflights = "jwtgw.cors.preflights";
         public const string Revocations = "jwtgw.revocations";
         public const string RevocationsInSync = "jwtgw.revocations.in_sync";
+        public const string ShadowDecisions = "jwtgw.shadow.decisions";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
@@ -59,5 +60,7 @@ public static class GatewayDiagnostics
         public const string ForwarderError = "jwtgw.proxy.error";
         public const string Subject = "enduser.id";
         public const string CorsPolicy = "jwtgw.cors.policy";
+        public const string ShadowDecision = "jwtgw.shadow.decision";
+        public const string EnforcedDecision = "jwtgw.enforced.decision";
     }
 }

@@ -50,6 +50,9 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> ForwarderErrors = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.ForwarderErrors, "{request}", "Allowed requests YARP could not complete with the downstream, by route and YARP's ForwarderError.");
 
+    public static readonly Counter<long> ShadowDecisions = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.ShadowDecisions, "{request}", "Shadow (dry-run) policy verdicts on valid tokens, by route, shadow policy, its would-be decision (allow, deny) and the enforced one.");
+
     private static readonly string[] StatusReasons = BuildStatusReasons();
 
     /// <summary>The <c>jwtgw.reason</c> value of a token status: snake_case, allocated once.</summary>

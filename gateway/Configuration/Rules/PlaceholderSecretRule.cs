@@ -16,6 +16,7 @@ internal static partial class PlaceholderSecretRule
     [
         "Gateway:Redis:IntegrityKey",
         "Gateway:Revocation:ApiKey",
+        "Gateway:Diagnostics:Dashboard:ApiKey",
         "Kestrel:Certificates:*:Password",
         "Kestrel:Endpoints:*:Certificate:Password",
     ];
