@@ -33,6 +33,7 @@ public static class GatewayServiceCollectionExtensions
         AddKeyCache(services, configuration);
         services.AddRevocation(configuration);
         services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<Gateway.Diagnostics.ExplainRoutes>();
         services.TryAddSingleton(sp => new KeyManagerPool(
             sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<ISharedKeyStore>(),
