@@ -27,6 +27,9 @@ public sealed class CompiledPolicy
     /// <summary>Scopes required at the top level, announced in the 403 challenge's <c>scope</c> attribute (RFC 6750 §3).</summary>
     public string? ScopeHint { get; }
 
+    /// <summary>The issuers the policy accepts, or null for any configured issuer.</summary>
+    public IReadOnlyCollection<string>? AcceptedIssuers => _acceptedIssuers;
+
     public bool AcceptsIssuer(string issuerName) => _acceptedIssuers is null || _acceptedIssuers.Contains(issuerName);
 
     /// <summary>
