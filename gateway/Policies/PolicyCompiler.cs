@@ -23,7 +23,7 @@ public static class PolicyCompiler
     }
 
     /// <summary>The configuration path of policy <paramref name="name"/>: requirements are named by their path under it.</summary>
-    public static string PathOf(string name) => $"Gateway:Policies:{name}";
+    public static string PathOf(string name) => name == BuiltInDefaultName ? "Gateway:DefaultPolicy" : $"Gateway:Policies:{name}";
 
     private static IRequirement CompileGroup(RequirementOptions group, string path)
     {
