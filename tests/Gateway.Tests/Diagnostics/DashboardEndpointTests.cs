@@ -136,6 +136,37 @@ public sealed class DashboardEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_ShowsKeys_Redis_AndTheLastRejectedReloadWithItsErrors()
+    {
+        var port = FreePort.Next();
+        var config = _fixture.Config()
+            .WithRedis(_fixture.Redis, "jwtgw-dashboard:")
+            .Set("Management", new JsonObject { ["Url"] = $"http://127.0.0.1:{port}" })
+            .Set("Diagnostics", new JsonObject { ["Dashboard"] = new JsonObject { ["Enabled"] = true, ["ApiKey"] = ApiKey } });
+        await using var gateway = await config.StartAsync();
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "not ready");
+
+        var state = JsonDocument.Parse(await management.GetStringAsync("/dashboard/state")).RootElement;
+        var issuer = state.GetProperty("issuers")[0];
+        Assert.True(issuer.GetProperty("keyCount").GetInt32() >= 1);
+        Assert.Contains(issuer.GetProperty("source").GetString(), new[] { "idp", "redis" });
+        Assert.Equal("fresh", issuer.GetProperty("staleness").GetString());
+        Assert.Equal("connected", state.GetProperty("redis").GetProperty("state").GetString());
+        Assert.False(state.GetProperty("configuration").TryGetProperty("lastRejected", out _));
+
+        var broken = config.Build();
+        broken["Gateway"]!["Policies"]!["typo"] = new JsonObject { ["Roles"] = "admin" };
+        Assert.False(await gateway.RewriteConfigAsync(broken));
+
+        state = JsonDocument.Parse(await management.GetStringAsync("/dashboard/state")).RootElement;
+        var rejected = state.GetProperty("configuration").GetProperty("lastRejected");
+        Assert.Contains(rejected.GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("Gateway:Policies:typo:Roles", StringComparison.Ordinal));
+        Assert.Equal(0, state.GetProperty("configuration").GetProperty("generation").GetInt32()); // the last good configuration stays
+    }
+
+    [Fact]
     public async Task Disabled_ByDefault_NotFoundOnTheManagementListener()
     {
         var port = FreePort.Next();

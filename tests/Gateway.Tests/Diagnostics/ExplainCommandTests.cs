@@ -149,6 +149,20 @@ public sealed class ExplainCommandTests : IDisposable
         Assert.Contains("ReverseProxy:Routes:admin:Metadata:ShadowPolicy", stderr);
     }
 
+    [Theory]
+    [InlineData(new[] { "--token", "a", "--claims", "{}" }, "give at most one of --token, --token-file and --claims")]
+    [InlineData(new[] { "--issuer", "test" }, "--issuer applies to --claims only")]
+    [InlineData(new[] { "--header", "no-colon" }, "is not \"Name: value\"")]
+    [InlineData(new[] { "--tokn", "a" }, "'--tokn'")]
+    public async Task UsageErrors_Exit2_WithTheUsage(string[] args, string expected)
+    {
+        var (exit, _, stderr) = await ExplainAsync(["/api/x", .. args]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, stderr);
+        Assert.Contains("explain <URL> [options]", stderr);
+    }
+
     [Fact]
     public async Task Binary_ExplainsFromATokenFile()
     {
