@@ -26,6 +26,12 @@ function fillTable(id, rows, cells, rowClass) {
   body.replaceWith(fresh);
 }
 
+// ISO 8601 from the server → "2026-12-02 03:28:48Z" (UTC, to the second).
+function when(value) {
+  const date = new Date(value);
+  return isNaN(date) ? String(value ?? '') : date.toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+}
+
 function num(value) {
   return el('td', value ?? '', 'num');
 }
@@ -33,11 +39,11 @@ function num(value) {
 function render(state) {
   const config = state.configuration;
   document.getElementById('config-generation').textContent = config.generation;
-  document.getElementById('config-loaded').textContent = config.loadedAt;
+  document.getElementById('config-loaded').textContent = when(config.loadedAt);
   const rejected = document.getElementById('config-rejected');
   rejected.replaceChildren();
   if (config.lastRejected) {
-    rejected.appendChild(el('p', 'Last rejected reload at ' + config.lastRejected.at + ':', 'bad'));
+    rejected.appendChild(el('p', 'Last rejected reload at ' + when(config.lastRejected.at) + ':', 'bad'));
     const list = el('ul');
     for (const error of config.lastRejected.errors) {
       const item = el('li');
@@ -49,10 +55,10 @@ function render(state) {
     rejected.appendChild(el('p', 'No reload rejected since the start.', 'muted'));
   }
 
-  document.getElementById('counting-since').textContent = 'since ' + state.countingSince;
+  document.getElementById('counting-since').textContent = 'since ' + when(state.countingSince);
   fillTable('decisions', state.decisions, r => [r.decision, r.reason, num(r.count)]);
   fillTable('shadow', state.shadow, r => [r.route, r.policy, r.shadow, r.enforced, num(r.count)], r => r.disagrees ? 'disagree' : '');
-  fillTable('disagreements', state.disagreements, r => [r.at, r.route, r.policy, r.shadow, r.enforced, r.failedRequirement ?? '', r.traceId]);
+  fillTable('disagreements', state.disagreements, r => [when(r.at), r.route, r.policy, r.shadow, r.enforced, r.failedRequirement ?? '', r.traceId]);
   fillTable('routes', state.routes, r => {
     const headers = el('td');
     for (const h of r.claimHeaders) {
