@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # What the tests need from the system, installed when missing: redis-server (integration tests), redis-sentinel
-# (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS browser test drives it through Playwright;
+# (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS and dashboard browser tests drive it through Playwright;
 # it fails, never skips, without it).
 missing=()
 for binary in redis-server redis-sentinel; do

@@ -39,7 +39,11 @@ internal static partial class ShadowPolicyEvaluation
         if (!key.Disagrees)
         {
             counters.Shadow(key, null);
-            Log.Agreed(logger, plan.RouteId, shadow.Name, shadowDecision, plan.Policy.Name);
+            if (logger.IsEnabled(LogLevel.Debug)) // the trace id is text: only built when the line is written
+            {
+                Log.Agreed(logger, plan.RouteId, shadow.Name, shadowDecision, plan.Policy.Name, RefusalResponder.TraceId(context));
+            }
+
             return;
         }
 
@@ -55,7 +59,7 @@ internal static partial class ShadowPolicyEvaluation
         [LoggerMessage(EventIds.ShadowPolicyDisagreed, LogLevel.Information, "Route {RouteId}: shadow policy {ShadowPolicy} would {ShadowDecision} where policy {Policy} decided {EnforcedDecision} (not enforced); failed requirement {Requirement}: {RequirementDescription} (issuer {Issuer}) traceId={TraceId}")]
         public static partial void Disagreed(ILogger logger, string routeId, string shadowPolicy, string shadowDecision, string policy, string enforcedDecision, string requirement, string requirementDescription, string issuer, string traceId);
 
-        [LoggerMessage(EventIds.ShadowPolicyAgreed, LogLevel.Debug, "Route {RouteId}: shadow policy {ShadowPolicy} would {ShadowDecision}, as policy {Policy} decided.")]
-        public static partial void Agreed(ILogger logger, string routeId, string shadowPolicy, string shadowDecision, string policy);
+        [LoggerMessage(EventIds.ShadowPolicyAgreed, LogLevel.Debug, "Route {RouteId}: shadow policy {ShadowPolicy} would {ShadowDecision}, as policy {Policy} decided. traceId={TraceId}")]
+        public static partial void Agreed(ILogger logger, string routeId, string shadowPolicy, string shadowDecision, string policy, string traceId);
     }
 }
