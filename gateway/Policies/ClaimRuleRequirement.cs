@@ -10,6 +10,7 @@ namespace Gateway.Policies;
 /// </summary>
 public sealed class ClaimRuleRequirement : IRequirement
 {
+    private const int MaxValuesComparedInPlace = 8;
     private readonly ClaimPath _path;
     private readonly ClaimRuleKind _kind;
     private readonly FrozenSet<string> _values;
@@ -92,6 +93,21 @@ public sealed class ClaimRuleRequirement : IRequirement
     // still compare exactly: a string claim "true" never matches a configured "True".
     private bool Matches(JsonElement value)
     {
+        // A string against a few configured values: compared in place, without reading the claim into a string
+        // (the request path allocates nothing for the common rule).
+        if (value.ValueKind == JsonValueKind.String && _values.Count <= MaxValuesComparedInPlace)
+        {
+            foreach (var candidate in _values)
+            {
+                if (value.ValueEquals(candidate))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         if (!TryScalarText(value, out var text))
         {
             return false;

@@ -92,6 +92,33 @@ public sealed class PolicyTraceTests
         Assert.All(trace.Results.Where(r => r.Depth == 0), r => Assert.True(r.Passed, r.Path));
     }
 
+    /// <summary>The request path's evaluation (no trace) allocates nothing once the claims' scopes and roles are read.</summary>
+    [Fact]
+    public void UntracedEvaluation_AllocatesNothing()
+    {
+        var policy = PolicyCompiler.Compile("orders", Orders);
+        var claims = Claims("""{"scope":"orders:read","roles":["clerk","admin"],"org":{"tenant":"acme"}}""");
+        var denied = Claims("""{"scope":"orders:read","roles":["clerk"],"org":{"tenant":"acme"}}""");
+        for (var i = 0; i < 100; i++)
+        {
+            policy.Evaluate(claims, Corp);
+            policy.Evaluate(denied, Corp);
+        }
+
+        var allowed = 0;
+        var forbidden = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            allowed += policy.Evaluate(claims, Corp) == PolicyDecision.Allow ? 1 : 0;
+            forbidden += policy.Evaluate(denied, Corp) == PolicyDecision.Forbidden ? 1 : 0;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal((1000, 1000), (allowed, forbidden));
+        Assert.Equal(0, allocated);
+    }
+
     /// <summary>The traced and the untraced evaluation are one method: they never disagree (a corpus of claim sets).</summary>
     [Fact]
     public void TracedAndUntracedEvaluation_DecideAlike()
