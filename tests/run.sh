@@ -14,7 +14,7 @@ TEST_HANG_TIMEOUT="${TEST_HANG_TIMEOUT:-10m}"
 TEST_RUN_TIMEOUT="${TEST_RUN_TIMEOUT:-50m}"
 
 # What the tests need from the system, installed when missing: redis-server (integration tests), redis-sentinel
-# (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS browser test drives it through Playwright;
+# (the Sentinel tests, FleetKeyCacheSentinelTests) and chromium (the CORS and dashboard browser tests drive it through Playwright;
 # it fails, never skips, without it).
 missing=()
 for binary in redis-server redis-sentinel; do

@@ -37,6 +37,7 @@ internal static partial class GatewayConfigReader
             Revocation = BindValue<RevocationOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Revocation)), errors) ?? new(),
             Observability = BindValue<ObservabilityOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Observability)), errors) ?? new(),
             Management = BindValue<ManagementOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Management)), errors) ?? new(),
+            Diagnostics = BindValue<DiagnosticsOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Diagnostics)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };
         ReportUnknownKeys(gatewaySection, errors, typeof(GatewayOptions));

@@ -62,6 +62,7 @@ public sealed partial class GatewayConfigValidator
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         ValidateOperations(gateway.Observability, gateway.Management, errors);
         ValidateRevocation(gateway.Revocation, gateway.Management, errors);
+        ValidateDiagnostics(gateway.Diagnostics, gateway.Management, isDevelopment, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }
@@ -601,6 +602,8 @@ public sealed partial class GatewayConfigValidator
                 {
                     errors.Add(new($"{path}:Metadata:{PolicyMetadataKey}", $"unknown policy '{policy}' (configured: {string.Join(", ", gateway.Policies.Keys)})"));
                 }
+
+                ValidateShadowPolicy(gateway, metadata, path, errors);
 
                 if (metadata.TryGetValue(Forwarding.RoutingHeaders.PassHeadersMetadataKey, out var passed))
                 {

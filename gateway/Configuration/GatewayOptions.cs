@@ -77,6 +77,9 @@ public sealed record GatewayOptions
     /// <summary>Health and metrics endpoints, graceful shutdown (see docs/operations.md).</summary>
     public ManagementOptions Management { get; init; } = new();
 
+    /// <summary>Decision explanations: 403 details in Development, the operator dashboard (see docs/operations.md).</summary>
+    public DiagnosticsOptions Diagnostics { get; init; } = new();
+
     /// <summary>Development-only conveniences (demo downstream).</summary>
     public DevelopmentOptions Development { get; init; } = new();
 }

@@ -59,7 +59,8 @@ public static class GatewaySnapshotBuilder
                 .Select(issuer => new IssuerClaimHeaders(issuer.Key, MergeHeaders(options.ClaimHeaders, issuer.Value, policyHeaders, route)))
                 .ToList();
             var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
-            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId]);
+            var shadow = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.ShadowPolicyMetadataKey) is { } shadowName ? policies[shadowName] : null;
+            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId], shadow);
             owned.UnionWith(byIssuer.SelectMany(i => i.Mappings).Select(m => m.Header));
         }
 

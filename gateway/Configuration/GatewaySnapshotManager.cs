@@ -28,8 +28,12 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     // The active snapshot and the one it replaced, published together through one reference.
     private volatile Generations _generations;
 
-    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger)
+    private readonly TimeProvider _time;
+
+    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+        LoadedAt = _time.GetUtcNow();
         _configuration = configuration;
         _loader = loader;
         _keys = keys;
@@ -69,6 +73,12 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     /// <summary>Incremented on each applied reload; tests and health use it.</summary>
     public int Generation { get; private set; }
 
+    /// <summary>When the active configuration was applied (the start, or the last accepted reload).</summary>
+    public DateTimeOffset LoadedAt { get; private set; }
+
+    /// <summary>The last reload that was rejected since the start, with its errors (the dashboard shows it); null when none was.</summary>
+    public RejectedReload? LastRejected { get; private set; }
+
     public void StartWatching()
     {
         _changeSubscription = ChangeToken.OnChange(_configuration.GetReloadToken, ScheduleReload);
@@ -94,6 +104,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             var (snapshot, errors) = await _loader.LoadAsync(_configuration, _keys).ConfigureAwait(false);
             if (snapshot is null)
             {
+                LastRejected = new RejectedReload(_time.GetUtcNow(), errors.Select(e => e.ToString()).ToList());
                 Log.ReloadRejected(_logger, errors.Count, ConfigOrigin.Of(_configuration, _loader.EnvironmentName).ToString(), string.Join("; ", errors));
                 return false;
             }
@@ -103,6 +114,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             _generations = new Generations(snapshot, _generations.Current);
             _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             Generation++;
+            LoadedAt = _time.GetUtcNow();
             Log.Reloaded(_logger, snapshot.Proxy.Routes.Count, snapshot.Issuers.All.Count);
             return true;
         }
@@ -110,6 +122,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            LastRejected = new RejectedReload(_time.GetUtcNow(), [ex.Message]);
             Log.ReloadRejected(_logger, 1, ConfigOrigin.Of(_configuration, _loader.EnvironmentName).ToString(), ex.Message);
             return false;
         }
@@ -126,6 +139,9 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         _pendingReload?.Dispose();
         _reloadGate.Dispose();
     }
+
+    /// <summary>A configuration change that was not applied: when, and every error.</summary>
+    public sealed record RejectedReload(DateTimeOffset At, IReadOnlyList<string> Errors);
 
     private sealed record Generations(GatewaySnapshot Current, GatewaySnapshot? Previous);
 

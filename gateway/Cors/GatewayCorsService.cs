@@ -39,7 +39,7 @@ internal sealed partial class GatewayCorsService : ICorsService
             var policyName = route?.CorsPolicy ?? "";
             if (refusal is not null)
             {
-                Log.PreflightRefused(_logger, routeId, policyName, refusal, LogValue.Safe(headers.Origin, 256), LogValue.Safe(headers.AccessControlRequestMethod, 16));
+                Log.PreflightRefused(_logger, routeId, policyName, refusal, LogValue.Safe(headers.Origin, 256), LogValue.Safe(headers.AccessControlRequestMethod, 16), Enforcement.Refusals.RefusalResponder.TraceId(context));
             }
 
             // The request's server span: a preflight never reaches the proxy pipeline, where requests are tagged.
@@ -73,7 +73,7 @@ internal sealed partial class GatewayCorsService : ICorsService
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.CorsPreflightRefused, LogLevel.Information, "Route {RouteId} (CORS policy {CorsPolicy}): preflight refused: {Reason} (origin {Origin}, method {Method}).")]
-        public static partial void PreflightRefused(ILogger logger, string routeId, string corsPolicy, string reason, string origin, string method);
+        [LoggerMessage(EventIds.CorsPreflightRefused, LogLevel.Information, "Route {RouteId} (CORS policy {CorsPolicy}): preflight refused: {Reason} (origin {Origin}, method {Method}) traceId={TraceId}")]
+        public static partial void PreflightRefused(ILogger logger, string routeId, string corsPolicy, string reason, string origin, string method, string traceId);
     }
 }

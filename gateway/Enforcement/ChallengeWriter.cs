@@ -43,12 +43,12 @@ internal static class ChallengeWriter
             headers.Connection = "close";
         }
 
-        return WriteAsync(context, refusal.StatusCode, refusal.Challenge, refusal.Title, refusal.Detail);
+        return WriteAsync(context, refusal.StatusCode, refusal.Challenge, refusal.Title, refusal.Detail, refusal.ExplainInAnswer ? refusal.FailedRequirement : null);
     }
 
     // The single choke point every answer of the gateway passes through: other answer formats (CORS headers,
     // gRPC status) hook in here, and nowhere else.
-    private static async Task WriteAsync(HttpContext context, int statusCode, string? challenge, string title, string detail)
+    private static async Task WriteAsync(HttpContext context, int statusCode, string? challenge, string title, string detail, Policies.RequirementResult? failed)
     {
         var response = context.Response;
         response.StatusCode = statusCode;
@@ -65,7 +65,7 @@ internal static class ChallengeWriter
         }
 
         response.ContentType = ProblemContentType;
-        var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+        var traceId = RefusalResponder.TraceId(context);
         await using var writer = new Utf8JsonWriter(response.Body);
         writer.WriteStartObject();
         writer.WriteString("type", $"https://httpstatuses.io/{statusCode}");
@@ -73,6 +73,13 @@ internal static class ChallengeWriter
         writer.WriteNumber("status", statusCode);
         writer.WriteString("detail", detail);
         writer.WriteString("traceId", traceId);
+        if (failed is not null)
+        {
+            // Gateway:Diagnostics:ExplainDenials (Development only): where the policy failed, never what the token holds.
+            writer.WriteString("failedRequirement", failed.Path);
+            writer.WriteString("requirement", failed.Description);
+        }
+
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }

@@ -32,6 +32,6 @@ internal sealed partial class JwtEnforcementMiddleware
         }
 
         RateLimitHeaders.Apply(context.Response.Headers, plan.RateLimit!, decision);
-        return extracted is { } token ? Forward(context, snapshot, plan, token, issuer!, claims!) : _next(context);
+        return extracted is { } token ? Forward(context, snapshot, plan, token, issuer!, claims!) : ForwardAnonymous(context);
     }
 }

@@ -22,14 +22,16 @@ internal sealed partial class JwtEnforcementMiddleware
     private readonly GatewaySnapshotManager _snapshots;
     private readonly RevocationList _revocations;
     private readonly RateLimitGate _rateLimits;
+    private readonly DecisionCounters _counters;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, DecisionCounters counters, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
         _rateLimits = rateLimits;
+        _counters = counters;
         _logger = logger;
     }
 
@@ -63,7 +65,7 @@ internal sealed partial class JwtEnforcementMiddleware
         if (plan.Policy.IsAnonymous)
         {
             EnforcementTelemetry.Anonymous(context, plan);
-            return plan.RateLimit is null ? _next(context) : LimitThenForward(context, snapshot, plan, null, null, null);
+            return plan.RateLimit is null ? ForwardAnonymous(context) : LimitThenForward(context, snapshot, plan, null, null, null);
         }
 
         return EnforceAsync(context, snapshot, plan);
@@ -99,6 +101,19 @@ internal sealed partial class JwtEnforcementMiddleware
         await AuthorizeAndForward(context, snapshot, plan, extracted, outcome).ConfigureAwait(false);
     }
 
+    // A refusal is explained by the same evaluation, traced: the failed requirement goes to the log line (and, with
+    // Gateway:Diagnostics:ExplainDenials in Development, to the answer). Only refused requests pay for the trace.
+    private Task RefuseByPolicy(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, PolicyDecision decision, TokenClaims claims, TokenIssuer issuer)
+    {
+        var failed = plan.Policy.Explain(claims, issuer).Trace.FailedRequirement;
+        var refusal = RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint) with
+        {
+            FailedRequirement = failed,
+            ExplainInAnswer = snapshot.Options.Diagnostics.ExplainDenials,
+        };
+        return Refuse(context, plan, refusal);
+    }
+
     // Validation outcome → policy decision → claim headers → forward.
     private Task AuthorizeAndForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome)
     {
@@ -115,9 +130,14 @@ internal sealed partial class JwtEnforcementMiddleware
 
         var issuer = outcome.Issuer!;
         var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
+        if (plan.ShadowPolicy is { } shadow)
+        {
+            ShadowPolicyEvaluation.Observe(context, plan, shadow, decision, outcome.Claims!, issuer, _counters, _logger);
+        }
+
         if (decision != PolicyDecision.Allow)
         {
-            return Refuse(context, plan, RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint));
+            return RefuseByPolicy(context, snapshot, plan, decision, outcome.Claims!, issuer);
         }
 
         EnforcementTelemetry.Allowed(context, plan, issuer.Name, outcome.Claims!);
@@ -126,8 +146,16 @@ internal sealed partial class JwtEnforcementMiddleware
             : LimitThenForward(context, snapshot, plan, extracted, issuer, outcome.Claims);
     }
 
+    // The two ways out to the downstream; each counts the request once, for the dashboard.
+    private Task ForwardAnonymous(HttpContext context)
+    {
+        _counters.Anonymous();
+        return _next(context);
+    }
+
     private Task Forward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenIssuer issuer, TokenClaims claims)
     {
+        _counters.Allowed();
         plan.ClaimHeaders.Apply(issuer, claims, context.Request.Headers);
         snapshot.TokenForwarding.Apply(context.Request, extracted); // the downstream reads only the verified token
         return _next(context);

@@ -32,14 +32,14 @@ internal sealed class RequestGuardMiddleware
     public Task Invoke(HttpContext context)
     {
         var request = context.Request;
-        if (RequestGuard.CheckMethod(request.Method, context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true) is { } method)
-        {
-            return Refuse(context, method);
-        }
-
-        var refusal = RequestGuard.CheckHost(request.Host.Value, out var canonicalHost)
-            ?? RequestGuard.CheckPath(request.Path.Value)
-            ?? CheckSegments(request)
+        var refusal = CheckTarget(
+            request.Method,
+            context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true,
+            request.Host.Value,
+            request.Path.Value,
+            _snapshots.Current.Options.Limits.PathNormalization,
+            out var canonicalHost,
+            out var normalizedPath)
             ?? RequestGuard.CheckFraming(request.Headers[HeaderNames.ContentLength], request.Headers.TransferEncoding.Count > 0, request.Headers.ContainsKey(MovedContentLength));
         if (refusal is not null)
         {
@@ -51,16 +51,38 @@ internal sealed class RequestGuardMiddleware
             request.Host = new HostString(canonicalHost);
         }
 
+        if (normalizedPath is not null)
+        {
+            request.Path = new PathString(normalizedPath);
+        }
+
         return _next(context);
     }
 
-    // Path parameters, trailing dots, whitespace: refused, or normalized when configured (the normalized path is the
-    // one routed and, since the forwarder builds the outgoing path from Request.Path, the one forwarded).
-    private string? CheckSegments(HttpRequest request)
+    /// <summary>
+    /// The guard's rules on a request's method, host and path, in the order the pipeline applies them (also used by
+    /// <c>explain</c>): the refused rule, or null with the canonical host and, under
+    /// <see cref="PathNormalization.Normalize"/>, the normalized path (each null when unchanged). Path parameters,
+    /// trailing dots, whitespace are refused, or normalized when configured (the normalized path is the one routed and,
+    /// since the forwarder builds the outgoing path from Request.Path, the one forwarded).
+    /// </summary>
+    internal static string? CheckTarget(string method, bool isExtendedConnect, string? host, string? path, PathNormalization normalization, out string? canonicalHost, out string? normalizedPath)
     {
-        var path = request.Path.Value;
-        var refusal = RequestGuard.CheckSegments(path);
-        if (refusal is null || _snapshots.Current.Options.Limits.PathNormalization != PathNormalization.Normalize)
+        canonicalHost = null;
+        normalizedPath = null;
+        if (RequestGuard.CheckMethod(method, isExtendedConnect) is { } refusedMethod)
+        {
+            return refusedMethod;
+        }
+
+        var refusal = RequestGuard.CheckHost(host, out canonicalHost) ?? RequestGuard.CheckPath(path);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        refusal = RequestGuard.CheckSegments(path);
+        if (refusal is null || normalization != PathNormalization.Normalize)
         {
             return refusal;
         }
@@ -69,7 +91,7 @@ internal sealed class RequestGuardMiddleware
         refusal = RequestGuard.CheckPath(normalized) ?? RequestGuard.CheckSegments(normalized);
         if (refusal is null)
         {
-            request.Path = new PathString(normalized);
+            normalizedPath = normalized;
         }
 
         return refusal;

@@ -22,9 +22,10 @@ public sealed class RoutePlan
     private volatile RouteConfig? _verifiedRoute;
     private volatile ClusterConfig? _verifiedCluster;
 
-    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders, RateLimitPolicy? rateLimit = null)
+    public RoutePlan(RouteConfig route, ClusterConfig? cluster, CompiledPolicy policy, ClaimHeaderPlan claimHeaders, RateLimitPolicy? rateLimit = null, CompiledPolicy? shadowPolicy = null)
     {
         RateLimit = rateLimit;
+        ShadowPolicy = shadowPolicy;
         ArgumentNullException.ThrowIfNull(route);
         Route = route;
         Cluster = cluster;
@@ -49,6 +50,9 @@ public sealed class RoutePlan
 
     /// <summary>The route's rate limit (its <c>RateLimiterPolicy</c>), or null.</summary>
     public RateLimitPolicy? RateLimit { get; }
+
+    /// <summary>The route's dry-run policy (<c>Metadata:ShadowPolicy</c>): evaluated on every valid token and counted, never enforced.</summary>
+    public CompiledPolicy? ShadowPolicy { get; }
 
     /// <summary>Whether YARP matched the request with this plan's route and cluster configuration (by content).</summary>
     public bool IsBoundTo(RouteConfig matchedRoute, ClusterConfig? matchedCluster)

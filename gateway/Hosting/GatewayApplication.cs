@@ -53,6 +53,7 @@ public static class GatewayApplication
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
+        app.Services.GetRequiredService<Diagnostics.ExplainRoutes>().Attach(app); // explain and the dashboard match routes like requests
         return app;
     }
 }

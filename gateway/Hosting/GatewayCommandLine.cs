@@ -4,7 +4,7 @@ using System.CommandLine.Help;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// The command line of the one binary: the gateway itself, <c>check-config</c>, <c>token</c> and <c>revoke</c>, each with
+/// The command line of the one binary: the gateway itself, <c>check-config</c>, <c>token</c>, <c>revoke</c> and <c>explain</c>, each with
 /// <c>--help</c>. A usage error (unknown switch, missing value, stray argument) prints the error and the
 /// command's usage on stderr and exits 2; nothing starts.
 /// </summary>
@@ -66,6 +66,7 @@ internal static class GatewayCommandLine
             CheckConfigCommand.Create(context),
             TokenCommand.Create(context),
             RevokeCommand.Create(context),
+            ExplainCommand.Create(context),
         };
         root.SetAction((_, _) => runGateway([.. context.Args]));
         return root;

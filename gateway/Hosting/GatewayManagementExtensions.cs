@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Diagnostics.Dashboard;
 using Gateway.Hosting;
 using Gateway.Observability;
 using Gateway.Redis;
@@ -38,6 +39,11 @@ public static class GatewayManagementExtensions
             sp.GetService<RedisSharedKeyStore>()));
 
         var listener = ManagementUrl.TryParse(management.Url);
+        if (listener is not null && options.Diagnostics.Dashboard.Enabled)
+        {
+            AddDashboard(services, options.Diagnostics.Dashboard, builder.Environment.EnvironmentName);
+        }
+
         var metricsPath = options.Observability.Prometheus.Enabled ? options.Observability.Prometheus.Path : null;
         services.TryAddSingleton(new ManagementEndpointSettings(listener?.Port, metricsPath));
         if (listener is not null)
@@ -54,6 +60,20 @@ public static class GatewayManagementExtensions
 
             builder.WebHost.UseUrls(urls + ";" + listener.ListenUrl);
         }
+    }
+
+    // The operator dashboard (Gateway:Diagnostics:Dashboard), on the management listener only: read at startup.
+    private static void AddDashboard(IServiceCollection services, DashboardOptions dashboard, string environment)
+    {
+        services.TryAddSingleton(new DashboardCredential(dashboard.ApiKey));
+        services.TryAddSingleton(sp => new DashboardState(
+            sp.GetRequiredService<GatewaySnapshotManager>(),
+            sp.GetRequiredService<DecisionCounters>(),
+            sp.GetRequiredService<TimeProvider>(),
+            environment,
+            sp.GetService<RedisConnectionFactory>(),
+            sp.GetService<RedisSharedKeyStore>()));
+        services.TryAddSingleton<DashboardEndpoint>();
     }
 
     /// <summary>

@@ -33,6 +33,8 @@ public static class GatewayServiceCollectionExtensions
         AddKeyCache(services, configuration);
         services.AddRevocation(configuration);
         services.AddRateLimiting(configuration);
+        services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<Gateway.Diagnostics.ExplainRoutes>();
         services.TryAddSingleton(sp => new KeyManagerPool(
             sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<ISharedKeyStore>(),
@@ -110,7 +112,7 @@ public static class GatewayServiceCollectionExtensions
 
         var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
         proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>());
+        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetRequiredService<TimeProvider>());
         manager.StartWatching();
         return manager;
     }

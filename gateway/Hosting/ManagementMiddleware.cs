@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Diagnostics.Dashboard;
 using Gateway.Observability;
 using Gateway.Redis;
 using Gateway.Revocation;
@@ -25,9 +26,12 @@ internal sealed class ManagementMiddleware
     private readonly int? _managementPort;
     private readonly string? _metricsPath;
     private readonly RevocationEndpoint? _revocations;
+    private readonly DashboardEndpoint? _dashboard;
 
-    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null, RedisSharedKeyStore? redisStore = null, RevocationEndpoint? revocations = null)
+    public ManagementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, DrainState drain, TimeProvider time, ManagementEndpointSettings settings, RedisConnectionFactory? redis = null, RedisSharedKeyStore? redisStore = null, RevocationEndpoint? revocations = null, DashboardEndpoint? dashboard = null)
     {
+        // Like the revocation endpoint: only ever on a separate management listener (the configuration refuses it without one).
+        _dashboard = settings.ManagementPort is not null ? dashboard : null;
         // Only ever on a separate management listener (the configuration refuses the key without one).
         _revocations = revocations is { Enabled: true } && settings.ManagementPort is not null ? revocations : null;
         _next = next;
@@ -60,6 +64,7 @@ internal sealed class ManagementMiddleware
             Endpoint.Live => WriteLiveAsync(context),
             Endpoint.Ready => WriteReadyAsync(context),
             Endpoint.Revocations => _revocations!.InvokeAsync(context),
+            Endpoint.Dashboard => _dashboard!.InvokeAsync(context),
             _ => _next(context), // not management, or the metrics path (served by the Prometheus middleware next)
         };
     }
@@ -79,6 +84,11 @@ internal sealed class ManagementMiddleware
         if (_revocations is not null && string.Equals(path, GatewayConfigValidator.RevocationPath, StringComparison.OrdinalIgnoreCase))
         {
             return Endpoint.Revocations;
+        }
+
+        if (_dashboard is not null && DashboardEndpoint.Owns(path))
+        {
+            return Endpoint.Dashboard;
         }
 
         return _metricsPath is not null && string.Equals(path, _metricsPath, StringComparison.OrdinalIgnoreCase) ? Endpoint.Metrics : Endpoint.None;
@@ -177,6 +187,7 @@ internal sealed class ManagementMiddleware
         Ready,
         Metrics,
         Revocations,
+        Dashboard,
     }
 }
 

@@ -30,6 +30,10 @@ internal static class EventIds
     public const int RequestRefused = 3004;
     public const int ConfigurationMismatch = 3009;
     public const int CorsPreflightRefused = 3040;
+    public const int ShadowPolicyDisagreed = 3050;
+    public const int ShadowPolicyAgreed = 3051;
+    public const int DashboardRefused = 3052;
+    public const int DecisionExplained = 3053;
 
     public const int RevocationChanged = 3100;
     public const int RevocationStoreUnavailable = 3101;

@@ -43,6 +43,7 @@ public static class GatewayDiagnostics
         public const string Revocations = "jwtgw.revocations";
         public const string RevocationsInSync = "jwtgw.revocations.in_sync";
         public const string RateLimitDecisions = "jwtgw.ratelimit.decisions";
+        public const string ShadowDecisions = "jwtgw.shadow.decisions";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
@@ -65,5 +66,7 @@ public static class GatewayDiagnostics
         public const string CorsPolicy = "jwtgw.cors.policy";
         public const string RateLimitPolicy = "jwtgw.ratelimit.policy";
         public const string RateLimitStore = "jwtgw.ratelimit.store";
+        public const string ShadowDecision = "jwtgw.shadow.decision";
+        public const string EnforcedDecision = "jwtgw.enforced.decision";
     }
 }

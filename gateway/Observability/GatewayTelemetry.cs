@@ -63,6 +63,9 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> IntrospectionCacheLookups = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.IntrospectionCacheLookups, "{lookup}", "Introspection cache lookups by level (memory, redis) and result (hit, miss, rejected: a Redis entry whose integrity check failed).");
 
+    public static readonly Counter<long> ShadowDecisions = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.ShadowDecisions, "{request}", "Shadow (dry-run) policy verdicts on valid tokens, by route, shadow policy, its would-be decision (allow, deny) and the enforced one.");
+
     private static readonly string[] StatusReasons = BuildStatusReasons();
 
     /// <summary>The <c>jwtgw.reason</c> value of a token status: snake_case, allocated once.</summary>

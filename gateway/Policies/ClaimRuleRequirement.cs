@@ -10,28 +10,51 @@ namespace Gateway.Policies;
 /// </summary>
 public sealed class ClaimRuleRequirement : IRequirement
 {
+    private const int MaxValuesComparedInPlace = 8;
     private readonly ClaimPath _path;
     private readonly ClaimRuleKind _kind;
     private readonly FrozenSet<string> _values;
     private readonly bool _mustExist;
 
-    private ClaimRuleRequirement(ClaimPath path, ClaimRuleKind kind, IEnumerable<string> values, bool mustExist)
+    private ClaimRuleRequirement(ClaimPath path, ClaimRuleKind kind, IReadOnlyCollection<string> values, bool mustExist, string configPath, string description)
     {
         _path = path;
         _kind = kind;
         _values = values.ToFrozenSet(StringComparer.Ordinal);
         _mustExist = mustExist;
+        Path = configPath;
+        Description = $"claim {path.Text} {description}";
     }
 
-    public static ClaimRuleRequirement EqualTo(ClaimPath path, string value) => new(path, ClaimRuleKind.OneOf, [value], true);
+    public string Path { get; }
 
-    public static ClaimRuleRequirement OneOf(ClaimPath path, IEnumerable<string> values) => new(path, ClaimRuleKind.OneOf, values, true);
+    public string Description { get; }
 
-    public static ClaimRuleRequirement Exists(ClaimPath path, bool mustExist) => new(path, ClaimRuleKind.Exists, [], mustExist);
+    public static ClaimRuleRequirement EqualTo(ClaimPath path, string value, string configPath = "") =>
+        new(path, ClaimRuleKind.OneOf, [value], true, configPath, $"equal to \"{value}\"");
 
-    public static ClaimRuleRequirement Contains(ClaimPath path, string value) => new(path, ClaimRuleKind.Contains, [value], true);
+    public static ClaimRuleRequirement OneOf(ClaimPath path, IReadOnlyCollection<string> values, string configPath = "") =>
+        new(path, ClaimRuleKind.OneOf, values, true, configPath, $"one of [{string.Join(", ", values.Select(v => $"\"{v}\""))}]");
 
-    public bool IsSatisfiedBy(TokenClaims claims, TokenIssuer issuer)
+    public static ClaimRuleRequirement Exists(ClaimPath path, bool mustExist, string configPath = "") =>
+        new(path, ClaimRuleKind.Exists, [], mustExist, configPath, mustExist ? "present" : "absent");
+
+    public static ClaimRuleRequirement Contains(ClaimPath path, string value, string configPath = "") =>
+        new(path, ClaimRuleKind.Contains, [value], true, configPath, $"contains \"{value}\"");
+
+    public bool Evaluate(TokenClaims claims, TokenIssuer issuer, PolicyTrace? trace)
+    {
+        var passed = IsSatisfiedBy(claims);
+        if (trace is not null)
+        {
+            var seen = _path.TryResolve(claims.Payload, out var value) ? value : (JsonElement?)null;
+            trace.Check(this, passed, PolicyTrace.Seen(seen));
+        }
+
+        return passed;
+    }
+
+    private bool IsSatisfiedBy(TokenClaims claims)
     {
         var found = _path.TryResolve(claims.Payload, out var value) && value.ValueKind != JsonValueKind.Null;
         switch (_kind)
@@ -70,6 +93,21 @@ public sealed class ClaimRuleRequirement : IRequirement
     // still compare exactly: a string claim "true" never matches a configured "True".
     private bool Matches(JsonElement value)
     {
+        // A string against a few configured values: compared in place, without reading the claim into a string
+        // (the request path allocates nothing for the common rule).
+        if (value.ValueKind == JsonValueKind.String && _values.Count <= MaxValuesComparedInPlace)
+        {
+            foreach (var candidate in _values)
+            {
+                if (value.ValueEquals(candidate))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         if (!TryScalarText(value, out var text))
         {
             return false;

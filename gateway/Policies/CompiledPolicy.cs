@@ -27,17 +27,40 @@ public sealed class CompiledPolicy
     /// <summary>Scopes required at the top level, announced in the 403 challenge's <c>scope</c> attribute (RFC 6750 §3).</summary>
     public string? ScopeHint { get; }
 
+    /// <summary>The issuers the policy accepts, or null for any configured issuer.</summary>
+    public IReadOnlyCollection<string>? AcceptedIssuers => _acceptedIssuers;
+
     public bool AcceptsIssuer(string issuerName) => _acceptedIssuers is null || _acceptedIssuers.Contains(issuerName);
 
-    public PolicyDecision Evaluate(TokenClaims claims, TokenIssuer issuer)
+    /// <summary>
+    /// The policy's decision on a verified token. The request path passes no <paramref name="trace"/> (nothing is
+    /// allocated); <see cref="Explain"/> passes one to the very same evaluation.
+    /// </summary>
+    public PolicyDecision Evaluate(TokenClaims claims, TokenIssuer issuer, PolicyTrace? trace = null)
     {
         ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(issuer);
-        if (!AcceptsIssuer(issuer.Name))
+        var accepted = AcceptsIssuer(issuer.Name);
+        if (trace is not null)
+        {
+            var issuers = _acceptedIssuers is null ? "any configured issuer" : string.Join(", ", _acceptedIssuers.Order(StringComparer.Ordinal));
+            trace.Check(PolicyCompiler.PathOf(Name) + ":Issuers", $"issuer accepted ({issuers})", accepted, $"\"{issuer.Name}\"");
+        }
+        else if (!accepted)
         {
             return PolicyDecision.IssuerNotAccepted;
         }
 
-        return Requirement.IsSatisfiedBy(claims, issuer) ? PolicyDecision.Allow : PolicyDecision.Forbidden;
+        // Traced, the requirements are evaluated even for an issuer the policy refuses: the trace shows all of it.
+        var satisfied = Requirement.Evaluate(claims, issuer, trace);
+        return !accepted ? PolicyDecision.IssuerNotAccepted : satisfied ? PolicyDecision.Allow : PolicyDecision.Forbidden;
+    }
+
+    /// <summary>Evaluates the policy like <see cref="Evaluate"/> and records every requirement's result: for refusals, <c>explain</c> and shadow policies.</summary>
+    public (PolicyDecision Decision, PolicyTrace Trace) Explain(TokenClaims claims, TokenIssuer issuer)
+    {
+        var trace = new PolicyTrace();
+        var decision = Evaluate(claims, issuer, trace);
+        return (decision, trace);
     }
 }

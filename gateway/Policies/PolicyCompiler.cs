@@ -9,52 +9,55 @@ public static class PolicyCompiler
     /// <summary>Name of the built-in default policy: any valid token from any configured issuer.</summary>
     public const string BuiltInDefaultName = "(default)";
 
-    public static CompiledPolicy BuiltInDefault { get; } = new(BuiltInDefaultName, false, null, new AllOfRequirement([]), []);
+    public static CompiledPolicy BuiltInDefault { get; } = new(BuiltInDefaultName, false, null, new AllOfRequirement([], "Gateway:DefaultPolicy", "any valid token (the built-in default policy)"), []);
 
     public static CompiledPolicy Compile(string name, PolicyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Anonymous)
         {
-            return new CompiledPolicy(name, true, null, new AllOfRequirement([]), []);
+            return new CompiledPolicy(name, true, null, new AllOfRequirement([], PathOf(name), "anonymous: no token needed"), []);
         }
 
-        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options), options.Scopes);
+        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options, PathOf(name)), options.Scopes);
     }
 
-    private static IRequirement CompileGroup(RequirementOptions group)
+    /// <summary>The configuration path of policy <paramref name="name"/>: requirements are named by their path under it.</summary>
+    public static string PathOf(string name) => name == BuiltInDefaultName ? "Gateway:DefaultPolicy" : $"Gateway:Policies:{name}";
+
+    private static IRequirement CompileGroup(RequirementOptions group, string path)
     {
         var requirements = new List<IRequirement>();
-        requirements.AddRange(group.Scopes.Select(s => new ScopeRequirement(s)));
-        requirements.AddRange(group.Roles.Select(r => new RoleRequirement(r)));
-        requirements.AddRange(group.Claims.Select(CompileRule));
-        requirements.AddRange(group.AllOf.Select(CompileGroup));
+        requirements.AddRange(group.Scopes.Select((s, i) => new ScopeRequirement(s, $"{path}:Scopes:{i}")));
+        requirements.AddRange(group.Roles.Select((r, i) => new RoleRequirement(r, $"{path}:Roles:{i}")));
+        requirements.AddRange(group.Claims.Select((rule, i) => CompileRule(rule, $"{path}:Claims:{i}")));
+        requirements.AddRange(group.AllOf.Select((g, i) => CompileGroup(g, $"{path}:AllOf:{i}")));
         if (group.AnyOf.Count > 0)
         {
-            requirements.Add(new AnyOfRequirement(group.AnyOf.Select(CompileGroup).ToArray()));
+            requirements.Add(new AnyOfRequirement(group.AnyOf.Select((g, i) => CompileGroup(g, $"{path}:AnyOf:{i}")).ToArray(), $"{path}:AnyOf"));
         }
 
-        return requirements.Count == 1 ? requirements[0] : new AllOfRequirement(requirements);
+        return requirements.Count == 1 ? requirements[0] : new AllOfRequirement(requirements, path);
     }
 
-    private static ClaimRuleRequirement CompileRule(ClaimRuleOptions rule)
+    private static ClaimRuleRequirement CompileRule(ClaimRuleOptions rule, string path)
     {
-        var path = ClaimPath.Parse(rule.Claim);
+        var claim = ClaimPath.Parse(rule.Claim);
         if (rule.EqualTo is not null)
         {
-            return ClaimRuleRequirement.EqualTo(path, rule.EqualTo);
+            return ClaimRuleRequirement.EqualTo(claim, rule.EqualTo, path);
         }
 
         if (rule.OneOf is not null)
         {
-            return ClaimRuleRequirement.OneOf(path, rule.OneOf);
+            return ClaimRuleRequirement.OneOf(claim, rule.OneOf, path);
         }
 
         if (rule.Contains is not null)
         {
-            return ClaimRuleRequirement.Contains(path, rule.Contains);
+            return ClaimRuleRequirement.Contains(claim, rule.Contains, path);
         }
 
-        return ClaimRuleRequirement.Exists(path, rule.Exists ?? true);
+        return ClaimRuleRequirement.Exists(claim, rule.Exists ?? true, path);
     }
 }

@@ -17,6 +17,7 @@ internal static partial class PlaceholderSecretRule
         "Gateway:Redis:IntegrityKey",
         "Gateway:Revocation:ApiKey",
         "Gateway:Issuers:*:Introspection:ClientSecret",
+        "Gateway:Diagnostics:Dashboard:ApiKey",
         "Kestrel:Certificates:*:Password",
         "Kestrel:Endpoints:*:Certificate:Password",
     ];

@@ -57,4 +57,10 @@ internal sealed record Refusal
 
     /// <summary>The configured issuer the token was matched to, when known.</summary>
     public string? Issuer { get; init; }
+
+    /// <summary>For a policy refusal: the requirement that failed (from the policy's trace). Logged; never a claim value.</summary>
+    public RequirementResult? FailedRequirement { get; init; }
+
+    /// <summary>Whether the answer's problem JSON names <see cref="FailedRequirement"/> (<c>Gateway:Diagnostics:ExplainDenials</c>, Development only).</summary>
+    public bool ExplainInAnswer { get; init; }
 }

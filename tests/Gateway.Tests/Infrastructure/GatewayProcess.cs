@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The built gateway (<c>dotnet gateway/bin/{Configuration}/net10.0/Gateway.dll</c>) as a child process on a loopback
+/// port, its console output captured line by line: for what only the real process shows (console log formats). Started
+/// ready (bounded), killed by its own handle in <see cref="DisposeAsync"/>.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+    private readonly List<string> _lines = [];
+
+    private GatewayProcess(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public HttpClient Client { get; }
+
+    /// <summary>Every line written to stdout and stderr so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.ToList();
+            }
+        }
+    }
+
+    public static async Task<GatewayProcess> StartAsync(JsonObject config, string environment = "Production", params string[] extraArgs)
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-process-").FullName;
+        var file = Path.Combine(directory, "gateway.json");
+        await File.WriteAllTextAsync(file, config.ToJsonString());
+        var port = FreePort.Next();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var arg in new[] { GatewayBinary.DllPath, "--config", file, "--environment", environment, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "GATEWAY_CONFIG", "ASPNETCORE_URLS", "OTEL_EXPORTER_OTLP_ENDPOINT" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        var process = Process.Start(start)!;
+        var gateway = new GatewayProcess(process, directory, port);
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                using var ready = await gateway.Client.GetAsync("/healthz/ready");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return gateway;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        var output = string.Join('\n', gateway.Lines);
+        await gateway.DisposeAsync();
+        throw new TimeoutException("the gateway process did not become ready:\n" + output);
+    }
+
+    /// <summary>Waits (bounded) for an output line matching <paramref name="match"/>.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Lines.FirstOrDefault(match) is { } line)
+            {
+                return line;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("no matching output line; output:\n" + string.Join('\n', Lines));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(); // only our own child, by its handle
+            _process.WaitForExit(5000);
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+        }
+    }
+
+    /// <summary>Parses a JSON console log line, or null when the line is not one.</summary>
+    public static JsonElement? ParseJsonLine(string line)
+    {
+        if (!line.StartsWith('{'))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(Encoding.UTF8.GetBytes(line)).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
