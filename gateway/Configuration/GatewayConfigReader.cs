@@ -35,6 +35,8 @@ internal static partial class GatewayConfigReader
             Revocation = BindValue<RevocationOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Revocation)), errors) ?? new(),
             Observability = BindValue<ObservabilityOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Observability)), errors) ?? new(),
             Management = BindValue<ManagementOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Management)), errors) ?? new(),
+            Dpop = BindValue<DpopOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Dpop)), errors) ?? new(),
+            CertificateBinding = BindValue<CertificateBindingOptions>(gatewaySection.GetSection(nameof(GatewayOptions.CertificateBinding)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };
         ReportUnknownKeys(gatewaySection, errors, typeof(GatewayOptions));

@@ -32,6 +32,11 @@ internal static class ChallengeWriter
             headers.Allow = refusal.Allow;
         }
 
+        if (refusal.DpopNonce is not null)
+        {
+            headers[SenderConstraints.SenderConstraintEnforcer.NonceHeader] = refusal.DpopNonce;
+        }
+
         if (refusal.CloseConnection)
         {
             headers.Connection = "close";

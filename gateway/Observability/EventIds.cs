@@ -32,6 +32,10 @@ internal static class EventIds
     public const int RevocationEndpointRefused = 3104;
     public const int RevocationsRepaired = 3105;
 
+    public const int BindingRejected = 3200;
+    public const int DpopReplayStoreDegraded = 3201;
+    public const int DpopReplayStoreRecovered = 3202;
+
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;
 

@@ -39,6 +39,8 @@ public static class GatewayDiagnostics
         public const string CorsPreflights = "jwtgw.cors.preflights";
         public const string Revocations = "jwtgw.revocations";
         public const string RevocationsInSync = "jwtgw.revocations.in_sync";
+        public const string BindingChecks = "jwtgw.binding.checks";
+        public const string DpopReplayFallbacks = "jwtgw.dpop.replay.fallbacks";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
@@ -59,5 +61,7 @@ public static class GatewayDiagnostics
         public const string ForwarderError = "jwtgw.proxy.error";
         public const string Subject = "enduser.id";
         public const string CorsPolicy = "jwtgw.cors.policy";
+        /// <summary>The sender constraint checked on a request: <c>dpop</c>, <c>mtls</c>, <c>dpop+mtls</c> or <c>none</c>.</summary>
+        public const string Binding = "jwtgw.binding";
     }
 }

@@ -19,7 +19,11 @@ public static class PolicyCompiler
             return new CompiledPolicy(name, true, null, new AllOfRequirement([]), []);
         }
 
-        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options), options.Scopes);
+        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options), options.Scopes)
+        {
+            Dpop = options.Dpop,
+            RequireCertificateBoundToken = options.RequireCertificateBoundToken,
+        };
     }
 
     private static IRequirement CompileGroup(RequirementOptions group)

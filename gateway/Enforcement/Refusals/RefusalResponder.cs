@@ -30,6 +30,9 @@ internal static partial class RefusalResponder
             case RefusalCause.Token:
                 Log.TokenRejected(logger, routeId, policy, refusal.TokenStatus, refusal.Issuer);
                 break;
+            case RefusalCause.SenderConstraint:
+                Log.BindingRejected(logger, routeId, policy, refusal.BindingStatus, refusal.Binding, refusal.Issuer);
+                break;
             case RefusalCause.Policy:
                 Log.PolicyDenied(logger, routeId, policy, refusal.PolicyDecision, refusal.Issuer);
                 break;
@@ -52,6 +55,9 @@ internal static partial class RefusalResponder
     {
         [LoggerMessage(EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}).")]
         public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer);
+
+        [LoggerMessage(EventIds.BindingRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): sender-constrained token rejected: {Status} (binding {Binding}, issuer {Issuer}).")]
+        public static partial void BindingRejected(ILogger logger, string routeId, string policy, SenderConstraints.BindingStatus status, string? binding, string? issuer);
 
         [LoggerMessage(EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}).")]
         public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string? issuer);
