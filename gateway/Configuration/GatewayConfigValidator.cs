@@ -60,6 +60,7 @@ public sealed partial class GatewayConfigValidator
         ValidateDevelopment(gateway.Development, isDevelopment, errors);
         ValidateOperations(gateway.Observability, gateway.Management, errors);
         ValidateRevocation(gateway.Revocation, gateway.Management, errors);
+        ValidateSenderConstraints(gateway, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }

@@ -16,6 +16,7 @@ internal static partial class PlaceholderSecretRule
     [
         "Gateway:Redis:IntegrityKey",
         "Gateway:Revocation:ApiKey",
+        "Gateway:Dpop:NonceKey",
         "Kestrel:Certificates:*:Password",
         "Kestrel:Endpoints:*:Certificate:Password",
     ];
