@@ -93,16 +93,21 @@ public sealed class DpopProofVerifier
             return DpopProofResult.Failed(BindingStatus.DpopProofBadSignature);
         }
 
-        // Signed by the key in the header: the claims can now be read.
-        if (!jwt.TryGetPayloadValue<string>("jti", out var jti) || jti is not { Length: > 0 and <= 512 }
-            || !jwt.TryGetPayloadValue<string>("htm", out var htm) || htm is null
-            || !jwt.TryGetPayloadValue<string>("htu", out var htu) || htu is null
-            || !jwt.TryGetPayloadValue<long>("iat", out var iat)
-            || !jwt.TryGetPayloadValue<string>("ath", out var ath) || ath is null)
+        // Signed by the key in the header: the claims can now be read, each with its exact JSON type.
+        ProofClaims claims;
+        try
         {
-            return DpopProofResult.Failed(BindingStatus.DpopProofClaimMissing);
+            if (!ReadClaims(jwt, out claims))
+            {
+                return DpopProofResult.Failed(BindingStatus.DpopProofClaimMissing);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
+        {
+            return DpopProofResult.Failed(BindingStatus.DpopProofMalformed);
         }
 
+        var (jti, htm, htu, iat, ath, nonce) = claims;
         if (!string.Equals(htm, method, StringComparison.Ordinal))
         {
             return DpopProofResult.Failed(BindingStatus.DpopProofMethodMismatch);
@@ -116,7 +121,7 @@ public sealed class DpopProofVerifier
         }
 
         var nonceAge = TimeSpan.Zero;
-        if (_nonces is not null && (!jwt.TryGetPayloadValue<string>("nonce", out var nonce) || !_nonces.IsValid(nonce, now, out nonceAge)))
+        if (_nonces is not null && !_nonces.IsValid(nonce, now, out nonceAge))
         {
             return DpopProofResult.Failed(BindingStatus.DpopNonceRequired);
         }
@@ -145,6 +150,42 @@ public sealed class DpopProofVerifier
 
         return new DpopProofResult(BindingStatus.Valid, ProofId(thumbprint, jti), nonceAge);
     }
+
+    private readonly record struct ProofClaims(string Jti, string Htm, string Htu, long Iat, string Ath, string? Nonce);
+
+    // jti, htm, htu, ath: strings (jti of 1 to 512 characters); iat: an integer; nonce: a string when present.
+    private static bool ReadClaims(JsonWebToken jwt, out ProofClaims claims)
+    {
+        claims = default;
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
+        var root = payload.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || ReadString(root, "jti") is not { Length: > 0 and <= 512 } jti
+            || ReadString(root, "htm") is not { Length: > 0 } htm
+            || ReadString(root, "htu") is not { Length: > 0 } htu
+            || ReadString(root, "ath") is not { Length: > 0 } ath
+            || !root.TryGetProperty("iat", out var iatElement) || iatElement.ValueKind != JsonValueKind.Number || !iatElement.TryGetInt64(out var iat))
+        {
+            return false;
+        }
+
+        string? nonce = null;
+        if (root.TryGetProperty("nonce", out var nonceElement))
+        {
+            if (nonceElement.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            nonce = nonceElement.GetString();
+        }
+
+        claims = new ProofClaims(jti, htm, htu, iat, ath, nonce);
+        return true;
+    }
+
+    private static string? ReadString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary><c>ath</c>: base64url(SHA-256(ASCII of the access token)), RFC 9449 §4.2.</summary>
     public static string AccessTokenHash(ReadOnlySpan<char> accessToken)

@@ -44,18 +44,24 @@ public sealed partial class RedisDpopReplayCache : IDpopReplayCache
 
         try
         {
+            // The first requests may come while the connection is still being made: wait for it, within the operation budget.
             var pending = _connections.GetConnectionAsync();
-            if (!pending.IsCompletedSuccessfully || !pending.Result.IsConnected)
+            var connection = pending.IsCompletedSuccessfully ? pending.Result : await pending.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            if (!connection.IsConnected)
             {
                 return Degrade(local, "not connected");
             }
 
             var key = (RedisKey)(_prefix + proofId.ToString("x32", System.Globalization.CultureInfo.InvariantCulture));
-            var first = await pending.Result.GetDatabase()
+            var first = await connection.GetDatabase()
                 .StringSetAsync(key, "1", retention, When.NotExists)
                 .WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
             Recover();
             return first ? ReplayCheck.First : ReplayCheck.Replayed; // memory full but Redis decided: Redis's answer stands
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ReplayCheck.Unavailable; // the client went away: nothing is forwarded either way
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException)
         {
