@@ -56,7 +56,7 @@ public sealed partial class GatewayConfigValidator
         if (binding.ClientCertificateHeader is { } header)
         {
             ValidateHeaderName(header, "Gateway:CertificateBinding:ClientCertificateHeader", errors);
-            if (ReservedHeaders.Contains(header) || string.Equals(header, SenderConstraintEnforcer.ProofHeader, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(header, SenderConstraintEnforcer.ProofHeader, StringComparison.OrdinalIgnoreCase) || string.Equals(header, SenderConstraintEnforcer.NonceHeader, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new("Gateway:CertificateBinding:ClientCertificateHeader", $"'{header}' is a header with another meaning: use a dedicated header, e.g. X-Client-Cert"));
             }

@@ -25,7 +25,6 @@ public sealed class MemoryDpopReplayCache : IDpopReplayCache
         ArgumentNullException.ThrowIfNull(time);
         _maxEntries = maxEntries;
         _time = time;
-        _lastSweepTicks = long.MinValue;
     }
 
     public string Store => "memory";
