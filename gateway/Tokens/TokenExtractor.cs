@@ -21,8 +21,10 @@ namespace Gateway.Tokens;
 /// </list>
 /// <c>Authorization</c> counts as a carrier when its scheme is <c>Bearer</c> (case-insensitive) followed by any
 /// whitespace: <c>Bearer&lt;TAB&gt;token</c> is a malformed bearer token (RFC 6750 allows one or more spaces only), not
-/// another scheme, because a lenient downstream reads it as one. Other schemes (<c>Basic</c>, <c>DPoP</c>) carry no
-/// bearer token; on a protected route they are removed before forwarding (<see cref="TokenCarrierScrubber"/>).
+/// another scheme, because a lenient downstream reads it as one. <c>DPoP &lt;token&gt;</c> carries a token too when the
+/// configuration reads the DPoP scheme (RFC 9449 §7.1): it is marked <see cref="ExtractedToken.IsDpop"/> and then needs a
+/// proof. Other schemes (<c>Basic</c>) carry no bearer token; on a protected route they are removed before forwarding
+/// (<see cref="TokenCarrierScrubber"/>).
 /// Empty cookies and custom headers carry nothing; an empty query parameter is an empty token.
 /// </summary>
 public sealed class TokenExtractor
