@@ -45,8 +45,8 @@ public sealed class DpopProofVerifier
     /// <summary>The accepted algorithms, space-separated, as the <c>algs</c> challenge parameter announces them.</summary>
     public string Algs { get; }
 
-    /// <summary>How long a proof id must be remembered: as long as its <c>iat</c> could still be accepted.</summary>
-    public TimeSpan ReplayRetention => _maxAge + _skew + _skew;
+    /// <summary>How long a proof id must be remembered: as long as its <c>iat</c> could still be accepted (whole seconds, rounded up: 2 s more).</summary>
+    public TimeSpan ReplayRetention => _maxAge + _skew + _skew + TimeSpan.FromSeconds(2);
 
     public DpopNonces? Nonces => _nonces;
 
