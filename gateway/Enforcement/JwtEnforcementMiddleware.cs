@@ -54,6 +54,10 @@ internal sealed class JwtEnforcementMiddleware
 
         // A client certificate forwarded by a trusted proxy is taken off every request (kept for this request's check).
         snapshot.SenderConstraints.Certificates.Capture(context);
+        if (!ReferenceEquals(active, snapshot))
+        {
+            active.SenderConstraints.Certificates.Strip(request.Headers);
+        }
 
         // 2. The route's compiled plan; a route without one is never forwarded.
         if (plan is null)

@@ -65,6 +65,15 @@ public sealed class ClientCertificateSource
         }
     }
 
+    /// <summary>Only removes the header (the configuration replacing the judging one, during a reload, may name another).</summary>
+    public void Strip(IHeaderDictionary headers)
+    {
+        if (_header is not null)
+        {
+            headers.Remove(_header);
+        }
+    }
+
     /// <summary>
     /// The base64url SHA-256 thumbprint of the request's client certificate (<c>x5t#S256</c>), null when there is
     /// none; <paramref name="invalid"/> when a trusted proxy sent a header that is not one PEM certificate.

@@ -30,6 +30,7 @@ public sealed class DpopProofVerifier
     private readonly int _maxLength;
     private readonly FrozenSet<string>? _publicOrigins;
     private readonly DpopNonces? _nonces;
+    private readonly ProofKeyCache _keys = new();
 
     public DpopProofVerifier(IReadOnlyCollection<string> algorithms, TimeSpan maxAge, TimeSpan skew, int maxLength, IReadOnlyCollection<string> publicOrigins, DpopNonces? nonces)
     {
@@ -88,7 +89,17 @@ public sealed class DpopProofVerifier
             return DpopProofResult.Failed(BindingStatus.DpopProofMalformed);
         }
 
-        if (!VerifySignature(jwt, key))
+        string thumbprint;
+        try
+        {
+            thumbprint = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            return DpopProofResult.Failed(BindingStatus.DpopProofKeyInvalid);
+        }
+
+        if (!VerifySignature(jwt, key, thumbprint))
         {
             return DpopProofResult.Failed(BindingStatus.DpopProofBadSignature);
         }
@@ -142,7 +153,6 @@ public sealed class DpopProofVerifier
             return DpopProofResult.Failed(BindingStatus.DpopProofTokenHashMismatch);
         }
 
-        var thumbprint = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(thumbprint), Encoding.ASCII.GetBytes(expectedJkt)))
         {
             return DpopProofResult.Failed(BindingStatus.DpopProofKeyMismatch);
@@ -263,13 +273,11 @@ public sealed class DpopProofVerifier
         _ => false,
     };
 
-    private static bool VerifySignature(JsonWebToken jwt, JsonWebKey key)
+    private bool VerifySignature(JsonWebToken jwt, JsonWebKey key, string thumbprint)
     {
-        var factory = CryptoProviderFactory.Default;
-        SignatureProvider? provider = null;
         try
         {
-            provider = factory.CreateForVerifying(key, jwt.Alg);
+            var provider = _keys.GetOrCreate(key, jwt.Alg, thumbprint);
             var signedLength = jwt.EncodedHeader.Length + 1 + jwt.EncodedPayload.Length;
             var signed = Encoding.ASCII.GetBytes(jwt.EncodedToken, 0, signedLength);
             var signature = Base64UrlEncoder.DecodeBytes(jwt.EncodedSignature);
@@ -278,13 +286,6 @@ public sealed class DpopProofVerifier
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or CryptographicException or FormatException or InvalidOperationException or SecurityTokenException)
         {
             return false;
-        }
-        finally
-        {
-            if (provider is not null)
-            {
-                factory.ReleaseSignatureProvider(provider);
-            }
         }
     }
 }

@@ -280,5 +280,31 @@ public sealed class DpopTests : IDisposable
 
         AssertRefused(forged, BindingStatus.DpopNonceRequired, "use_dpop_nonce");
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.False(retried.Headers.Contains(SenderConstraintEnforcer.NonceHeader)); // a fresh nonce is not replaced
+
+        // A nonce past half its lifetime still passes, and the answer hands out the next one (RFC 9449 §8.2).
+        var ageing = new DpopNonces("nonce-key-0123456789abcdef0123456789", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5)).Issue(DateTimeOffset.UtcNow.AddMinutes(-3));
+        using var renewed = await SendAsync(gateway, token, _key.Proof("GET", Url(gateway), token, nonce: ageing));
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        var next = Assert.Single(renewed.Headers.GetValues(SenderConstraintEnforcer.NonceHeader));
+        Assert.NotEqual(ageing, next);
+        using var withNext = await SendAsync(gateway, token, _key.Proof("GET", Url(gateway), token, nonce: next));
+        Assert.Equal(HttpStatusCode.OK, withNext.StatusCode);
+    }
+
+    [Fact]
+    public async Task BehindATlsTerminatingProxy_TheHtuNamesAPublicOrigin()
+    {
+        var config = _fixture.Config().Set("Dpop", new JsonObject { ["PublicOrigins"] = new JsonArray("https://api.example.com") });
+        await using var gateway = await config.StartAsync();
+        var token = _fixture.Idp.MintBound(jkt: _key.Thumbprint);
+
+        using var publicOrigin = await SendAsync(gateway, token, _key.Proof("GET", "https://API.example.com:443/api/x", token));
+        using var otherPath = await SendAsync(gateway, token, _key.Proof("GET", "https://api.example.com/api/y", token));
+        using var internalOrigin = await SendAsync(gateway, token, _key.Proof("GET", Url(gateway), token));
+
+        Assert.Equal(HttpStatusCode.OK, publicOrigin.StatusCode);
+        AssertRefused(otherPath, BindingStatus.DpopProofUrlMismatch);
+        AssertRefused(internalOrigin, BindingStatus.DpopProofUrlMismatch);
     }
 }
