@@ -1,4 +1,5 @@
 using Gateway.SenderConstraints;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.SenderConstraints;
@@ -70,4 +71,28 @@ public sealed class ReplayAndNonceTests
         Assert.False(nonces.IsValid("short", now, out _));
         Assert.False(nonces.IsValid(null, now, out _));
     }
+
+    [Fact]
+    public void ProofKeys_AreImportedOncePerThumbprint_AndBounded()
+    {
+        var cache = new ProofKeyCache(maxEntries: 3);
+        var keys = Enumerable.Range(0, 5).Select(_ => new DpopKey()).ToList();
+        try
+        {
+            var first = cache.GetOrCreate(Jwk(keys[0]), "ES256", keys[0].Thumbprint);
+            Assert.Same(first, cache.GetOrCreate(Jwk(keys[0]), "ES256", keys[0].Thumbprint));
+            foreach (var key in keys)
+            {
+                cache.GetOrCreate(Jwk(key), "ES256", key.Thumbprint);
+                Assert.InRange(cache.Count, 1, 3);
+            }
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+
+    private static Microsoft.IdentityModel.Tokens.JsonWebKey Jwk(DpopKey key) =>
+        new(System.Text.Json.JsonSerializer.Serialize(key.PublicJwk()));
 }
