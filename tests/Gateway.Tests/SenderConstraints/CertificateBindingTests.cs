@@ -87,6 +87,36 @@ public sealed class CertificateBindingTests : IDisposable
     }
 
     [Fact]
+    public async Task ByDefault_KestrelStillChecksTheClientCertificateChain()
+    {
+        var (serverCertificate, serverKey) = _ca.IssueServer("gateway");
+        var (clientPath, clientKeyPath) = _ca.IssueClient("client-a");
+        using var client = X509Certificate2.CreateFromPemFile(clientPath, clientKeyPath);
+        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(serverCertificate));
+        var config = _fixture.Config().Build();
+        config["Kestrel"] = new JsonObject
+        {
+            ["Endpoints"] = new JsonObject
+            {
+                ["Https"] = new JsonObject
+                {
+                    ["Url"] = "https://127.0.0.1:0",
+                    ["Certificate"] = new JsonObject { ["Path"] = serverCertificate, ["KeyPath"] = serverKey },
+                    ["ClientCertificateMode"] = "AllowCertificate",
+                },
+            },
+        };
+        await using var gateway = await GatewayInstance.StartAsync(config);
+        using var withUntrustedCertificate = Client(gateway, server, client);
+        using var withoutCertificate = Client(gateway, server, null);
+
+        // The test CA is in no trust store: the handshake fails, as it did before this feature.
+        await Assert.ThrowsAsync<HttpRequestException>(() => withUntrustedCertificate.GetWithTokenAsync("/api/x", _fixture.Idp.MintBound(x5tS256: Thumbprint(client))));
+        using var bearer = await withoutCertificate.GetWithTokenAsync("/api/x", _fixture.Idp.Mint());
+        Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
+    }
+
+    [Fact]
     public async Task TrustedHeader_IsHonouredFromAConfiguredProxy_AndNeverForwarded()
     {
         var (clientPath, _) = _ca.IssueClient("client-a");
