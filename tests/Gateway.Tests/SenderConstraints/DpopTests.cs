@@ -239,6 +239,24 @@ public sealed class DpopTests : IDisposable
     }
 
     [Fact]
+    public async Task HotReload_ToRequired_RefusesBearerTokensFromThen()
+    {
+        var config = _fixture.Config();
+        await using var gateway = await config.StartAsync();
+        var bearer = _fixture.Idp.Mint();
+        using (var before = await SendAsync(gateway, bearer, null, scheme: "Bearer"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        config.Issuer["Dpop"] = "Required";
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()));
+
+        using var after = await SendAsync(gateway, bearer, null, scheme: "Bearer");
+        AssertRefused(after, BindingStatus.DpopRequired, "invalid_token");
+    }
+
+    [Fact]
     public async Task IssuerOff_RefusesDpop_AndBoundTokens()
     {
         var config = _fixture.Config();
