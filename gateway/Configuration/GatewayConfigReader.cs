@@ -38,6 +38,8 @@ internal static partial class GatewayConfigReader
             Observability = BindValue<ObservabilityOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Observability)), errors) ?? new(),
             Management = BindValue<ManagementOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Management)), errors) ?? new(),
             Diagnostics = BindValue<DiagnosticsOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Diagnostics)), errors) ?? new(),
+            Dpop = BindValue<DpopOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Dpop)), errors) ?? new(),
+            CertificateBinding = BindValue<CertificateBindingOptions>(gatewaySection.GetSection(nameof(GatewayOptions.CertificateBinding)), errors) ?? new(),
             Development = BindValue<DevelopmentOptions>(gatewaySection.GetSection(nameof(GatewayOptions.Development)), errors) ?? new(),
         };
         ReportUnknownKeys(gatewaySection, errors, typeof(GatewayOptions));

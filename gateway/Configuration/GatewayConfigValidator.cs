@@ -63,6 +63,7 @@ public sealed partial class GatewayConfigValidator
         ValidateOperations(gateway.Observability, gateway.Management, errors);
         ValidateRevocation(gateway.Revocation, gateway.Management, errors);
         ValidateDiagnostics(gateway.Diagnostics, gateway.Management, isDevelopment, errors);
+        ValidateSenderConstraints(gateway, errors);
         await ValidateProxyAsync(gateway, proxy, errors).ConfigureAwait(false);
         return errors;
     }

@@ -80,6 +80,12 @@ public sealed record GatewayOptions
     /// <summary>Decision explanations: 403 details in Development, the operator dashboard (see docs/operations.md).</summary>
     public DiagnosticsOptions Diagnostics { get; init; } = new();
 
+    /// <summary>DPoP proof verification (RFC 9449; see docs/sender-constrained-tokens.md).</summary>
+    public DpopOptions Dpop { get; init; } = new();
+
+    /// <summary>Certificate-bound tokens (RFC 8705; see docs/sender-constrained-tokens.md).</summary>
+    public CertificateBindingOptions CertificateBinding { get; init; } = new();
+
     /// <summary>Development-only conveniences (demo downstream).</summary>
     public DevelopmentOptions Development { get; init; } = new();
 }

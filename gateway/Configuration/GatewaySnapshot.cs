@@ -21,8 +21,10 @@ public sealed class GatewaySnapshot
         TokenExtractor extractor,
         TokenValidator validator,
         VerifiedTokenForwarding tokenForwarding,
-        FrozenDictionary<string, CorsPolicy>? cors = null)
+        FrozenDictionary<string, CorsPolicy>? cors = null,
+        SenderConstraints.SenderConstraintEnforcer? senderConstraints = null)
     {
+        SenderConstraints = senderConstraints ?? GatewaySnapshotBuilder.BuildSenderConstraints(options, TimeProvider.System);
         Cors = cors ?? FrozenDictionary<string, CorsPolicy>.Empty;
         Validator = validator;
         TokenForwarding = tokenForwarding;
@@ -60,6 +62,9 @@ public sealed class GatewaySnapshot
 
     /// <summary>What of the verified token the downstream receives (<c>ForwardAuthorizationHeader</c>, token carriers).</summary>
     public VerifiedTokenForwarding TokenForwarding { get; }
+
+    /// <summary>DPoP proof and client certificate checks of this configuration (<c>Gateway:Dpop</c>, <c>Gateway:CertificateBinding</c>).</summary>
+    public SenderConstraints.SenderConstraintEnforcer SenderConstraints { get; }
 
     /// <summary>The access log, subject and metrics settings (<c>Gateway:Observability</c>).</summary>
     public ObservabilityOptions Observability => Options.Observability;

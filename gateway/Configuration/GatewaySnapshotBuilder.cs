@@ -60,7 +60,10 @@ public static class GatewaySnapshotBuilder
                 .ToList();
             var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
             var shadow = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.ShadowPolicyMetadataKey) is { } shadowName ? policies[shadowName] : null;
-            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId], shadow);
+            routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId], shadow)
+            {
+                RequiresDpop = RequiresDpop(policy, options),
+            };
             owned.UnionWith(byIssuer.SelectMany(i => i.Mappings).Select(m => m.Header));
         }
 
@@ -81,11 +84,37 @@ public static class GatewaySnapshotBuilder
         var cache = options.TokenCache.Enabled
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
             : null;
-        var extractor = new TokenExtractor(options.TokenSources);
+        var extractor = new TokenExtractor(options.TokenSources, dpopScheme: true);
         var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, keys.Time, keys.Introspection.Create(options));
         var forwarding = new VerifiedTokenForwarding(extractor.Scrubber, options.ForwardAuthorizationHeader);
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors));
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors), BuildSenderConstraints(options, keys.Time));
     }
+
+    /// <summary>The DPoP proof verifier and client certificate source of a validated configuration.</summary>
+    public static SenderConstraints.SenderConstraintEnforcer BuildSenderConstraints(GatewayOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dpop = options.Dpop;
+        var nonces = dpop.RequireNonce ? new SenderConstraints.DpopNonces(dpop.NonceKey!, dpop.NonceLifetime, dpop.ProofClockSkew) : null;
+        var verifier = new SenderConstraints.DpopProofVerifier(
+            dpop.Algorithms.Count > 0 ? dpop.Algorithms.ToArray() : DpopOptions.SupportedAlgorithms.ToArray(),
+            dpop.ProofMaxAge,
+            dpop.ProofClockSkew,
+            dpop.MaxProofLength,
+            dpop.PublicOrigins.ToArray(),
+            nonces);
+        var binding = options.CertificateBinding;
+        var proxies = binding.TrustedProxies
+            .Select(text => SenderConstraints.ClientCertificateSource.TryParseProxy(text, out var network) ? network : throw new ArgumentException($"'{text}' is not an address or network."))
+            .ToArray();
+        var certificates = new SenderConstraints.ClientCertificateSource(binding.ClientCertificateHeader, proxies);
+        return new SenderConstraints.SenderConstraintEnforcer(verifier, certificates, dpop.ForwardProofHeader, time);
+    }
+
+    // Whether every token the route accepts must be DPoP-bound: the policy requires it, or every issuer it accepts does.
+    private static bool RequiresDpop(CompiledPolicy policy, GatewayOptions options) =>
+        !policy.IsAnonymous && (policy.Dpop == DpopMode.Required
+            || options.Issuers.Where(i => policy.AcceptsIssuer(i.Key)).All(i => i.Value.Dpop == DpopMode.Required) && options.Issuers.Count > 0);
 
     private static IssuerProvider BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
     {
@@ -108,7 +137,8 @@ public static class GatewaySnapshotBuilder
                 RequiredType = issuer.RequiredType,
                 MaxLifetime = issuer.MaxTokenLifetime,
                 ClockSkew = issuer.ClockSkew,
-            });
+            },
+            issuer.Dpop);
     }
 
     // For one issuer's tokens: global mappings, then the issuer's, then the policy's, then the route's, each overriding

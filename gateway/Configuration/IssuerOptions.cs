@@ -83,4 +83,7 @@ public sealed record IssuerOptions
 
     /// <summary>Budget for one key load (discovery + JWKS); a request never waits longer for keys. Default 5 seconds.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether this issuer's tokens may (Allowed, default) or must (Required) come with a DPoP proof, or may not (Off).</summary>
+    public DpopMode Dpop { get; init; } = DpopMode.Allowed;
 }

@@ -26,4 +26,10 @@ public sealed record PolicyOptions : RequirementOptions
 
     /// <summary>Claim headers for routes using this policy, merged over the global ones by header name.</summary>
     public IReadOnlyList<ClaimHeaderOptions>? ClaimHeaders { get; init; }
+
+    /// <summary>DPoP for routes of this policy; unset: the issuer's. <c>Required</c> on either the policy or the issuer wins.</summary>
+    public DpopMode? Dpop { get; init; }
+
+    /// <summary>Accept only certificate-bound tokens (<c>cnf["x5t#S256"]</c>, RFC 8705) presented over that certificate. Default false.</summary>
+    public bool RequireCertificateBoundToken { get; init; }
 }

@@ -38,6 +38,11 @@ internal static class ChallengeWriter
             headers[RateLimiting.RateLimitHeaders.RateLimit] = rateLimit.Current;
         }
 
+        if (refusal.DpopNonce is not null)
+        {
+            headers[SenderConstraints.SenderConstraintEnforcer.NonceHeader] = refusal.DpopNonce;
+        }
+
         if (refusal.CloseConnection)
         {
             headers.Connection = "close";

@@ -4,6 +4,7 @@ using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.RateLimiting;
 using Gateway.Revocation;
+using Gateway.SenderConstraints;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -23,15 +24,17 @@ internal sealed partial class JwtEnforcementMiddleware
     private readonly RevocationList _revocations;
     private readonly RateLimitGate _rateLimits;
     private readonly DecisionCounters _counters;
+    private readonly IDpopReplayCache _replay;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, DecisionCounters counters, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, DecisionCounters counters, IDpopReplayCache replay, ILogger<JwtEnforcementMiddleware> logger)
     {
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
         _rateLimits = rateLimits;
         _counters = counters;
+        _replay = replay;
         _logger = logger;
     }
 
@@ -52,6 +55,13 @@ internal sealed partial class JwtEnforcementMiddleware
         if (!ReferenceEquals(active, snapshot))
         {
             active.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
+        }
+
+        // A client certificate forwarded by a trusted proxy is taken off every request (kept for this request's check).
+        snapshot.SenderConstraints.Certificates.Capture(context);
+        if (!ReferenceEquals(active, snapshot))
+        {
+            active.SenderConstraints.Certificates.Strip(request.Headers);
         }
 
         // 2. The route's compiled plan; a route without one is never forwarded.
@@ -86,7 +96,8 @@ internal sealed partial class JwtEnforcementMiddleware
         var extracted = snapshot.Extractor.Extract(context.Request);
         if (extracted.Status != TokenStatus.Valid)
         {
-            return Refuse(context, plan, RefusalTable.For(extracted.Status));
+            var refusal = RefusalTable.For(extracted.Status);
+            return Refuse(context, plan, plan.RequiresDpop ? RefusalTable.WithDpopChallenge(refusal, dpopRequired: true, snapshot.SenderConstraints.Verifier.Algs) : refusal);
         }
 
         var pending = snapshot.Validator.ValidateAsync(extracted.Value, context.RequestAborted);
@@ -125,7 +136,44 @@ internal sealed partial class JwtEnforcementMiddleware
 
         if (!outcome.IsValid)
         {
-            return Refuse(context, plan, RefusalTable.For(outcome.Status, outcome.IssuerName));
+            var refusal = RefusalTable.For(outcome.Status, outcome.IssuerName);
+            return Refuse(context, plan, plan.RequiresDpop ? RefusalTable.WithDpopChallenge(refusal, dpopRequired: true, snapshot.SenderConstraints.Verifier.Algs) : refusal);
+        }
+
+        // The sender constraint (DPoP proof, client certificate): on every request, the cached token's included.
+        var binding = snapshot.SenderConstraints.CheckAsync(context, extracted, outcome, plan.Policy.Dpop, plan.Policy.RequireCertificateBoundToken, _replay);
+        return binding.IsCompletedSuccessfully
+            ? AuthorizeBoundAndForward(context, snapshot, plan, extracted, outcome, binding.Result)
+            : AwaitBindingAsync(context, snapshot, plan, extracted, outcome, binding);
+    }
+
+    private async Task AwaitBindingAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome, ValueTask<BindingResult> pending)
+    {
+        var binding = await pending.ConfigureAwait(false);
+        await AuthorizeBoundAndForward(context, snapshot, plan, extracted, outcome, binding).ConfigureAwait(false);
+    }
+
+    private Task AuthorizeBoundAndForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome, BindingResult binding)
+    {
+        if (!binding.IsValid)
+        {
+            return Refuse(context, plan, RefusalTable.For(binding.Status, outcome.IssuerName, binding.Binding, snapshot.SenderConstraints.Verifier.Algs, binding.FreshNonce));
+        }
+
+        if (binding.Binding is not null)
+        {
+            EnforcementTelemetry.Binding(context, binding.Binding, GatewayTelemetry.Reasons.None, outcome.IssuerName, plan.RouteId);
+        }
+
+        if (binding.FreshNonce is { } nonce)
+        {
+            // After YARP copied the downstream's headers: the client's next proof carries this nonce (RFC 9449 §8.2).
+            context.Response.OnStarting(static state =>
+            {
+                var (response, value) = ((HttpResponse, string))state;
+                response.Headers[SenderConstraintEnforcer.NonceHeader] = value;
+                return Task.CompletedTask;
+            }, (context.Response, nonce));
         }
 
         var issuer = outcome.Issuer!;

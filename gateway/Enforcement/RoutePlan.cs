@@ -54,6 +54,9 @@ public sealed class RoutePlan
     /// <summary>The route's dry-run policy (<c>Metadata:ShadowPolicy</c>): evaluated on every valid token and counted, never enforced.</summary>
     public CompiledPolicy? ShadowPolicy { get; }
 
+    /// <summary>Whether every token this route accepts must be DPoP-bound: its 401 challenges then name only the DPoP scheme.</summary>
+    public bool RequiresDpop { get; init; }
+
     /// <summary>Whether YARP matched the request with this plan's route and cluster configuration (by content).</summary>
     public bool IsBoundTo(RouteConfig matchedRoute, ClusterConfig? matchedCluster)
     {

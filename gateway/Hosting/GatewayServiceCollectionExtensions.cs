@@ -31,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(() => BackchannelTrust.CreateHandler(string.IsNullOrWhiteSpace(caBundle) ? null : caBundle));
         services.TryAddSingleton<DevelopmentKeyStores>();
         AddKeyCache(services, configuration);
+        AddDpopReplayCache(services, configuration);
         services.AddRevocation(configuration);
         services.AddRateLimiting(configuration);
         services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
@@ -93,6 +94,27 @@ public static class GatewayServiceCollectionExtensions
             redis.OperationTimeout,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisIntrospectionCache>>()));
+    }
+
+    // The used DPoP proof ids: in Redis for the fleet when Redis is configured (with this replica's memory as its first
+    // level and fallback), else in memory. Sized once at startup, like the Redis settings.
+    private static void AddDpopReplayCache(IServiceCollection services, IConfiguration configuration)
+    {
+        var dpop = configuration.GetSection("Gateway:Dpop").Get<DpopOptions>() ?? new DpopOptions();
+        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        services.TryAddSingleton(sp => new Gateway.SenderConstraints.MemoryDpopReplayCache(dpop.ReplayCacheMaxEntries, sp.GetRequiredService<TimeProvider>()));
+        if (string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            services.TryAddSingleton<Gateway.SenderConstraints.IDpopReplayCache>(sp => sp.GetRequiredService<Gateway.SenderConstraints.MemoryDpopReplayCache>());
+            return;
+        }
+
+        services.TryAddSingleton<Gateway.SenderConstraints.IDpopReplayCache>(sp => new Gateway.SenderConstraints.RedisDpopReplayCache(
+            sp.GetRequiredService<RedisConnectionFactory>(),
+            sp.GetRequiredService<Gateway.SenderConstraints.MemoryDpopReplayCache>(),
+            redis.KeyPrefix,
+            redis.OperationTimeout,
+            sp.GetRequiredService<ILogger<Gateway.SenderConstraints.RedisDpopReplayCache>>()));
     }
 
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)

@@ -9,7 +9,8 @@ namespace Gateway.Hosting;
 /// <summary>
 /// Kestrel set deliberately: every limit from <c>Gateway:Limits</c> (read when the server starts), no
 /// <c>Server</c> header, and TLS 1.2 or 1.3 only on every HTTPS endpoint (endpoints and certificates come from
-/// Kestrel's own <c>Kestrel:Endpoints</c> section).
+/// Kestrel's own <c>Kestrel:Endpoints</c> section, client certificates from its <c>ClientCertificateMode</c>; whether
+/// their chain is checked from <c>Gateway:CertificateBinding:ValidateClientCertificateChain</c>).
 /// </summary>
 public static class KestrelHardening
 {
@@ -21,11 +22,12 @@ public static class KestrelHardening
         {
             // Validated with the whole configuration before the server starts; a bad value never gets here.
             var limits = configuration.GetSection("Gateway:Limits").Get<LimitOptions>() ?? new LimitOptions();
-            Apply(kestrel, limits);
+            var certificateBinding = configuration.GetSection("Gateway:CertificateBinding").Get<CertificateBindingOptions>() ?? new CertificateBindingOptions();
+            Apply(kestrel, limits, certificateBinding);
         });
     }
 
-    public static void Apply(KestrelServerOptions kestrel, LimitOptions limits)
+    public static void Apply(KestrelServerOptions kestrel, LimitOptions limits, CertificateBindingOptions? certificateBinding = null)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(limits);
@@ -42,6 +44,17 @@ public static class KestrelHardening
         kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
         kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
         kestrel.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(limits.MaxTokenLength + 1024, 16 * 1024);
-        kestrel.ConfigureHttpsDefaults(https => https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+        var acceptAnyClientCertificate = certificateBinding is { ValidateClientCertificateChain: false };
+        kestrel.ConfigureHttpsDefaults(https =>
+        {
+            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            // Whether a client certificate is asked for stays Kestrel's setting (Kestrel:Endpoints:<name>:ClientCertificateMode,
+            // default none). Without chain validation a certificate proves only possession of its key: what a
+            // certificate-bound token's x5t#S256 checks (RFC 8705 §2.2); nothing else in the gateway trusts it.
+            if (acceptAnyClientCertificate)
+            {
+                https.ClientCertificateValidation = static (_, _, _) => true;
+            }
+        });
     }
 }

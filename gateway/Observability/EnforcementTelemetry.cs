@@ -36,9 +36,28 @@ internal static class EnforcementTelemetry
                     { Tags.Route, routeId },
                 });
                 break;
+            case RefusalCause.SenderConstraint:
+                Binding(context, refusal.Binding ?? "none", refusal.Reason, refusal.Issuer, routeId);
+                break;
             case RefusalCause.RequestGuard when GatewayTelemetry.RequestsRefused.Enabled:
                 GatewayTelemetry.RequestsRefused.Add(1, new TagList { { Tags.Reason, refusal.Reason } });
                 break;
+        }
+    }
+
+    /// <summary>Counts a sender-constraint check in <c>jwtgw.binding.checks</c> and tags the request's span with the binding.</summary>
+    public static void Binding(HttpContext context, string binding, string reason, string? issuer, string routeId)
+    {
+        (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>()?.Activity ?? Activity.Current)?.SetTag(Tags.Binding, binding);
+        if (GatewayTelemetry.BindingChecks.Enabled)
+        {
+            GatewayTelemetry.BindingChecks.Add(1, new TagList
+            {
+                { Tags.Binding, binding },
+                { Tags.Reason, reason },
+                { Tags.Issuer, issuer ?? "unknown" },
+                { Tags.Route, routeId },
+            });
         }
     }
 

@@ -47,6 +47,10 @@ internal static class EventIds
     public const int RateLimitFleetWide = 3202;
     public const int RateLimitRedisFailed = 3203;
 
+    public const int BindingRejected = 3300;
+    public const int DpopReplayStoreDegraded = 3301;
+    public const int DpopReplayStoreRecovered = 3302;
+
     public const int DevelopmentIssuerKeyCreated = 4000;
     public const int DemoDownstreamStarted = 4001;
 

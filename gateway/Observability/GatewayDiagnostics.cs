@@ -44,6 +44,8 @@ public static class GatewayDiagnostics
         public const string RevocationsInSync = "jwtgw.revocations.in_sync";
         public const string RateLimitDecisions = "jwtgw.ratelimit.decisions";
         public const string ShadowDecisions = "jwtgw.shadow.decisions";
+        public const string BindingChecks = "jwtgw.binding.checks";
+        public const string DpopReplayFallbacks = "jwtgw.dpop.replay.fallbacks";
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
@@ -68,5 +70,8 @@ public static class GatewayDiagnostics
         public const string RateLimitStore = "jwtgw.ratelimit.store";
         public const string ShadowDecision = "jwtgw.shadow.decision";
         public const string EnforcedDecision = "jwtgw.enforced.decision";
+
+        /// <summary>The sender constraint checked on a request: <c>dpop</c>, <c>mtls</c>, <c>dpop+mtls</c> or <c>none</c>.</summary>
+        public const string Binding = "jwtgw.binding";
     }
 }

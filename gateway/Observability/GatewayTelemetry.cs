@@ -66,10 +66,21 @@ internal static class GatewayTelemetry
     public static readonly Counter<long> ShadowDecisions = Meter.CreateCounter<long>(
         GatewayDiagnostics.Metrics.ShadowDecisions, "{request}", "Shadow (dry-run) policy verdicts on valid tokens, by route, shadow policy, its would-be decision (allow, deny) and the enforced one.");
 
+    public static readonly Counter<long> BindingChecks = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.BindingChecks, "{request}", "Sender-constrained token checks (DPoP proofs, client certificates), by binding (dpop, mtls) and reason (none when accepted, else the failure: dpop_proof_replayed, certificate_mismatch, ...).");
+
+    public static readonly Counter<long> DpopReplayFallbacks = Meter.CreateCounter<long>(
+        GatewayDiagnostics.Metrics.DpopReplayFallbacks, "{proof}", "DPoP proofs whose replay check fell back to this replica's memory because Redis was unavailable.");
+
     private static readonly string[] StatusReasons = BuildStatusReasons();
 
     /// <summary>The <c>jwtgw.reason</c> value of a token status: snake_case, allocated once.</summary>
     public static string Reason(TokenStatus status) => (uint)status < (uint)StatusReasons.Length ? StatusReasons[(int)status] : "invalid";
+
+    private static readonly string[] BindingReasons = Enum.GetValues<SenderConstraints.BindingStatus>().Select(v => SnakeCase(v.ToString())).ToArray();
+
+    /// <summary>The <c>jwtgw.reason</c> value of a sender-constraint status (<c>dpop_proof_replayed</c>, <c>certificate_mismatch</c>...), allocated once.</summary>
+    public static string Reason(SenderConstraints.BindingStatus status) => (uint)status < (uint)BindingReasons.Length ? BindingReasons[(int)status] : "binding_invalid";
 
     public static class Reasons
     {

@@ -22,6 +22,12 @@ public sealed class CompiledPolicy
 
     public bool IsAnonymous { get; }
 
+    /// <summary>The policy's <c>Dpop</c> mode; null: each issuer's.</summary>
+    public Configuration.DpopMode? Dpop { get; init; }
+
+    /// <summary>Whether only certificate-bound tokens (RFC 8705) are accepted.</summary>
+    public bool RequireCertificateBoundToken { get; init; }
+
     public IRequirement Requirement { get; }
 
     /// <summary>Scopes required at the top level, announced in the 403 challenge's <c>scope</c> attribute (RFC 6750 §3).</summary>

@@ -19,7 +19,11 @@ public static class PolicyCompiler
             return new CompiledPolicy(name, true, null, new AllOfRequirement([], PathOf(name), "anonymous: no token needed"), []);
         }
 
-        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options, PathOf(name)), options.Scopes);
+        return new CompiledPolicy(name, false, options.Issuers, CompileGroup(options, PathOf(name)), options.Scopes)
+        {
+            Dpop = options.Dpop,
+            RequireCertificateBoundToken = options.RequireCertificateBoundToken,
+        };
     }
 
     /// <summary>The configuration path of policy <paramref name="name"/>: requirements are named by their path under it.</summary>

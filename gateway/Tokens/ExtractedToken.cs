@@ -13,5 +13,8 @@ public readonly record struct ExtractedToken(TokenStatus Status, ReadOnlyMemory<
     /// <summary>The token as a string (a copy; the request path uses <see cref="Value"/>). Null unless a token was found.</summary>
     public string? Token => Status == TokenStatus.Valid ? Value.ToString() : null;
 
+    /// <summary>Whether the token came as <c>Authorization: DPoP</c> (RFC 9449 §7.1): it then needs a DPoP proof.</summary>
+    public bool IsDpop { get; init; }
+
     public static ExtractedToken Found(ReadOnlyMemory<char> token, TokenSourceKind source, string? name) => new(TokenStatus.Valid, token, source, name);
 }

@@ -27,7 +27,8 @@ public sealed class IssuerProvider
         TimeSpan clockSkew,
         ClaimPath roleClaim,
         IssuerKeyManager keys,
-        TokenShapeRules? shape = null)
+        TokenShapeRules? shape = null,
+        Configuration.DpopMode dpop = Configuration.DpopMode.Allowed)
     {
         Name = name;
         ExpectedIssuer = expectedIssuer;
@@ -37,7 +38,7 @@ public sealed class IssuerProvider
         ClockSkew = clockSkew;
         RoleClaim = roleClaim;
         Keys = keys;
-        Identity = new TokenIssuer(name, roleClaim);
+        Identity = new TokenIssuer(name, roleClaim) { Dpop = dpop };
         Shape = shape ?? TokenShapeRules.Default with { ClockSkew = clockSkew };
     }
 

@@ -13,6 +13,7 @@ public sealed class TokenClaims
     private volatile RoleSet? _roles;
     private volatile DerivedValues? _derived;
     private volatile TokenIdentifiers? _identifiers;
+    private volatile TokenConfirmation? _confirmation;
 
     public TokenClaims(JsonElement payload)
     {
@@ -30,6 +31,9 @@ public sealed class TokenClaims
 
     /// <summary>The claims a revocation can match (<c>jti</c>, <c>sub</c>, <c>sid</c>, <c>iat</c>), read on first use and kept.</summary>
     public TokenIdentifiers Identifiers => _identifiers ??= TokenIdentifiers.Read(Payload);
+
+    /// <summary>The <c>cnf</c> claim (what the token is bound to), read on first use and kept: a cached token reads it once.</summary>
+    public TokenConfirmation Confirmation => _confirmation ??= TokenConfirmation.Read(Payload);
 
     /// <summary>Scopes from the space-delimited <c>scope</c> claim and from <c>scp</c> (array or space-delimited string).</summary>
     public bool HasScope(string scope)

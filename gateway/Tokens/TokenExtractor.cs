@@ -21,23 +21,30 @@ namespace Gateway.Tokens;
 /// </list>
 /// <c>Authorization</c> counts as a carrier when its scheme is <c>Bearer</c> (case-insensitive) followed by any
 /// whitespace: <c>Bearer&lt;TAB&gt;token</c> is a malformed bearer token (RFC 6750 allows one or more spaces only), not
-/// another scheme, because a lenient downstream reads it as one. Other schemes (<c>Basic</c>, <c>DPoP</c>) carry no
-/// bearer token; on a protected route they are removed before forwarding (<see cref="TokenCarrierScrubber"/>).
+/// another scheme, because a lenient downstream reads it as one. <c>DPoP &lt;token&gt;</c> carries a token too when the
+/// configuration reads the DPoP scheme (RFC 9449 §7.1): it is marked <see cref="ExtractedToken.IsDpop"/> and then needs a
+/// proof. Other schemes (<c>Basic</c>) carry no bearer token; on a protected route they are removed before forwarding
+/// (<see cref="TokenCarrierScrubber"/>).
 /// Empty cookies and custom headers carry nothing; an empty query parameter is an empty token.
 /// </summary>
 public sealed class TokenExtractor
 {
     private const string Bearer = "Bearer";
+    private const string Dpop = "DPoP";
     private static readonly System.Buffers.SearchValues<char> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n\v\f");
     private readonly bool _authorizationHeader;
+    private readonly bool _dpopScheme;
     private readonly string[] _headers;
     private readonly string[] _cookies;
     private readonly string[] _queryParameters;
 
-    public TokenExtractor(TokenSourceOptions options)
+    /// <param name="options">The configured token carriers.</param>
+    /// <param name="dpopScheme">Whether <c>Authorization: DPoP &lt;token&gt;</c> carries a token too (RFC 9449 §7.1), marked <see cref="ExtractedToken.IsDpop"/>.</param>
+    public TokenExtractor(TokenSourceOptions options, bool dpopScheme = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         _authorizationHeader = options.AuthorizationHeader;
+        _dpopScheme = dpopScheme;
         _headers = [.. options.Headers];
         _cookies = [.. options.Cookies];
         _queryParameters = [.. options.QueryParameters];
@@ -69,6 +76,11 @@ public sealed class TokenExtractor
             {
                 carriers++;
                 found = token;
+            }
+            else if (values.Count == 1 && _dpopScheme && ReadScheme(values[0], Dpop, TokenSourceKind.AuthorizationHeader, HeaderNames.Authorization) is { } dpop)
+            {
+                carriers++;
+                found = dpop with { IsDpop = true };
             }
         }
 
@@ -156,7 +168,23 @@ public sealed class TokenExtractor
         return count;
     }
 
-    // "Bearer" is case-insensitive (RFC 7235 §2.1); other schemes (Basic, DPoP...) are not ours. Null: no bearer token here.
+    // "DPoP" (case-insensitive, RFC 7235 §2.1) followed by one space and a token without whitespace; anything else after
+    // the scheme is a malformed token. Null: not the DPoP scheme.
+    private static ExtractedToken? ReadScheme(string? value, string scheme, TokenSourceKind source, string name)
+    {
+        if (value is null || !value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || value.Length == scheme.Length || !char.IsWhiteSpace(value[scheme.Length]))
+        {
+            return null;
+        }
+
+        var rest = value.AsMemory(scheme.Length);
+        var token = rest.Trim(' ');
+        return rest.Span[0] != ' ' || token.Span.ContainsAny(Whitespace)
+            ? new ExtractedToken(TokenStatus.Malformed, default, source, name)
+            : ExtractedToken.Found(token, source, name);
+    }
+
+    // "Bearer" is case-insensitive (RFC 7235 §2.1); other schemes (Basic, DPoP unless enabled...) are not ours. Null: no bearer token here.
     private static ExtractedToken? ReadBearer(string? value, bool requirePrefix, TokenSourceKind source, string name)
     {
         if (string.IsNullOrWhiteSpace(value))

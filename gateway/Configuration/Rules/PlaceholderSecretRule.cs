@@ -18,6 +18,7 @@ internal static partial class PlaceholderSecretRule
         "Gateway:Revocation:ApiKey",
         "Gateway:Issuers:*:Introspection:ClientSecret",
         "Gateway:Diagnostics:Dashboard:ApiKey",
+        "Gateway:Dpop:NonceKey",
         "Kestrel:Certificates:*:Password",
         "Kestrel:Endpoints:*:Certificate:Password",
     ];

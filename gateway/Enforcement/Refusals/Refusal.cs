@@ -43,6 +43,15 @@ internal sealed record Refusal
     /// <summary>The token's status, for <see cref="RefusalCause.Token"/>.</summary>
     public TokenStatus TokenStatus { get; init; }
 
+    /// <summary>The sender constraint's status, for <see cref="RefusalCause.SenderConstraint"/>.</summary>
+    public SenderConstraints.BindingStatus BindingStatus { get; init; }
+
+    /// <summary>The binding checked (<c>dpop</c>, <c>mtls</c>, ...), for <see cref="RefusalCause.SenderConstraint"/>.</summary>
+    public string? Binding { get; init; }
+
+    /// <summary>A fresh server nonce sent as <c>DPoP-Nonce</c> (RFC 9449 §8), else null.</summary>
+    public string? DpopNonce { get; init; }
+
     /// <summary>The policy's decision, for <see cref="RefusalCause.Policy"/>.</summary>
     public PolicyDecision PolicyDecision { get; init; }
 

@@ -7,6 +7,8 @@ internal enum RefusalCause
     RequestGuard,
     /// <summary>No token, several tokens, or a token that did not validate (<see cref="Tokens.TokenStatus"/>).</summary>
     Token,
+    /// <summary>A valid token whose sender constraint (DPoP proof, client certificate) failed (<see cref="SenderConstraints.BindingStatus"/>).</summary>
+    SenderConstraint,
     /// <summary>A valid token the route's policy does not accept (<see cref="Policies.PolicyDecision"/>).</summary>
     Policy,
     /// <summary>The matched route has no compiled plan in the active configuration.</summary>

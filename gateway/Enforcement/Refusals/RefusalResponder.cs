@@ -36,6 +36,9 @@ internal static partial class RefusalResponder
             case RefusalCause.Token:
                 Log.TokenRejected(logger, routeId, policy, refusal.TokenStatus, refusal.Issuer, traceId);
                 break;
+            case RefusalCause.SenderConstraint:
+                Log.BindingRejected(logger, routeId, policy, refusal.BindingStatus, refusal.Binding, refusal.Issuer, traceId);
+                break;
             case RefusalCause.Policy:
                 Log.PolicyDenied(logger, routeId, policy, refusal.PolicyDecision, refusal.Issuer, refusal.FailedRequirement?.Path ?? "-", refusal.FailedRequirement?.Description ?? "-", traceId);
                 break;
@@ -61,6 +64,9 @@ internal static partial class RefusalResponder
     {
         [LoggerMessage(EventIds.TokenRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): token rejected: {Status} (issuer {Issuer}) traceId={TraceId}")]
         public static partial void TokenRejected(ILogger logger, string routeId, string policy, TokenStatus status, string? issuer, string traceId);
+
+        [LoggerMessage(EventIds.BindingRejected, LogLevel.Information, "Route {RouteId} (policy {Policy}): sender-constrained token rejected: {Status} (binding {Binding}, issuer {Issuer}) traceId={TraceId}")]
+        public static partial void BindingRejected(ILogger logger, string routeId, string policy, SenderConstraints.BindingStatus status, string? binding, string? issuer, string traceId);
 
         [LoggerMessage(EventIds.PolicyDenied, LogLevel.Information, "Route {RouteId} (policy {Policy}): denied: {Decision} (issuer {Issuer}); failed requirement {Requirement}: {RequirementDescription} traceId={TraceId}")]
         public static partial void PolicyDenied(ILogger logger, string routeId, string policy, PolicyDecision decision, string? issuer, string requirement, string requirementDescription, string traceId);

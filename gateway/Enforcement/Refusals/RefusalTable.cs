@@ -1,6 +1,7 @@
 using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.RateLimiting;
+using Gateway.SenderConstraints;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 
@@ -133,6 +134,35 @@ internal static class RefusalTable
             : Forbidden with { Issuer = issuer, Challenge = $"{InsufficientScope}, scope=\"{scopeHint}\"" };
     }
 
+    private static readonly Refusal[] BindingRefusals = Enum.GetValues<BindingStatus>().Select(BuildBinding).ToArray();
+
+    /// <summary>
+    /// A sender-constraint refusal (RFC 9449 §7.1, RFC 8705 §3) of a token from <paramref name="issuer"/>, for binding
+    /// <paramref name="binding"/>; DPoP challenges announce <paramref name="algs"/>, a <c>use_dpop_nonce</c> answer carries <paramref name="nonce"/>.
+    /// </summary>
+    public static Refusal For(BindingStatus status, string? issuer, string? binding, string algs, string? nonce = null)
+    {
+        var refusal = (uint)status < (uint)BindingRefusals.Length ? BindingRefusals[(int)status] : BindingRefusals[(int)BindingStatus.DpopProofMalformed];
+        var challenge = refusal.Challenge is { } template ? template.Replace("{algs}", algs, StringComparison.Ordinal) : null;
+        return refusal with { Issuer = issuer, Binding = binding, Challenge = challenge, DpopNonce = nonce };
+    }
+
+    /// <summary>
+    /// A token refusal on a route that accepts DPoP: the challenge also names the DPoP scheme and its algorithms
+    /// (RFC 9449 §7.1), or only DPoP where it is required.
+    /// </summary>
+    public static Refusal WithDpopChallenge(Refusal refusal, bool dpopRequired, string algs)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        if (refusal.Challenge is null)
+        {
+            return refusal;
+        }
+
+        var dpop = $"DPoP algs=\"{algs}\"";
+        return refusal with { Challenge = dpopRequired && refusal.TokenStatus == TokenStatus.Missing ? dpop : $"{refusal.Challenge}, {dpop}" };
+    }
+
     /// <summary>A request-guard refusal for <paramref name="rule"/> (a <see cref="RequestGuard"/> constant): 400, or 405 for a method.</summary>
     public static Refusal ForGuard(string rule) =>
         GuardRefusals.TryGetValue(rule, out var refusal) ? refusal : Guard(rule, "other");
@@ -179,6 +209,89 @@ internal static class RefusalTable
             _ => refusal,
         };
     }
+
+    private static Refusal BuildBinding(BindingStatus status)
+    {
+        var reason = GatewayTelemetry.Reason(status);
+        var description = Describe(status);
+        var refusal = new Refusal
+        {
+            Cause = RefusalCause.SenderConstraint,
+            BindingStatus = status,
+            Decision = RequestDecision.Unauthorized,
+            Reason = reason,
+            StatusCode = StatusCodes.Status401Unauthorized,
+            Challenge = $"DPoP error=\"invalid_dpop_proof\", error_description=\"{description}\", algs=\"{{algs}}\"",
+            Title = Unauthorized,
+            Detail = $"The DPoP proof is not valid: {description}.",
+        };
+        return status switch
+        {
+            BindingStatus.DpopNonceRequired => refusal with
+            {
+                Challenge = $"DPoP error=\"use_dpop_nonce\", error_description=\"{description}\", algs=\"{{algs}}\"",
+                Detail = "The DPoP proof must carry the server nonce sent in DPoP-Nonce.",
+            },
+            BindingStatus.DpopReplayCheckUnavailable => Unavailable503(refusal, "The DPoP proof could not be checked for replay; retry with a new proof later.") with { RetryAfter = "1" },
+            BindingStatus.DpopNotAccepted => refusal with
+            {
+                Challenge = $"Bearer error=\"invalid_token\", error_description=\"{description}\"",
+                Detail = $"The token is not accepted: {description}.",
+            },
+            BindingStatus.DpopTokenNotBound or BindingStatus.DpopBoundTokenAsBearer or BindingStatus.DpopRequired => refusal with
+            {
+                Challenge = $"DPoP error=\"invalid_token\", error_description=\"{description}\", algs=\"{{algs}}\"",
+                Detail = $"The token is not accepted: {description}.",
+            },
+            BindingStatus.CertificateHeaderInvalid => refusal with
+            {
+                Decision = RequestDecision.InvalidRequest,
+                StatusCode = StatusCodes.Status400BadRequest,
+                Challenge = null,
+                Title = BadRequest,
+                Detail = $"The request was refused: {description}.",
+            },
+            BindingStatus.UnsupportedConfirmation or BindingStatus.CertificateMissing or BindingStatus.CertificateMismatch or BindingStatus.CertificateBoundTokenRequired => refusal with
+            {
+                Challenge = $"Bearer error=\"invalid_token\", error_description=\"{description}\"",
+                Detail = $"The token is not accepted: {description}.",
+            },
+            _ => refusal,
+        };
+    }
+
+    /// <summary>The short <c>error_description</c> of each sender-constraint refusal: specific enough to debug, never the proof or the token.</summary>
+    public static string Describe(BindingStatus status) => status switch
+    {
+        BindingStatus.DpopProofMissing => "a DPoP proof is required",
+        BindingStatus.DpopProofMultiple => "more than one DPoP proof",
+        BindingStatus.DpopProofMalformed => "the DPoP proof is malformed",
+        BindingStatus.DpopProofWrongType => "the DPoP proof type is not dpop+jwt",
+        BindingStatus.DpopProofAlgorithm => "the DPoP proof algorithm is not allowed",
+        BindingStatus.DpopProofKeyInvalid => "the DPoP proof key is missing or unsupported",
+        BindingStatus.DpopProofPrivateKey => "the DPoP proof key contains private key material",
+        BindingStatus.DpopProofBadSignature => "the DPoP proof signature is invalid",
+        BindingStatus.DpopProofClaimMissing => "the DPoP proof lacks a required claim",
+        BindingStatus.DpopProofMethodMismatch => "the DPoP proof is for another HTTP method",
+        BindingStatus.DpopProofUrlMismatch => "the DPoP proof is for another URL",
+        BindingStatus.DpopProofStale => "the DPoP proof is too old",
+        BindingStatus.DpopProofFuture => "the DPoP proof is issued in the future",
+        BindingStatus.DpopProofTokenHashMismatch => "the DPoP proof is for another access token",
+        BindingStatus.DpopProofKeyMismatch => "the DPoP proof key is not the key the token is bound to",
+        BindingStatus.DpopProofReplayed => "the DPoP proof was already used",
+        BindingStatus.DpopNonceRequired => "the resource server requires a nonce in the DPoP proof",
+        BindingStatus.DpopReplayCheckUnavailable => "the DPoP proof could not be checked for replay",
+        BindingStatus.DpopNotAccepted => "DPoP is not accepted for this token",
+        BindingStatus.DpopTokenNotBound => "the token is not DPoP-bound",
+        BindingStatus.DpopBoundTokenAsBearer => "the token is DPoP-bound and must be presented with the DPoP scheme and a proof",
+        BindingStatus.DpopRequired => "a DPoP-bound token is required",
+        BindingStatus.UnsupportedConfirmation => "the token confirmation claim is not supported",
+        BindingStatus.CertificateMissing => "the token is bound to a client certificate and none was presented",
+        BindingStatus.CertificateMismatch => "the token is bound to another client certificate",
+        BindingStatus.CertificateBoundTokenRequired => "a certificate-bound token is required",
+        BindingStatus.CertificateHeaderInvalid => "the forwarded client certificate is invalid",
+        _ => "the token binding is invalid",
+    };
 
     private static Refusal Unavailable503(Refusal refusal, string detail) => refusal with
     {

@@ -24,7 +24,7 @@ public sealed class ExampleConfigTests
     public void Examples_CoverEveryDocumentedScenario()
     {
         var files = FileNames().ToHashSet();
-        Assert.Superset(new HashSet<string> { "oidc-authority.json", "jwks-uri.json", "policies.json", "redis-fleet.json", "token-sources.json", "grpc.json" }, files);
+        Assert.Superset(new HashSet<string> { "oidc-authority.json", "jwks-uri.json", "policies.json", "redis-fleet.json", "token-sources.json", "grpc.json", "sender-constrained.json" }, files);
         var readme = File.ReadAllText(RepositoryRoot.Combine("config", "examples", "README.md"));
         Assert.All(files, file => Assert.Contains(file, readme));
     }

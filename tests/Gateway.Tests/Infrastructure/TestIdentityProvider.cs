@@ -163,6 +163,27 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         return new JsonWebTokenHandler().CreateToken(json, credentials); // the key's KeyId becomes the kid
     }
 
+    /// <summary>
+    /// A sender-constrained token (RFC 7800 <c>cnf</c>): bound to a DPoP key by its thumbprint (<c>jkt</c>, RFC 9449) and/or
+    /// to a client certificate by its SHA-256 thumbprint (<c>x5t#S256</c>, RFC 8705).
+    /// </summary>
+    public string MintBound(string? jkt = null, string? x5tS256 = null, IDictionary<string, object?>? claims = null)
+    {
+        var cnf = new Dictionary<string, object?>();
+        if (jkt is not null)
+        {
+            cnf["jkt"] = jkt;
+        }
+
+        if (x5tS256 is not null)
+        {
+            cnf["x5t#S256"] = x5tS256;
+        }
+
+        var all = new Dictionary<string, object?>(claims ?? new Dictionary<string, object?>()) { ["cnf"] = cnf };
+        return Mint(all);
+    }
+
     private async Task DiscoveryAsync(HttpContext context)
     {
         Interlocked.Increment(ref _discoveryFetches);

@@ -96,6 +96,22 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
         Assert.Contains(await DenialsAsync(user), d => d.Contains("setex", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task DocumentedGrants_CoverTheDpopReplayCheck()
+    {
+        await using var gateway = await ConfigAs(EnsureUser(DocumentedUser)).StartAsync();
+        using var key = new DpopKey();
+        var token = Idp.MintBound(jkt: key.Thumbprint);
+        var proof = key.Proof("GET", new Uri(gateway.Client.BaseAddress!, "/api/x").ToString(), token);
+
+        using var accepted = await Gateway.Tests.SenderConstraints.DpopTests.SendAsync(gateway, token, proof);
+        using var replayed = await Gateway.Tests.SenderConstraints.DpopTests.SendAsync(gateway, token, proof);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        Assert.Equal(0, gateway.Logs.Count(EventIds.DpopReplayStoreDegraded)); // SET NX PX went to Redis (denials: checked in DisposeAsync)
+    }
+
     /// <summary>Redis's <c>ACL LOG</c> entries for <paramref name="user"/>, each as "reason object".</summary>
     [Fact]
     public async Task DocumentedGrants_CoverRevocations_AddListRemove()

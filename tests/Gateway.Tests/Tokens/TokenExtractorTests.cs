@@ -69,6 +69,40 @@ public sealed class TokenExtractorTests
         Assert.Null(extracted.Token);
     }
 
+    [Theory]
+    [InlineData("DPoP abc.def.ghi")]
+    [InlineData("dpop abc.def.ghi")]
+    public void Reads_TheDpopScheme_WhenEnabled_MarkedAsDpop(string header)
+    {
+        var extracted = new TokenExtractor(new TokenSourceOptions(), dpopScheme: true).Extract(Request(r => r.Headers.Authorization = header));
+
+        AssertFound(extracted, "abc.def.ghi", TokenSourceKind.AuthorizationHeader, "Authorization");
+        Assert.True(extracted.IsDpop);
+    }
+
+    [Theory]
+    [InlineData("DPoP\tabc")]
+    [InlineData("DPoP abc def")]
+    public void DpopScheme_WithLooseWhitespace_IsMalformed(string header)
+    {
+        var extracted = new TokenExtractor(new TokenSourceOptions(), dpopScheme: true).Extract(Request(r => r.Headers.Authorization = header));
+
+        Assert.Equal(TokenStatus.Malformed, extracted.Status);
+    }
+
+    [Fact]
+    public void DpopScheme_BesideACookieToken_IsAmbiguous()
+    {
+        var options = new TokenSourceOptions { Cookies = ["access_token"] };
+        var extracted = new TokenExtractor(options, dpopScheme: true).Extract(Request(r =>
+        {
+            r.Headers.Authorization = "DPoP abc.def.ghi";
+            r.Headers.Cookie = "access_token=x.y.z";
+        }));
+
+        Assert.Equal(TokenStatus.Ambiguous, extracted.Status);
+    }
+
     [Fact]
     public void Missing_WhenTheRequestCarriesNoToken()
     {
