@@ -47,21 +47,22 @@ internal sealed partial class JwtEnforcementMiddleware
         var proxy = context.GetReverseProxyFeature();
         var plan = _snapshots.Bind(proxy.Route.Config, proxy.Cluster?.Config, out var snapshot);
 
-        // 1. Always first, on every route: a client never supplies the gateway's identity headers (neither those of
-        // the configuration judging the request nor, during a reload, those of the one replacing it), nor, unless
-        // the route passes them, the routing headers downstreams trust.
-        snapshot.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
+        // 1. Always first, on every route. A client certificate forwarded by a trusted proxy is taken off the request
+        // (kept for this request's check) before the strip list below, which holds the common certificate headers.
         var active = _snapshots.Current;
-        if (!ReferenceEquals(active, snapshot))
-        {
-            active.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
-        }
-
-        // A client certificate forwarded by a trusted proxy is taken off every request (kept for this request's check).
         snapshot.SenderConstraints.Certificates.Capture(context);
         if (!ReferenceEquals(active, snapshot))
         {
             active.SenderConstraints.Certificates.Strip(request.Headers);
+        }
+
+        // A client never supplies the gateway's identity headers (neither those of the configuration judging the
+        // request nor, during a reload, those of the one replacing it), nor, unless the route passes them, the routing
+        // headers downstreams trust.
+        snapshot.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
+        if (!ReferenceEquals(active, snapshot))
+        {
+            active.Stripper.Strip(request.Headers, proxy.Route.Config.RouteId);
         }
 
         // 2. The route's compiled plan; a route without one is never forwarded.

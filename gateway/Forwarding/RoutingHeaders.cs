@@ -35,6 +35,10 @@ public static class RoutingHeaders
         // Host, port and scheme: RFC 7239 Forwarded (Spring, Werkzeug, Express), Rack, Spring, Django, Microsoft.
         "Forwarded", "X-Forwarded-Server", "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Ssl", "Front-End-Https",
         "X-Url-Scheme", "X-Original-Host", "X-Host", "X-HTTP-Host-Override",
+        // Client certificate and its verification, set by a TLS-terminating proxy: Envoy/Istio XFCC, nginx
+        // ($ssl_client_escaped_cert, $ssl_client_verify), ASP.NET Core certificate forwarding, Azure ARR, GCP load balancers.
+        "X-Forwarded-Client-Cert", "X-Client-Cert", "X-SSL-Client-Cert", "X-ARR-ClientCert", "X-SSL-Client-Verify",
+        "X-Client-Verify", "X-SSL-Client-DN", "X-SSL-Client-S-DN", "X-Client-Cert-Chain",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The names in a <c>PassHeaders</c> value (comma-separated, trimmed, empty entries ignored).</summary>
