@@ -4,8 +4,11 @@
 # proxying to the same fixed-response nginx on loopback and all validating the same tokens. A separate
 # scenario, ratelimit-redis, adds a fourth target: the same gateway with a per-subject rate limit
 # counted in a local redis-server (one Lua script per request), so the price of a limit is known.
+# Two more compare a gateway with itself in the same round: introspection (cached RFC 7662 answers for
+# opaque tokens, served by nginx, vs cached JWTs on the same route) and dpop (a fresh, pre-generated
+# RFC 9449 proof per request vs plain bearer tokens).
 #
-#   bash tests/Benchmarks/load/run.sh           # full run: ~32 minutes (see docs/performance.md)
+#   bash tests/Benchmarks/load/run.sh           # full run: ~46 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
@@ -19,7 +22,7 @@ MODE=full
 for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +37,15 @@ else
   WARMUP=${WARMUP:-60}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-10}; DURATION=${DURATION:-20}; ROUNDS=${ROUNDS:-5}; DISTINCT=${DISTINCT:-10000}
 fi
 CONNECTIONS=${CONNECTIONS:-32}
+# ratelimit-redis: distinct tokens (distinct subjects, so distinct counters) against the gateway with and without the limit.
+# introspection: DISTINCT opaque tokens vs DISTINCT JWTs through one gateway (same route and policy), both cached.
+# dpop: DPOP_CLIENTS bound tokens, each request with a new proof, vs as many unbound bearer tokens through one gateway.
+ALL_SCENARIOS="same-token distinct-tokens es256 invalid-10pct ratelimit-redis introspection dpop"
+read -r -a SCENARIOS <<<"${SCENARIOS:-$ALL_SCENARIOS}"   # SCENARIOS="introspection dpop": only those
+for scenario in "${SCENARIOS[@]}"; do
+  case " $ALL_SCENARIOS " in *" $scenario "*) ;; *) echo "unknown scenario: $scenario (known: $ALL_SCENARIOS)" >&2; exit 2 ;; esac
+done
+DPOP_CLIENTS=${DPOP_CLIENTS:-1000}  # DPoP clients (key pairs, bound tokens) the proofs cycle through
 TARGET_CPU=${TARGET_CPU:-1}   # the proxy under test
 LOAD_CPU=${LOAD_CPU:-0}       # wrk and nginx
 ISSUER="https://bench-idp.example"
@@ -77,16 +89,24 @@ wait_http() { # url expected-status seconds
   echo "load: $1 did not answer $2 within $3 s" >&2; return 1
 }
 
-echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens)"
+echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]})"
 echo "load: building (Release)"
 for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
 done
 
 echo "load: minting keys and tokens"
-dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT"
+dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT" "$DPOP_CLIENTS"
 
 NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port); GWRL_PORT=$(free_port); REDIS_PORT=$(free_port)
+GWIN_PORT=$(free_port); GWDP_PORT=$(free_port)
+# The gateway's introspection client credentials; nginx refuses any other (401, which the gateway answers 503).
+INTROSPECTION_CLIENT=bench-gateway
+INTROSPECTION_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+INTROSPECTION_BASIC=$(printf '%s:%s' "$INTROSPECTION_CLIENT" "$INTROSPECTION_SECRET" | base64 -w0)
+# The fixed RFC 7662 answer: active, far-future exp, the claims of the benchmark's JWTs (so the same policy and
+# claim headers apply). Every opaque token is active for user-0.
+INTROSPECTION_ANSWER='{"active":true,"iss":"'"$ISSUER"'","aud":"'"$AUDIENCE"'","sub":"user-0","client_id":"bench-client","scope":"orders:read orders:write","roles":["admin","user"],"tenant":"acme","token_type":"Bearer","exp":4102444800}'
 DOWNSTREAM="http://127.0.0.1:$NGINX_PORT/"
 mkdir -p "$WORK/nginx"
 cat > "$WORK/nginx/nginx.conf" <<EOF
@@ -107,6 +127,13 @@ http {
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location = /jwks.json { alias $WORK/jwks.json; default_type application/json; }
+    # The introspection endpoint of gateway-introspection: a fixed answer; each call is logged (and counted).
+    location = /introspect {
+      access_log $WORK/nginx/introspect.log;
+      default_type application/json;
+      if (\$http_authorization != "Basic $INTROSPECTION_BASIC") { return 401 '{"error":"invalid_client"}'; }
+      return 200 '$INTROSPECTION_ANSWER';
+    }
     # Correctness only: shows the claim headers the proxy forwarded.
     location = /api/echo { default_type text/plain; return 200 "id=\$http_x_user_id scopes=\$http_x_user_scopes roles=\$http_x_user_roles tenant=\$http_x_tenant\n"; }
     location / { default_type text/plain; return 200 "ok\n"; }
@@ -121,6 +148,11 @@ wait_http "http://127.0.0.1:$NGINX_PORT/jwks.json" 200 10
 mkdir -p "$WORK/redis"
 (cd "$WORK/redis" && exec taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis") >"$WORK/redis/redis.log" 2>&1 &
 PIDS+=($!)
+redis_deadline=$((SECONDS + 10))
+until [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; do
+  [ $SECONDS -lt $redis_deadline ] || { echo "load: redis-server did not answer within 10 s" >&2; exit 1; }
+  sleep 0.1
+done
 
 cat > "$WORK/gateway.json" <<EOF
 {
@@ -160,10 +192,51 @@ routes["limited"] = dict(routes["api"], Match={"Path": "/limited/{**rest}"}, Rat
 json.dump(config, open(sys.argv[2], "w"), indent=2)
 PY
 
-declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT)
+# gateway-introspection: the same gateway whose issuer also introspects opaque tokens (Tokens: Opaque, the default:
+# JWTs of the issuer are still verified by signature, on the same route and policy). The endpoint is plain http on
+# loopback, allowed in Production by the issuer's RequireHttpsMetadata: false, exactly like its JWKS URL here (and as
+# the gateway's own tests run it); the secret comes from the environment (see start_target). Answers are cached
+# 10 minutes (MaxCacheDuration, like TokenCache:MaxEntryLifetime's default) and up to 50,000 of them (like
+# TokenCache:MaxEntries), so both token kinds are served from the gateway's caches: cached vs cached.
+#
+# gateway-dpop: the same gateway with the DPoP settings a load of fresh proofs needs (the issuer's mode stays Allowed,
+# so plain bearer tokens pass on the same route): a ProofMaxAge covering the longest run plus a minute (the proofs are
+# signed just before each run, not just before each request), and a replay memory large enough for every proof id
+# retained meanwhile (no Redis: the in-memory replay store of a single replica).
+python3 - "$WORK/gateway.json" "$WORK/gateway-introspection.json" "$WORK/gateway-dpop.json" "$NGINX_PORT" "$INTROSPECTION_CLIENT" \
+  "$(( (DURATION > SCENARIO_WARMUP ? DURATION : SCENARIO_WARMUP) + 60 ))" <<'PY'
+import copy, json, sys
+base = json.load(open(sys.argv[1]))
+config = copy.deepcopy(base)
+config["Gateway"]["Issuers"]["bench"]["Introspection"] = {
+    "Endpoint": f"http://127.0.0.1:{sys.argv[4]}/introspect", "ClientId": sys.argv[5],
+    "MaxCacheDuration": "00:10:00", "MaxCacheEntries": 50000,
+}
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+config = copy.deepcopy(base)
+age = min(int(sys.argv[6]), 3600)
+config["Gateway"]["Dpop"] = {"ProofMaxAge": f"{age // 3600:02d}:{age % 3600 // 60:02d}:{age % 60:02d}", "ReplayCacheMaxEntries": 2000000}
+json.dump(config, open(sys.argv[3], "w"), indent=2)
+PY
+
+# A target is a process, or a process with one kind of token (introspection-*, dpop-*: one gateway, two kinds).
+declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT
+  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT
+  [introspection-jwt]=$GWIN_PORT [introspection-opaque]=$GWIN_PORT [dpop-bearer]=$GWDP_PORT [dpop-proof]=$GWDP_PORT)
+declare -A PROCESS_OF=([introspection-jwt]=gateway-introspection [introspection-opaque]=gateway-introspection
+  [dpop-bearer]=gateway-dpop [dpop-proof]=gateway-dpop)
+# The scenario's own comparison, in the same round (besides bare YARP): target → baseline.
+declare -A BASELINE_OF=([gateway-ratelimit]=gateway [introspection-opaque]=introspection-jwt [dpop-proof]=dpop-bearer)
 declare -A PID_OF=()
-TARGETS=(bare-yarp standard-stack gateway)
-RATELIMIT_TARGETS=(bare-yarp gateway gateway-ratelimit)
+PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop)
+targets_of() { # scenario → its targets
+  case "$1" in
+    ratelimit-redis) echo bare-yarp gateway gateway-ratelimit ;;
+    introspection) echo bare-yarp introspection-jwt introspection-opaque ;;
+    dpop) echo bare-yarp dpop-bearer dpop-proof ;;
+    *) echo bare-yarp standard-stack gateway ;;
+  esac
+}
 
 start_target() {
   local name=$1 port=${PORT[$1]}
@@ -171,17 +244,19 @@ start_target() {
     bare-yarp) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BareYarp/bin/Release/net10.0/BareYarp.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM") >"$WORK/$name.log" 2>&1 & ;;
     standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
     gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-ratelimit) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    # Its rate-limit gate logs both moves (to local counting and back to Redis) for the correctness check.
+    gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
   esac
   PID_OF[$name]=$!
   PIDS+=($!)
 }
 
-for t in "${TARGETS[@]}" gateway-ratelimit; do start_target "$t"; done
+for t in "${PROCESSES[@]}"; do start_target "$t"; done
 wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30
 wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30
-wait_http "http://127.0.0.1:$GW_PORT/healthz/ready" 200 30
-wait_http "http://127.0.0.1:$GWRL_PORT/healthz/ready" 200 30
+for port in $GW_PORT $GWRL_PORT $GWIN_PORT $GWDP_PORT; do wait_http "http://127.0.0.1:$port/healthz/ready" 200 30; done
 
 # ---- correctness first ----
 RS_TOKEN=$(head -n1 "$WORK/rs256.txt"); ES_TOKEN=$(head -n1 "$WORK/es256.txt"); BAD_TOKEN=$(sed -n 10p "$WORK/mixed.txt")
@@ -204,38 +279,90 @@ for t in standard-stack gateway; do
 done
 
 base="http://127.0.0.1:$GWRL_PORT"
+# A fresh gateway's first Redis checks (connection, script load) may outlast RateLimitTimeout on a busy machine and fall
+# back to local counting for a second: send requests on /api until its rate limits are counted in Redis (bounded).
+rate_limit_store() { # redis or local: the last move logged by the rate-limit gate (none yet: redis)
+  local last; last=$(grep -o 'counted by this replica alone\|counted fleet-wide in Redis again' "$WORK/gateway-ratelimit.log" | tail -n1 || true)
+  if [ "$last" = "counted by this replica alone" ]; then echo local; else echo redis; fi
+}
+fallbacks() { grep -c 'counted by this replica alone' "$WORK/gateway-ratelimit.log" || true; }
+for _ in $(seq 1 40); do
+  status -H "Authorization: Bearer $ES_TOKEN" "$base/api/x" >/dev/null
+  sleep 0.25  # the console logger writes asynchronously
+  [ "$(rate_limit_store)" = redis ] && break
+done
+FALLBACKS_BEFORE=$(fallbacks)
 check "gateway-ratelimit: limited route, 1st → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
 check "gateway-ratelimit: limited route, 2nd → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
 check "gateway-ratelimit: limited route, 3rd → 429" 429 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x")"
 check "gateway-ratelimit: RateLimit-Policy on the 429" '"check";q=2;w=3600' "$(curl -s -D - -o /dev/null -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x" | tr -d '\r' | awk -F': ' 'tolower($1)=="ratelimit-policy" {print $2}')"
-check "gateway-ratelimit: counted in Redis, not locally" 0 "$(grep -c 'counted by this replica alone' "$WORK/gateway-ratelimit.log" || true)"
+check "gateway-ratelimit: counted in Redis, not locally" "redis, $FALLBACKS_BEFORE" "$(rate_limit_store), $(fallbacks)"
 check "gateway-ratelimit: claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+
+introspection_calls() { if [ -f "$WORK/nginx/introspect.log" ]; then wc -l <"$WORK/nginx/introspect.log"; else echo 0; fi; }
+base="http://127.0.0.1:$GWIN_PORT"; OPAQUE_TOKEN=$(head -n1 "$WORK/opaque-many.txt")
+check "gateway-introspection: opaque token → 200" 200 "$(status -H "Authorization: Bearer $OPAQUE_TOKEN" "$base/api/x")"
+check "gateway-introspection: claim headers from the introspection answer" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $OPAQUE_TOKEN" "$base/api/echo")"
+check "gateway-introspection: one call for a repeated token (cached)" 1 "$(introspection_calls)"
+check "gateway-introspection: JWT on the same route → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/api/x")"
+check "gateway-introspection: JWT claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+check "gateway-introspection: forged JWT → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
+check "gateway-introspection: JWTs are not introspected" 1 "$(introspection_calls)"
+
+# DPoP: proofs for client 0 and 1 (token lines 1 and 2) on /api/x, and for client 0 on /api/echo.
+base="http://127.0.0.1:$GWDP_PORT"
+dpop_proofs() { # path count file
+  dotnet "$ROOT/tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll" dpop-proofs "$WORK" "http://127.0.0.1:$GWDP_PORT$1" "$2" "$3"
+}
+dpop_proofs /api/x 2 "$WORK/check-proofs.txt"; dpop_proofs /api/echo 1 "$WORK/check-echo-proofs.txt"
+DPOP_TOKEN=$(sed -n 1p "$WORK/dpop-tokens.txt"); DPOP_TOKEN_2=$(sed -n 2p "$WORK/dpop-tokens.txt")
+PROOF=$(sed -n 1p "$WORK/check-proofs.txt"); PROOF_2=$(sed -n 2p "$WORK/check-proofs.txt")
+check "gateway-dpop: bound token + fresh proof → 200" 200 "$(status -H "Authorization: DPoP $DPOP_TOKEN" -H "DPoP: $PROOF" "$base/api/x")"
+check "gateway-dpop: the same proof again (replay) → 401" 401 "$(status -H "Authorization: DPoP $DPOP_TOKEN" -H "DPoP: $PROOF" "$base/api/x")"
+check "gateway-dpop: proof for another URL → 401" 401 "$(status -H "Authorization: DPoP $DPOP_TOKEN_2" -H "DPoP: $PROOF_2" "$base/api/echo")"
+check "gateway-dpop: bound token as Bearer → 401" 401 "$(status -H "Authorization: Bearer $DPOP_TOKEN" "$base/api/x")"
+check "gateway-dpop: claim headers forwarded (DPoP)" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: DPoP $DPOP_TOKEN" -H "DPoP: $(cat "$WORK/check-echo-proofs.txt")" "$base/api/echo")"
+check "gateway-dpop: plain bearer token → 200" 200 "$(status -H "Authorization: Bearer $(head -n1 "$WORK/dpop-bearer.txt")" "$base/api/x")"
 
 # ---- load ----
 RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
 
-wrk_args() { # scenario → wrk arguments after the URL's host part
-  case "$1" in
-    same-token) echo "-H|Authorization: Bearer $RS_TOKEN" ;;
-    distinct-tokens) echo "-s|$LOAD/rotate.lua" ;;
-    es256) echo "-s|$LOAD/rotate.lua" ;;
-    ratelimit-redis) echo "-s|$LOAD/rotate.lua" ;;
-    invalid-10pct) echo "-s|$LOAD/rotate.lua" ;;
+# DPoP proofs are single-use and signed with a fresh iat just before each dpop-proof run: enough for the run at
+# DPOP_RATE requests/s. The first run (the scenario's warm-up) assumes 25,000/s; after each run the plan is
+# 1.5 × the best rate seen (at least 10,000/s). A run that outruns its proofs replays them: 401s, shown as non-2xx.
+DPOP_RATE=${DPOP_RATE:-25000}
+wrk_args() { # scenario target → wrk options, then "--", then the Lua script's arguments
+  case "$1:$2" in
+    same-token:*) echo "-H|Authorization: Bearer $RS_TOKEN" ;;
+    distinct-tokens:*|ratelimit-redis:*|introspection:bare-yarp|introspection:introspection-jwt) echo "-s|$LOAD/rotate.lua|--|$WORK/rs256-many.txt" ;;
+    es256:*) echo "-s|$LOAD/rotate.lua|--|$WORK/es256-many.txt" ;;
+    invalid-10pct:*) echo "-s|$LOAD/rotate.lua|--|$WORK/mixed.txt" ;;
+    introspection:introspection-opaque) echo "-s|$LOAD/rotate.lua|--|$WORK/opaque-many.txt" ;;
+    dpop:dpop-proof) echo "-s|$LOAD/dpop.lua|--|$WORK/dpop-tokens.txt|$WORK/dpop-proofs.txt" ;;
+    dpop:*) echo "-s|$LOAD/rotate.lua|--|$WORK/dpop-bearer.txt" ;;
   esac
-}
-lua_file() {
-  case "$1" in distinct-tokens|ratelimit-redis) echo "$WORK/rs256-many.txt" ;; es256) echo "$WORK/es256-many.txt" ;; invalid-10pct) echo "$WORK/mixed.txt" ;; *) echo "" ;; esac
 }
 
 run_wrk() { # target scenario seconds → wrk output
-  local url="http://127.0.0.1:${PORT[$1]}/api/x" args file
-  IFS='|' read -r -a args <<<"$(wrk_args "$2")"
-  file=$(lua_file "$2")
-  if [ -n "$file" ]; then
-    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${args[@]}" "$url" -- "$file"
-  else
-    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${args[@]}" "$url"
+  local url="http://127.0.0.1:${PORT[$1]}/api/x" args=() options=() script_args=() seen=0 a
+  IFS='|' read -r -a args <<<"$(wrk_args "$2" "$1")"
+  for a in "${args[@]}"; do
+    if [ "$a" = -- ]; then seen=1; elif [ $seen = 1 ]; then script_args+=("$a"); else options+=("$a"); fi
+  done
+  if [ "$1" = dpop-proof ]; then
+    dpop_proofs /api/x "$(( DPOP_RATE * $3 + 1000 ))" "$WORK/dpop-proofs.txt"
   fi
+  if [ "${#script_args[@]}" -gt 0 ]; then
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${options[@]}" "$url" -- "${script_args[@]}"
+  else
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${3}s" --latency "${options[@]}" "$url"
+  fi
+}
+best_dpop_rps=0
+plan_dpop_proofs() { # output of a dpop-proof run
+  local rps; rps=$(awk '/^Requests\/sec:/ {printf "%d", $2}' <<<"$1"); rps=${rps:-0}
+  [ "$rps" -gt "$best_dpop_rps" ] && best_dpop_rps=$rps
+  DPOP_RATE=$(( best_dpop_rps * 3 / 2 > 10000 ? best_dpop_rps * 3 / 2 : 10000 ))
 }
 
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
@@ -247,31 +374,53 @@ record() { # target scenario round output
   p99=$(awk '$1=="99%" {print $2}' <<<"$4" | to_ms)
   requests=$(awk '/requests in/ {print $1}' <<<"$4")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$4"); non2xx=${non2xx:-0}
-  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s}\n' \
-    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" >>"$RESULTS"
-  printf 'load:   %-9s %-15s %-15s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s\n' "" "$2" "$1" "$3" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$non2xx"
+  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s,"baseline":"%s"}\n' \
+    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" "${BASELINE_OF[$1]:-}" >>"$RESULTS"
+  printf 'load:   %-9s %-15s %-20s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s\n' "" "$2" "$1" "$3" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$non2xx"
+  if [ "$1" = dpop-proof ] && [ "$non2xx" != 0 ]; then
+    echo "load:   WARNING: dpop-proof had $non2xx refusals: proofs ran out (raise DPOP_RATE) or were refused (KEEP_WORK=1 keeps gateway-dpop.log)" >&2
+  fi
 }
 
+# Warm-up: every process a selected scenario measures.
+declare -A WARM=()
+for scenario in "${SCENARIOS[@]}"; do for t in $(targets_of "$scenario"); do WARM[${PROCESS_OF[$t]:-$t}]=1; done; done
 echo "load: warm-up, ${WARMUP}s per target under load (same token)"
-for t in "${TARGETS[@]}" gateway-ratelimit; do run_wrk "$t" same-token "$WARMUP" >/dev/null; done
+for t in "${PROCESSES[@]}"; do if [ -n "${WARM[$t]:-}" ]; then run_wrk "$t" same-token "$WARMUP" >/dev/null; fi; done
 
-# ratelimit-redis: distinct tokens (distinct subjects, so distinct counters) against the gateway with and without the limit.
-SCENARIOS=(same-token distinct-tokens es256 invalid-10pct ratelimit-redis)
 for scenario in "${SCENARIOS[@]}"; do
   echo "load: scenario $scenario"
-  if [ "$scenario" = ratelimit-redis ]; then TARGETS=("${RATELIMIT_TARGETS[@]}"); fi
-  for t in "${TARGETS[@]}"; do run_wrk "$t" "$scenario" "$SCENARIO_WARMUP" >/dev/null; done
+  read -r -a TARGETS <<<"$(targets_of "$scenario")"
+  for t in "${TARGETS[@]}"; do
+    out=$(run_wrk "$t" "$scenario" "$SCENARIO_WARMUP")
+    if [ "$t" = dpop-proof ]; then plan_dpop_proofs "$out"; fi
+  done
+  # Cached vs cached: until every opaque token has been introspected once (a short warm-up on a busy machine may not
+  # get through all of them), warm both token kinds again, at most 10 times.
+  extra=0
+  while [ "$scenario" = introspection ] && [ "$(introspection_calls)" -lt "$DISTINCT" ] && [ $extra -lt 10 ]; do
+    for t in introspection-jwt introspection-opaque; do run_wrk "$t" "$scenario" "$SCENARIO_WARMUP" >/dev/null; done
+    extra=$((extra + 1))
+  done
+  calls_before_rounds=$(introspection_calls)
   for round in $(seq 1 "$ROUNDS"); do
     # Interleave, and rotate the order every round so no target always runs first or last.
-    order=("${TARGETS[@]:$(( (round - 1) % 3 ))}" "${TARGETS[@]:0:$(( (round - 1) % 3 ))}")
+    shift_by=$(( (round - 1) % ${#TARGETS[@]} ))
+    order=("${TARGETS[@]:$shift_by}" "${TARGETS[@]:0:$shift_by}")
     for t in "${order[@]}"; do
       out=$(run_wrk "$t" "$scenario" "$DURATION")
       record "$t" "$scenario" "$round" "$out"
+      if [ "$t" = dpop-proof ]; then plan_dpop_proofs "$out"; fi
     done
   done
   for t in "${TARGETS[@]}"; do
-    echo "$scenario $t $(awk '/^VmHWM:/ {print $2}' "/proc/${PID_OF[$t]}/status")" >>"$RSS"
+    process=${PROCESS_OF[$t]:-$t}
+    echo "$scenario $t $(awk '/^VmHWM:/ {print $2}' "/proc/${PID_OF[$process]}/status")" >>"$RSS"
   done
+  if [ "$scenario" = introspection ]; then
+    # One call per distinct opaque token while its answer is cached: the rounds should be served from the cache.
+    echo "load:   introspection calls (nginx): $calls_before_rounds up to the measured rounds, $(( $(introspection_calls) - calls_before_rounds )) during them (0: the rounds were served from the cache)"
+  fi
 done
 
 echo
