@@ -75,7 +75,7 @@ public sealed partial class GatewayConfigValidator
         {
             if (!ClientCertificateSource.TryParseProxy(binding.TrustedProxies[i], out _))
             {
-                errors.Add(new($"Gateway:CertificateBinding:TrustedProxies:{i}", $"'{binding.TrustedProxies[i]}' is not an IP address or network (10.0.0.5, 10.0.0.0/8, fd00::/8)"));
+                errors.Add(new($"Gateway:CertificateBinding:TrustedProxies:{i}", $"'{binding.TrustedProxies[i]}' is not an IP address or network (10.0.0.5, 10.0.0.0/8, fd00::/8; a network with no host bits set, no IPv6 scope)"));
             }
         }
 
