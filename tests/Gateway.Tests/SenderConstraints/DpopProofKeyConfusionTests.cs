@@ -96,6 +96,34 @@ public sealed class DpopProofKeyConfusionTests
         ["ath"] = DpopKey.AccessTokenHash(Token),
     };
 
+    [Theory]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":5,"y":"AA"}""")]
+    [InlineData("""{"kty":["EC"],"crv":"P-256","x":"AA","y":"AA"}""")]
+    [InlineData("""{"kty":"EC","crv":{"a":1},"x":"AA","y":"AA"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"!!","y":"**"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"","y":""}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"AA","y":"AA","key_ops":"sign"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"AA","y":"AA","x5c":"notalist"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","x":"AA","y":"AA","x5c":[5]}""")]
+    [InlineData("""{"kty":"RSA","n":"AQAB","e":"AQAB"}""")]
+    [InlineData("""{"kty":"RSA","n":"!!!!","e":"AQAB"}""")]
+    [InlineData("""{"kty":null}""")]
+    [InlineData("""[]""")]
+    [InlineData("""{}""")]
+    public void AHostileJwk_IsRefused_NeverThrows(string jwkJson)
+    {
+        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var jwk = JsonSerializer.Deserialize<JsonElement>(jwkJson);
+        var header = new Dictionary<string, object?> { ["typ"] = "dpop+jwt", ["alg"] = "ES256", ["jwk"] = jwk };
+        var input = Base64UrlEncoder.Encode(JsonSerializer.Serialize(header)) + "." + Base64UrlEncoder.Encode(JsonSerializer.Serialize(Payload()));
+        var proof = input + "." + Base64UrlEncoder.Encode(signer.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
+
+        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, "thumbprint", DateTimeOffset.UtcNow);
+
+        Assert.NotEqual(BindingStatus.Valid, result.Status);
+    }
+
     private static DpopProofVerifier Verifier() =>
         new(DpopOptions.SupportedAlgorithms.ToArray(), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), 8192, [], null);
 
