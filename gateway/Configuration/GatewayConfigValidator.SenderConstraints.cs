@@ -55,10 +55,13 @@ public sealed partial class GatewayConfigValidator
         var binding = gateway.CertificateBinding;
         if (binding.ClientCertificateHeader is { } header)
         {
-            ValidateHeaderName(header, "Gateway:CertificateBinding:ClientCertificateHeader", errors);
             if (string.Equals(header, SenderConstraintEnforcer.ProofHeader, StringComparison.OrdinalIgnoreCase) || string.Equals(header, SenderConstraintEnforcer.NonceHeader, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new("Gateway:CertificateBinding:ClientCertificateHeader", $"'{header}' is a header with another meaning: use a dedicated header, e.g. X-Client-Cert"));
+            }
+            else
+            {
+                ValidateHeaderName(header, "Gateway:CertificateBinding:ClientCertificateHeader", errors);
             }
 
             if (binding.TrustedProxies.Count == 0)
