@@ -14,7 +14,7 @@ public sealed record DiagnosticsOptions
     public DashboardOptions Dashboard { get; init; } = new();
 }
 
-/// <summary>The operator dashboard (<c>Gateway:Diagnostics:Dashboard</c>). Read at startup only.</summary>
+/// <summary>The operator dashboard (<c>Gateway:Diagnostics:Dashboard</c>). Switched on at startup only; switching it off and the key follow reloads.</summary>
 public sealed record DashboardOptions
 {
     /// <summary>Path of the dashboard on the management listener.</summary>

@@ -55,10 +55,13 @@ public sealed partial class GatewayConfigValidator
         var binding = gateway.CertificateBinding;
         if (binding.ClientCertificateHeader is { } header)
         {
-            ValidateHeaderName(header, "Gateway:CertificateBinding:ClientCertificateHeader", errors);
             if (string.Equals(header, SenderConstraintEnforcer.ProofHeader, StringComparison.OrdinalIgnoreCase) || string.Equals(header, SenderConstraintEnforcer.NonceHeader, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new("Gateway:CertificateBinding:ClientCertificateHeader", $"'{header}' is a header with another meaning: use a dedicated header, e.g. X-Client-Cert"));
+            }
+            else
+            {
+                ValidateHeaderName(header, "Gateway:CertificateBinding:ClientCertificateHeader", errors);
             }
 
             if (binding.TrustedProxies.Count == 0)
@@ -75,7 +78,7 @@ public sealed partial class GatewayConfigValidator
         {
             if (!ClientCertificateSource.TryParseProxy(binding.TrustedProxies[i], out _))
             {
-                errors.Add(new($"Gateway:CertificateBinding:TrustedProxies:{i}", $"'{binding.TrustedProxies[i]}' is not an IP address or network (10.0.0.5, 10.0.0.0/8, fd00::/8)"));
+                errors.Add(new($"Gateway:CertificateBinding:TrustedProxies:{i}", $"'{binding.TrustedProxies[i]}' is not an IP address or network (10.0.0.5, 10.0.0.0/8, fd00::/8; a network with no host bits set, no IPv6 scope)"));
             }
         }
 

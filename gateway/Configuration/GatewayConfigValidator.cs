@@ -30,6 +30,7 @@ public sealed partial class GatewayConfigValidator
         "Host", "Authorization", "Proxy-Authorization", "Content-Length", "Content-Type", "Transfer-Encoding",
         "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer", "Cookie", "Expect", "Forwarded",
         "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "traceparent", "tracestate",
+        "DPoP", "DPoP-Nonce",
     };
 
     private readonly IConfigValidator? _proxyValidator;

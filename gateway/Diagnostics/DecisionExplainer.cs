@@ -78,6 +78,7 @@ internal sealed class DecisionExplainer
         var notes = new List<string>();
         TokenClaims claims;
         TokenIssuer issuer;
+        var dpopScheme = false;
         if (input.Claims is not null)
         {
             var (whatIf, error) = ReadClaims(snapshot, input);
@@ -127,6 +128,7 @@ internal sealed class DecisionExplainer
             }
 
             (claims, issuer) = (outcome.Claims!, outcome.Issuer!);
+            dpopScheme = extracted.IsDpop;
         }
 
         // 4. The policy, traced; the shadow policy beside it.
@@ -141,6 +143,14 @@ internal sealed class DecisionExplainer
         }
 
         trace = trace with { Requirements = policyTrace.Results, FailedRequirement = policyTrace.FailedRequirement, Notes = notes };
+
+        // The sender constraint comes before the policy at the gateway: an explained request has no proof, no certificate.
+        if (BindingExplanation.RefusalWithoutProof(claims, issuer, plan.Policy, dpopScheme) is { } binding)
+        {
+            notes.Add("sender constraint: the explained request carries no DPoP proof and no client certificate; the gateway refuses it at this step, before the policy");
+            return trace with { Answer = Answer(RefusalTable.For(binding, issuer.Name, BindingExplanation.Label(claims.Confirmation, dpopScheme), snapshot.SenderConstraints.Verifier.Algs)) };
+        }
+
         if (decision != PolicyDecision.Allow)
         {
             return trace with { Answer = Answer(RefusalTable.For(decision, issuer.Name, plan.Policy.ScopeHint)) };

@@ -41,7 +41,7 @@ public static class GatewayManagementExtensions
         var listener = ManagementUrl.TryParse(management.Url);
         if (listener is not null && options.Diagnostics.Dashboard.Enabled)
         {
-            AddDashboard(services, options.Diagnostics.Dashboard, builder.Environment.EnvironmentName);
+            AddDashboard(services, builder.Environment.EnvironmentName);
         }
 
         var metricsPath = options.Observability.Prometheus.Enabled ? options.Observability.Prometheus.Path : null;
@@ -62,10 +62,15 @@ public static class GatewayManagementExtensions
         }
     }
 
-    // The operator dashboard (Gateway:Diagnostics:Dashboard), on the management listener only: read at startup.
-    private static void AddDashboard(IServiceCollection services, DashboardOptions dashboard, string environment)
+    // The operator dashboard (Gateway:Diagnostics:Dashboard), on the management listener only: whether it is served at
+    // all is decided at startup; switching it off and its key follow the active configuration (reloads included).
+    private static void AddDashboard(IServiceCollection services, string environment)
     {
-        services.TryAddSingleton(new DashboardCredential(dashboard.ApiKey));
+        services.TryAddSingleton(sp =>
+        {
+            var snapshots = sp.GetRequiredService<GatewaySnapshotManager>();
+            return new DashboardCredential(() => snapshots.Current.Options.Diagnostics.Dashboard);
+        });
         services.TryAddSingleton(sp => new DashboardState(
             sp.GetRequiredService<GatewaySnapshotManager>(),
             sp.GetRequiredService<DecisionCounters>(),

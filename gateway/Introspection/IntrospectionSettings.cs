@@ -30,7 +30,9 @@ public sealed class IntrospectionSettings
         Audiences = issuer.Audiences.ToHashSet(StringComparer.Ordinal);
         ValidateAudience = issuer.ValidateAudience;
         ClockSkew = issuer.ClockSkew;
-        Identity = new TokenIssuer(issuerName, ClaimPath.Parse(issuer.RoleClaim));
+        // Everything a policy reads of the issuer, its Dpop mode included: an opaque token of an issuer that requires
+        // DPoP is held to it exactly like the issuer's JWTs (IssuerProvider builds the same identity).
+        Identity = new TokenIssuer(issuerName, ClaimPath.Parse(issuer.RoleClaim)) { Dpop = issuer.Dpop };
     }
 
     public string IssuerName { get; }

@@ -25,23 +25,12 @@ public sealed class ClientCertificateSource
         _trustedProxies = [.. trustedProxies];
     }
 
-    /// <summary>Parses a configured proxy address (<c>10.0.0.5</c>) or network (<c>10.0.0.0/8</c>); false when it is neither.</summary>
-    public static bool TryParseProxy(string? text, out IPNetwork network)
-    {
-        network = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        if (IPAddress.TryParse(text, out var address) && !text.Contains('/'))
-        {
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        return IPNetwork.TryParse(text, out network);
-    }
+    /// <summary>
+    /// Parses a configured proxy address (<c>10.0.0.5</c>) or network (<c>10.0.0.0/8</c>); false when it is neither. The
+    /// same rule as <c>Gateway:TrustedProxies</c>: a network with host bits set (<c>10.0.0.5/8</c>, which would silently
+    /// trust all of 10.0.0.0/8) and a scoped IPv6 address are mistakes, not a wider trust.
+    /// </summary>
+    public static bool TryParseProxy(string? text, out IPNetwork network) => RateLimiting.TrustedProxies.TryParseEntry(text, out network);
 
     /// <summary>Takes the certificate header off the request (every route, first thing), keeping it for this request only when a trusted proxy sent it.</summary>
     public void Capture(HttpContext context)

@@ -255,7 +255,13 @@ public sealed class DpopProofVerifier
             return BindingStatus.DpopProofKeyInvalid;
         }
 
-        key = candidate;
+        // The signature is checked with exactly the key the thumbprint is computed from: a new JWK holding only the
+        // RFC 7638 members. The header's JWK may carry more (x5c, x5u...), and IdentityModel builds an RSA key from an
+        // x5c certificate in preference to n/e: a proof signed by any certificate's key would then verify while its
+        // thumbprint names the victim's key, and a stolen DPoP-bound token would be usable by whoever holds it.
+        key = candidate.Kty == JsonWebAlgorithmsKeyTypes.RSA
+            ? new JsonWebKey { Kty = JsonWebAlgorithmsKeyTypes.RSA, N = candidate.N, E = candidate.E }
+            : new JsonWebKey { Kty = JsonWebAlgorithmsKeyTypes.EllipticCurve, Crv = candidate.Crv, X = candidate.X, Y = candidate.Y };
         return BindingStatus.Valid;
     }
 

@@ -56,6 +56,13 @@ internal sealed partial class DashboardEndpoint
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = context.Response;
+        if (!_credential.Enabled)
+        {
+            // Switched off by a reload: the management listener serves nothing else (as if it had never been enabled).
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
         response.Headers.CacheControl = "no-store";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";

@@ -172,6 +172,10 @@ public sealed class ConfigValidationTests
         ["empty header name"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("", "sub")), "Gateway:ClaimHeaders:0:Header", "not a valid header name"),
         ["reserved header Authorization"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("X-A", "sub"), ("Authorization", "sub")), "Gateway:ClaimHeaders:1:Header", "reserved"),
         ["reserved header any case"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("x-forwarded-for", "sub")), "Gateway:ClaimHeaders:0:Header", "reserved"),
+        // Review: a claim header named DPoP was stripped from every request as a spoofable identity header, before the
+        // proof was read: every DPoP request was refused; with ForwardProofHeader a claim replaced the verified proof.
+        ["reserved header DPoP"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("dpop", "sub")), "Gateway:ClaimHeaders:0:Header", "reserved"),
+        ["reserved header DPoP-Nonce"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("DPoP-Nonce", "sub")), "Gateway:ClaimHeaders:0:Header", "reserved"),
         ["duplicate header, case-insensitive"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("X-User-Id", "sub"), ("x-user-id", "email")), "Gateway:ClaimHeaders:1:Header", "duplicate header mapping 'x-user-id'"),
         ["global header removing a claim"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("X-User-Id", "")), "Gateway:ClaimHeaders:0:Claim", "not a claim path"),
         ["global header with invalid claim path"] = new(c => Gw(c)["ClaimHeaders"] = Headers(("X-User-Id", ".sub")), "Gateway:ClaimHeaders:0:Claim", "not a claim path"),

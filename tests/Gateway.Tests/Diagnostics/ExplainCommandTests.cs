@@ -25,6 +25,10 @@ public sealed class ExplainCommandTests : IDisposable
             .Policy("admin-only", new JsonObject { ["Roles"] = new JsonArray("admin") })
             .Policy("writers", new JsonObject { ["Scopes"] = new JsonArray("orders:write") })
             .Policy("open", new JsonObject { ["Anonymous"] = true })
+            .Policy("dpop-only", new JsonObject { ["Roles"] = new JsonArray("admin"), ["Dpop"] = "Required" })
+            .Policy("mtls-only", new JsonObject { ["Roles"] = new JsonArray("admin"), ["RequireCertificateBoundToken"] = true })
+            .Route("bound", "dpop-only")
+            .Route("mtls", "mtls-only")
             .Route("admin", "admin-only", new JsonObject { ["ShadowPolicy"] = "writers" })
             .Route("public", "open");
         _configFile = Path.Combine(_directory, "gateway.json");
@@ -100,6 +104,26 @@ public sealed class ExplainCommandTests : IDisposable
         Assert.StartsWith("Expired", failed.GetProperty("detail").GetString());
         Assert.Equal(401, trace.GetProperty("answer").GetProperty("status").GetInt32());
         Assert.Contains("invalid_token", trace.GetProperty("answer").GetProperty("challenge").GetString());
+    }
+
+    [Theory]
+    [InlineData("/bound/x", false, "a DPoP-bound token is required")]
+    [InlineData("/mtls/x", false, "a certificate-bound token is required")]
+    [InlineData("/admin/x", true, "the token is DPoP-bound and must be presented with the DPoP scheme and a proof")]
+    public async Task ABearerRequestTheSenderConstraintRefuses_IsExplainedAsRefused(string path, bool boundToken, string description)
+    {
+        // Review finding: explain skipped the sender-constraint step and answered "200 forwarded" where the gateway
+        // refuses the same request (401): a bearer token on a DPoP- or certificate-requiring policy, a DPoP-bound token as Bearer.
+        var claims = new Dictionary<string, object?> { ["roles"] = new[] { "admin" } };
+        var token = boundToken ? _fixture.Idp.MintBound(jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", claims: claims) : _fixture.Idp.Mint(claims);
+
+        var (exit, stdout, _) = await ExplainAsync(path, "--token", token, "--json");
+
+        Assert.Equal(ExplainCommand.Refused, exit);
+        var answer = JsonDocument.Parse(stdout).RootElement.GetProperty("answer");
+        Assert.False(answer.GetProperty("forwarded").GetBoolean());
+        Assert.Equal(401, answer.GetProperty("status").GetInt32());
+        Assert.Contains(description, answer.GetProperty("challenge").GetString());
     }
 
     [Fact]

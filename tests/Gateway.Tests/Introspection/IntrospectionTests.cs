@@ -443,6 +443,22 @@ public sealed class IntrospectionTests : IAsyncLifetime
         Assert.Equal(2, replica.Logs.Count(EventIds.IntrospectionCacheEntryRejected));
     }
 
+    [Fact]
+    public async Task IssuerRequiringDpop_RefusesAnIntrospectedBearerToken()
+    {
+        // Review finding: the introspecting issuer's identity dropped its Dpop mode (read as Allowed), so an opaque
+        // bearer token passed on an issuer configured "Dpop": "Required".
+        await using var gateway = await Config(issuer: o => o["Dpop"] = "Required").StartAsync();
+        var token = _as.Issue();
+        _fixture.Downstream.Clear();
+
+        using var response = await gateway.Client.GetWithTokenAsync("/read/required", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("DPoP", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Downstream.Received, r => r.Path == "/read/required");
+    }
+
     private async Task<bool> KeyExistsAsync(string key)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_fixture.Redis.ConnectionString);

@@ -71,6 +71,26 @@ public sealed class DpopTests : IDisposable
     }
 
     [Fact]
+    public async Task AProofSignedByAnotherKeyThanItsThumbprint_IsRefused_WithAStolenBoundToken()
+    {
+        // Review finding: an RSA jwk with an x5c of the attacker's certificate verified with the certificate's key while
+        // its thumbprint (n, e) named the victim's: a stolen DPoP-bound token was accepted with the attacker's proofs.
+        await using var gateway = await _fixture.Config().StartAsync();
+        using var victim = System.Security.Cryptography.RSA.Create(2048);
+        var (_, victimThumbprint) = DpopProofKeyConfusionTests.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", "https://unused.example", "unused");
+        var stolen = _fixture.Idp.MintBound(jkt: victimThumbprint);
+        var (proof, thumbprint) = DpopProofKeyConfusionTests.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", Url(gateway), stolen);
+        Assert.Equal(victimThumbprint, thumbprint); // the proof names the victim's key
+
+
+
+        using var response = await SendAsync(gateway, stolen, proof);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_fixture.Downstream.Received);
+    }
+
+    [Fact]
     public async Task ForwardProofHeader_ForwardsTheVerifiedProof()
     {
         var config = _fixture.Config().Set("Dpop", new JsonObject { ["ForwardProofHeader"] = true });

@@ -29,6 +29,10 @@ public sealed class SenderConstraintConfigTests
         { """{"CertificateBinding":{"TrustedProxies":["10.0.0.1"]}}""", "Gateway:CertificateBinding:TrustedProxies", "has no effect without ClientCertificateHeader" },
         { """{"CertificateBinding":{"ClientCertificateHeader":"X-Client-Cert","TrustedProxies":["10.0.0.300"]}}""", "Gateway:CertificateBinding:TrustedProxies:0", "is not an IP address or network" },
         { """{"CertificateBinding":{"ClientCertificateHeader":"X-Client-Cert","TrustedProxies":["10.0.0.0/33"]}}""", "Gateway:CertificateBinding:TrustedProxies:0", "is not an IP address or network" },
+        // Review: host bits set would silently widen the trust to the whole network (10.0.0.5/8 read as 10.0.0.0/8), as
+        // Gateway:TrustedProxies already refuses; a scoped IPv6 address names an interface, not a proxy.
+        { """{"CertificateBinding":{"ClientCertificateHeader":"X-Client-Cert","TrustedProxies":["10.0.0.5/8"]}}""", "Gateway:CertificateBinding:TrustedProxies:0", "no host bits set" },
+        { """{"CertificateBinding":{"ClientCertificateHeader":"X-Client-Cert","TrustedProxies":["fe80::1%2"]}}""", "Gateway:CertificateBinding:TrustedProxies:0", "is not an IP address or network" },
         { """{"CertificateBinding":{"ClientCertificateHeader":"Authorization","TrustedProxies":["10.0.0.1"]}}""", "Gateway:CertificateBinding:ClientCertificateHeader", "is reserved" },
         { """{"CertificateBinding":{"ClientCertificateHeader":"DPoP","TrustedProxies":["10.0.0.1"]}}""", "Gateway:CertificateBinding:ClientCertificateHeader", "another meaning" },
         { """{"CertificateBinding":{"ClientCertificateHeader":"X Client","TrustedProxies":["10.0.0.1"]}}""", "Gateway:CertificateBinding:ClientCertificateHeader", "" },
