@@ -12,7 +12,7 @@ namespace Gateway.Configuration.Rules;
 internal static partial class PlaceholderSecretRule
 {
     /// <summary>Settings that carry secrets; <c>*</c> matches any one key.</summary>
-    private static readonly string[] SecretPaths =
+    internal static readonly string[] SecretPaths =
     [
         "Gateway:Redis:IntegrityKey",
         "Gateway:Revocation:ApiKey",

@@ -36,9 +36,12 @@ internal sealed class ConfigShapeWalker
             return Untyped(node);
         }
 
+        // A secret (writeOnly in the schema) is never quoted in an error: error lines reach logs and CI output.
+        var secret = IsSecret(resolved);
         if (node.HasValueAndChildren)
         {
-            _errors.Add(new(path, $"set both as the value '{node.Text}' and as {node.Describe()}: two configuration layers disagree on what this key is"));
+            var shown = secret ? "a value (a secret: not shown)" : $"the value '{node.Text}'";
+            _errors.Add(new(path, $"set both as {shown} and as {node.Describe(secret)}: two configuration layers disagree on what this key is"));
         }
 
         var types = Types(resolved);
@@ -74,9 +77,12 @@ internal sealed class ConfigShapeWalker
             return resolved["enum"] is JsonArray allowed ? Enumerated(value, allowed, path) : value;
         }
 
-        _errors.Add(new(path, $"expected {Expected(types)}, found {node.Describe()}"));
+        _errors.Add(new(path, $"expected {Expected(types)}, found {node.Describe(secret)}"));
         return null;
     }
+
+    private static bool IsSecret(JsonObject schema) =>
+        schema["writeOnly"] is JsonValue flag && flag.TryGetValue<bool>(out var writeOnly) && writeOnly;
 
     private JsonObject WalkObject(ShapeNode node, JsonObject schema, string path)
     {

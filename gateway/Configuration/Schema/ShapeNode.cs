@@ -67,7 +67,8 @@ internal sealed record ShapeNode(string Key, ShapeKind Kind, string? Text, IRead
     }
 
     /// <summary>How an error message names what was found.</summary>
-    public string Describe() => Kind switch
+    /// <summary>What the node holds, for an error message; a secret's value (<paramref name="secret"/>: its schema says <c>writeOnly</c>) is never shown.</summary>
+    public string Describe(bool secret = false) => secret ? DescribeKind() : Kind switch
     {
         ShapeKind.Object => "an object",
         ShapeKind.Array => "a list",
@@ -77,6 +78,19 @@ internal sealed record ShapeNode(string Key, ShapeKind Kind, string? Text, IRead
         ShapeKind.Null => "null",
         ShapeKind.Section => $"a section with keys {string.Join(", ", Children.Take(5).Select(c => Quote(c.Key)))}",
         ShapeKind.Text => $"the value {Quote(Text)}",
+        _ => "nothing",
+    };
+
+    private string DescribeKind() => Kind switch
+    {
+        ShapeKind.Object => "an object",
+        ShapeKind.Array => "a list",
+        ShapeKind.String => "a string (a secret: value not shown)",
+        ShapeKind.Number => "a number (a secret: value not shown)",
+        ShapeKind.Boolean => "a boolean",
+        ShapeKind.Null => "null",
+        ShapeKind.Section => "a section",
+        ShapeKind.Text => "a value (a secret: value not shown)",
         _ => "nothing",
     };
 
