@@ -13,23 +13,50 @@ namespace Gateway.RateLimiting;
 public static class ClientAddress
 {
     /// <summary>Text of the address (<c>203.0.113.7</c>, <c>2001:db8::1</c>), or <c>unknown</c> without a peer address.</summary>
-    public static string Resolve(HttpContext context, TrustedProxies proxies)
+    public static string Resolve(HttpContext context, TrustedProxies proxies) =>
+        ResolveAddress(context, proxies)?.ToString() ?? "unknown";
+
+    /// <summary>
+    /// What a limit counts the client by: an IPv4 address as is, an IPv6 address by its /64 network
+    /// (<c>2001:db8:1:2::/64</c>). One IPv6 subscriber is routinely given a whole /64 and can pick a new address for
+    /// every request; counting each address apart would let it step around any limit.
+    /// </summary>
+    public static string ResolveForCounting(HttpContext context, TrustedProxies proxies)
+    {
+        var address = ResolveAddress(context, proxies);
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes) + "/64";
+    }
+
+    private static IPAddress? ResolveAddress(HttpContext context, TrustedProxies proxies)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(proxies);
         var peer = context.Connection.RemoteIpAddress;
         if (peer is null)
         {
-            return "unknown";
+            return null;
         }
 
         peer = TrustedProxies.Normalize(peer);
         if (proxies.IsEmpty || !proxies.Contains(peer))
         {
-            return peer.ToString();
+            return peer;
         }
 
-        return FromForwardedFor(context.Request.Headers["X-Forwarded-For"], peer, proxies).ToString();
+        return FromForwardedFor(context.Request.Headers["X-Forwarded-For"], peer, proxies);
     }
 
     private static IPAddress FromForwardedFor(StringValues values, IPAddress peer, TrustedProxies proxies)

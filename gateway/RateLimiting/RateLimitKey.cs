@@ -26,7 +26,7 @@ public static class RateLimitKey
             text.Clear();
             Append(text, policy.Name);
             text.Append("ip|");
-            Append(text, ClientAddress.Resolve(context, policy.Proxies));
+            Append(text, ClientAddress.ResolveForCounting(context, policy.Proxies));
         }
 
         Span<byte> hash = stackalloc byte[32];
@@ -45,7 +45,7 @@ public static class RateLimitKey
                     Append(text, issuer);
                     break;
                 case RateLimitKeyPartKind.ClientAddress:
-                    Append(text, ClientAddress.Resolve(context, policy.Proxies));
+                    Append(text, ClientAddress.ResolveForCounting(context, policy.Proxies));
                     break;
                 default:
                     if (!part.Claim!.TryResolve(claims.Payload, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)

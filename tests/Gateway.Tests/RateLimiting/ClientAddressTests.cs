@@ -25,6 +25,31 @@ public sealed class ClientAddressTests
         return ClientAddress.Resolve(context, proxies ?? Proxies);
     }
 
+    /// <summary>A limit counts an IPv6 client by its /64: a subscriber holds a whole /64 and could rotate addresses within it.</summary>
+    [Theory]
+    [InlineData("2001:db8:1:2::7", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64")] // the same /64: one bucket
+    [InlineData("2001:db8:1:3::7", "2001:db8:1:3::/64")] // the next /64: another
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")] // IPv4-mapped: counted as IPv4
+    public void Counting_GroupsIPv6By64_KeepsIPv4(string peer, string expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
+
+        Assert.Equal(expected, ClientAddress.ResolveForCounting(context, TrustedProxies.Parse([])));
+    }
+
+    [Fact]
+    public void Counting_BehindATrustedProxy_GroupsTheForwardedIPv6ClientBy64()
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("10.1.2.3");
+        context.Request.Headers["X-Forwarded-For"] = "2001:db8:aa:bb:1:2:3:4";
+
+        Assert.Equal("2001:db8:aa:bb::/64", ClientAddress.ResolveForCounting(context, Proxies));
+    }
+
     [Theory]
     [InlineData("203.0.113.7", null, "203.0.113.7")]
     [InlineData("203.0.113.7", "198.51.100.1", "203.0.113.7")] // an untrusted peer's header is ignored

@@ -80,6 +80,15 @@ public sealed class RateLimitKeyTests
     }
 
     [Fact]
+    public void AnIPv6Client_IsCountedByIts64_SoRotatingAddressesWithinItGainsNothing()
+    {
+        var policy = Policy("p", "$client_ip");
+
+        Assert.Equal(RateLimitKey.For(policy, From("2001:db8:1:2::1"), null, null), RateLimitKey.For(policy, From("2001:db8:1:2:9:8:7:6"), null, null));
+        Assert.NotEqual(RateLimitKey.For(policy, From("2001:db8:1:2::1"), null, null), RateLimitKey.For(policy, From("2001:db8:1:3::1"), null, null));
+    }
+
+    [Fact]
     public void ClientAddressPart_CombinesWithClaims()
     {
         var policy = Policy("p", "sub", "$client_ip");
