@@ -85,6 +85,13 @@ public sealed class RedisConnectionFactory : IAsyncDisposable
                 return;
             }
 
+            // An attempt the client abandoned itself to retry says nothing about why the server can't be reached: it
+            // never replaces the reason an earlier attempt found (a refused certificate, say).
+            if (!attempt.IsSuccess && attempt.FailureType == ConnectionFailureType.ConnectionDisposed && last.Failure is not null)
+            {
+                return;
+            }
+
             _attempts[endpoint] = (attempt.SequenceNumber, failure);
         }
 
