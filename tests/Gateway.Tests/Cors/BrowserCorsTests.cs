@@ -25,23 +25,16 @@ public sealed class BrowserCorsTests : IAsyncLifetime
     private TestPage _page = null!;
     private TestPage _otherPage = null!;
     private GatewayInstance _gateway = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private HeadlessChromium? _chromium;
 
     public BrowserCorsTests(IntegrationFixture fixture)
     {
         _fixture = fixture;
     }
 
-    /// <summary>The browser the test drives: GATEWAY_TEST_CHROMIUM, else Debian's /usr/bin/chromium.</summary>
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("GATEWAY_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            Assert.Fail($"Chromium was not found at {ChromiumPath}: install it (apt-get install chromium; tests/run.sh does) or set GATEWAY_TEST_CHROMIUM. The CORS browser test never skips.");
-        }
+        HeadlessChromium.EnsureInstalled("CORS browser test");
 
         _fixture.Downstream.Clear();
         _page = await TestPage.StartAsync();
@@ -63,23 +56,15 @@ public sealed class BrowserCorsTests : IAsyncLifetime
         config.Routes["admin"]!["CorsPolicy"] = "spa";
         _gateway = await config.StartAsync();
 
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
         if (_gateway is not null)
         {
             await _gateway.DisposeAsync();
@@ -101,7 +86,7 @@ public sealed class BrowserCorsTests : IAsyncLifetime
     /// <summary>Opens <paramref name="page"/> in the browser and runs its <c>call(url, token)</c>: what the page could read.</summary>
     private async Task<JsonElement> CallFromPageAsync(TestPage page, string path, string? token)
     {
-        var tab = await _browser.NewPageAsync();
+        var tab = await _chromium!.Browser.NewPageAsync();
         try
         {
             await tab.GotoAsync(page.Origin + "/");

@@ -19,8 +19,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private HeadlessChromium? _chromium;
     private string _managementOrigin = "";
 
     public DashboardBrowserTests(IntegrationFixture fixture)
@@ -28,14 +27,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         _fixture = fixture;
     }
 
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("GATEWAY_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
-
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            Assert.Fail($"Chromium was not found at {ChromiumPath}: install it (apt-get install chromium; tests/run.sh does) or set GATEWAY_TEST_CHROMIUM. The dashboard browser test never skips.");
-        }
+        HeadlessChromium.EnsureInstalled("dashboard browser test");
 
         var port = FreePort.Next();
         _managementOrigin = $"http://127.0.0.1:{port}";
@@ -51,24 +45,15 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "not ready");
         }
 
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Timeout = Timeout,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync(Timeout);
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
         if (_gateway is not null)
         {
             await _gateway.DisposeAsync();
@@ -77,7 +62,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     private async Task<IPage> OpenAsync(string origin)
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await _chromium!.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             HttpCredentials = new HttpCredentials { Username = "operator", Password = DashboardEndpointTests.ApiKey },
         });

@@ -7,8 +7,8 @@ namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// The built gateway (<c>dotnet gateway/bin/{Configuration}/net10.0/Gateway.dll</c>) as a child process on a loopback
-/// port, its console output captured line by line: for what only the real process shows (console log formats). Started
-/// ready (bounded), killed by its own handle in <see cref="DisposeAsync"/>.
+/// port, its console output captured line by line: for what only the real process shows (console log formats, SIGTERM
+/// and the exit code). Started ready (bounded), killed by its own handle in <see cref="DisposeAsync"/>.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
@@ -20,10 +20,16 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         _process = process;
         _directory = directory;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        Port = port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
+    public int Port { get; }
+
     public HttpClient Client { get; }
+
+    /// <summary>Everything written to stdout and stderr so far, one line each.</summary>
+    public string Output => string.Join('\n', Lines);
 
     /// <summary>Every line written to stdout and stderr so far.</summary>
     public IReadOnlyList<string> Lines
@@ -85,7 +91,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        var output = string.Join('\n', gateway.Lines);
+        var output = gateway.Output;
         await gateway.DisposeAsync();
         throw new TimeoutException("the gateway process did not become ready:\n" + output);
     }
@@ -105,6 +111,30 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("no matching output line; output:\n" + string.Join('\n', Lines));
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does (Process.Kill would be SIGKILL).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(kill.WaitForExit(5000), "kill did not return");
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits (bounded) for the process to exit; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the gateway process did not exit within {timeout}:\n{Output}");
+        }
+
+        return _process.ExitCode;
     }
 
     public ValueTask DisposeAsync()
