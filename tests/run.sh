@@ -37,7 +37,7 @@ status=0
 dotnet build Gateway.sln -c Release -warnaserror -nologo -clp:ErrorsOnly || exit 1
 
 # The test assemblies run directly under VSTest (no MSBuild nodes), each bounded as said above.
-for assembly in tests/*/bin/Release/net*/*.Tests.dll; do
+for assembly in tests/*/bin/Release/net*/Gateway.*Tests.dll; do
   [ -e "$assembly" ] || { echo "tests/run.sh: no test assembly was built"; exit 1; }
   timeout --kill-after=30s "$TEST_RUN_TIMEOUT" \
     dotnet test "$assembly" --logger "trx" --results-directory "$results" \

@@ -1,6 +1,6 @@
 using Gateway.Cors;
 
-namespace Gateway.Tests.Cors;
+namespace Gateway.UnitTests.Cors;
 
 /// <summary>Allowed origins compiled once, matched against the Origin header exactly as a browser sends it.</summary>
 public sealed class OriginMatcherTests

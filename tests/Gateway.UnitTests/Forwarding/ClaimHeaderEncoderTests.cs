@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.Forwarding;
 
-namespace Gateway.Tests.Forwarding;
+namespace Gateway.UnitTests.Forwarding;
 
 public sealed class ClaimHeaderEncoderTests
 {
