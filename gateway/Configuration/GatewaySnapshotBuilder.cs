@@ -17,7 +17,7 @@ public static class GatewaySnapshotBuilder
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(keys);
 
-        var issuers = new IssuerRegistry(options.Issuers.Where(pair => GatewayConfigValidator.VerifiesSignatures(pair.Value)).Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
+        var issuers = new IssuerRegistry(options.Issuers.Where(pair => IssuerKeySources.VerifiesSignatures(pair.Value)).Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
         var policies = options.Policies.ToDictionary(p => p.Key, p => PolicyCompiler.Compile(p.Key, p.Value), StringComparer.Ordinal);
         var defaultPolicy = options.DefaultPolicy is { } name ? policies[name] : PolicyCompiler.BuiltInDefault;
 
@@ -35,7 +35,7 @@ public static class GatewaySnapshotBuilder
         // The route's own RateLimiterPolicy, else its authorization policy's RateLimit (the default policy's included).
         RateLimiting.RateLimitPolicy? RateLimitOf(RouteConfig route)
         {
-            var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey) ?? options.DefaultPolicy;
+            var policyName = RouteMetadata.Read(route).Policy ?? options.DefaultPolicy;
             var name = route.RateLimiterPolicy is { Length: > 0 } own ? own : policyName is null ? null : options.Policies[policyName].RateLimit;
             return name is null ? null : rateLimits[name];
         }
@@ -47,19 +47,20 @@ public static class GatewaySnapshotBuilder
         var passedHeaders = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var route in proxy.Routes)
         {
-            if (route.Metadata?.GetValueOrDefault(RoutingHeaders.PassHeadersMetadataKey) is { } passed)
+            var metadata = RouteMetadata.Read(route);
+            if (metadata.PassHeaders is { } passed)
             {
-                passedHeaders[route.RouteId] = RoutingHeaders.ParsePassHeaders(passed);
+                passedHeaders[route.RouteId] = passed;
             }
 
-            var policyName = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.PolicyMetadataKey);
+            var policyName = metadata.Policy;
             var policy = policyName is null ? defaultPolicy : policies[policyName];
             var policyHeaders = policyName is null ? null : options.Policies[policyName].ClaimHeaders;
             var byIssuer = options.Issuers
-                .Select(issuer => new IssuerClaimHeaders(issuer.Key, MergeHeaders(options.ClaimHeaders, issuer.Value, policyHeaders, route)))
+                .Select(issuer => new IssuerClaimHeaders(issuer.Key, MergeHeaders(options.ClaimHeaders, issuer.Value, policyHeaders, metadata.ClaimHeaders)))
                 .ToList();
             var cluster = route.ClusterId is null ? null : clusters.GetValueOrDefault(route.ClusterId);
-            var shadow = route.Metadata?.GetValueOrDefault(GatewayConfigValidator.ShadowPolicyMetadataKey) is { } shadowName ? policies[shadowName] : null;
+            var shadow = metadata.ShadowPolicy is { } shadowName ? policies[shadowName] : null;
             routes[route.RouteId] = new RoutePlan(route, cluster, policy, policy.IsAnonymous ? ClaimHeaderPlan.Empty : new ClaimHeaderPlan(options.IssuerHeader, byIssuer), rateLimitOf[route.RouteId], shadow)
             {
                 RequiresDpop = RequiresDpop(policy, options),
@@ -118,8 +119,8 @@ public static class GatewaySnapshotBuilder
 
     private static IssuerProvider BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
     {
-        var expected = GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!;
-        var algorithms = issuer.Algorithms.Count > 0 ? issuer.Algorithms : GatewayConfigValidator.SupportedAlgorithms.ToArray();
+        var expected = ExpectedIssuer.Of(issuer, DevelopmentIssuerDefaults.Issuer)!;
+        var algorithms = issuer.Algorithms.Count > 0 ? issuer.Algorithms : SigningAlgorithms.Supported.ToArray();
         return new IssuerProvider(
             name,
             expected,
@@ -143,7 +144,7 @@ public static class GatewaySnapshotBuilder
 
     // For one issuer's tokens: global mappings, then the issuer's, then the policy's, then the route's, each overriding
     // by header name; an empty claim removes the header; "$roles" is the issuer's RoleClaim (what its role checks read).
-    private static List<ClaimHeaderMapping> MergeHeaders(IReadOnlyList<ClaimHeaderOptions> global, IssuerOptions issuer, IReadOnlyList<ClaimHeaderOptions>? policy, RouteConfig route)
+    private static List<ClaimHeaderMapping> MergeHeaders(IReadOnlyList<ClaimHeaderOptions> global, IssuerOptions issuer, IReadOnlyList<ClaimHeaderOptions>? policy, IReadOnlyList<RouteClaimHeader> route)
     {
         var merged = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var order = new List<string>();
@@ -172,12 +173,9 @@ public static class GatewaySnapshotBuilder
             Set(mapping.Header, mapping.Claim);
         }
 
-        foreach (var (key, claim) in route.Metadata ?? new Dictionary<string, string>())
+        foreach (var mapping in route)
         {
-            if (key.StartsWith(GatewayConfigValidator.ClaimHeaderMetadataPrefix, StringComparison.OrdinalIgnoreCase))
-            {
-                Set(key[GatewayConfigValidator.ClaimHeaderMetadataPrefix.Length..], claim);
-            }
+            Set(mapping.Header, mapping.Claim);
         }
 
         return order

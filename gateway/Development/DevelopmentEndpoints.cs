@@ -17,7 +17,7 @@ public static class DevelopmentEndpoints
         endpoints.MapGet(DevelopmentIssuerDefaults.DiscoveryPath, (GatewaySnapshotManager snapshots) =>
         {
             var issuer = snapshots.Current.Options.Issuers.Values.FirstOrDefault(i => i.Development);
-            var name = issuer is null ? DevelopmentIssuerDefaults.Issuer : GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!;
+            var name = issuer is null ? DevelopmentIssuerDefaults.Issuer : ExpectedIssuer.Of(issuer, DevelopmentIssuerDefaults.Issuer)!;
             return Results.Json(new Dictionary<string, string>
             {
                 ["issuer"] = name,

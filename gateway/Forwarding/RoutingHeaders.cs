@@ -13,9 +13,6 @@ namespace Gateway.Forwarding;
 /// </summary>
 public static class RoutingHeaders
 {
-    /// <summary>The route metadata key that lets named headers of <see cref="Names"/> through on that route.</summary>
-    public const string PassHeadersMetadataKey = "PassHeaders";
-
     /// <summary>The default strip list, with who reads each header.</summary>
     public static readonly FrozenSet<string> Names = new[]
     {
@@ -40,8 +37,4 @@ public static class RoutingHeaders
         "X-Forwarded-Client-Cert", "X-Client-Cert", "X-SSL-Client-Cert", "X-ARR-ClientCert", "X-SSL-Client-Verify",
         "X-Client-Verify", "X-SSL-Client-DN", "X-SSL-Client-S-DN", "X-Client-Cert-Chain",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>The names in a <c>PassHeaders</c> value (comma-separated, trimmed, empty entries ignored).</summary>
-    public static string[] ParsePassHeaders(string? value) =>
-        (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

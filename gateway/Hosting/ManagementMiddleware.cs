@@ -71,17 +71,17 @@ internal sealed class ManagementMiddleware
 
     private Endpoint Match(string? path)
     {
-        if (string.Equals(path, GatewayConfigValidator.LivenessPath, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(path, ManagementPaths.Liveness, StringComparison.OrdinalIgnoreCase))
         {
             return Endpoint.Live;
         }
 
-        if (string.Equals(path, GatewayConfigValidator.ReadinessPath, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(path, ManagementPaths.Readiness, StringComparison.OrdinalIgnoreCase))
         {
             return Endpoint.Ready;
         }
 
-        if (_revocations is not null && string.Equals(path, GatewayConfigValidator.RevocationPath, StringComparison.OrdinalIgnoreCase))
+        if (_revocations is not null && string.Equals(path, ManagementPaths.Revocations, StringComparison.OrdinalIgnoreCase))
         {
             return Endpoint.Revocations;
         }

@@ -65,7 +65,7 @@ internal static class TokenCommand
             }
 
             var stores = new DevelopmentKeyStores();
-            var minter = new DevelopmentTokenMinter(stores.Get(gateway.Development.KeyDirectory), GatewayConfigValidator.ExpectedIssuer(issuer, DevelopmentIssuerDefaults.Issuer)!, issuer.RoleClaim, TimeProvider.System);
+            var minter = new DevelopmentTokenMinter(stores.Get(gateway.Development.KeyDirectory), ExpectedIssuer.Of(issuer, DevelopmentIssuerDefaults.Issuer)!, issuer.RoleClaim, TimeProvider.System);
             var token = minter.Mint(new TokenRequest
             {
                 Subject = options.Subject,

@@ -31,8 +31,8 @@ public sealed class TokenIntrospectorFactory
         {
             if (issuer.Introspection is { } introspection)
             {
-                var expected = GatewayConfigValidator.ExpectedIssuer(issuer, "")!;
-                var secret = GatewayConfigValidator.IntrospectionClientSecret(introspection)
+                var expected = ExpectedIssuer.Of(issuer, "")!;
+                var secret = IntrospectionClientSecret.Read(introspection)
                     ?? throw new GatewayConfigurationException([new ConfigError($"Gateway:Issuers:{name}:Introspection", "the client secret could not be read")]);
                 var settings = new IntrospectionSettings(name, issuer, expected, secret);
                 var client = new IntrospectionClient(_httpClients.CreateClient(Keys.KeyManagerPool.HttpClientName), settings);

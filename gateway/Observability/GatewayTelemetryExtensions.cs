@@ -88,7 +88,6 @@ public static class GatewayTelemetryExtensions
         proxyPipeline.UseMiddleware<RequestTelemetryMiddleware>();
 
     internal static bool IsManagementPath(string? path, string? metricsPath) =>
-        string.Equals(path, GatewayConfigValidator.LivenessPath, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(path, GatewayConfigValidator.ReadinessPath, StringComparison.OrdinalIgnoreCase)
+        ManagementPaths.IsHealth(path)
         || (metricsPath is not null && string.Equals(path, metricsPath, StringComparison.OrdinalIgnoreCase));
 }

@@ -163,9 +163,7 @@ public static class TokenShapeInspector
         }
 
         var name = alg.GetString()!.Trim();
-        return name.Length == 0
-            || string.Equals(name, "none", StringComparison.OrdinalIgnoreCase)
-            || name.StartsWith("HS", StringComparison.OrdinalIgnoreCase)
+        return name.Length == 0 || SigningAlgorithms.IsNeverAllowed(name)
             ? TokenStatus.DisallowedAlgorithm
             : TokenStatus.Valid;
     }

@@ -74,7 +74,7 @@ public sealed class SchemaAgreementTests
     {
         var metadata = Defs["RouteConfig"]!["properties"]!["Metadata"]!.AsObject();
 
-        Assert.Contains(GatewayConfigValidator.PolicyMetadataKey, metadata["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Contains(RouteMetadata.PolicyKey, metadata["properties"]!.AsObject().Select(p => p.Key));
         Assert.False(metadata["additionalProperties"]!.GetValue<bool>());
         Assert.All(metadata["patternProperties"]!.AsObject(), p => Assert.Equal("string", p.Value!["type"]!.GetValue<string>()));
     }
