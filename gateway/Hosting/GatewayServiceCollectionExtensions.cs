@@ -41,9 +41,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ISharedKeyStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<DevelopmentKeyStores>().Get,
-            new Gateway.Introspection.TokenIntrospectorFactory(
-                sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>())));
+            sp.GetRequiredService<DevelopmentKeyStores>().Get));
+        services.TryAddSingleton(sp => new Gateway.Introspection.TokenIntrospectorFactory(
+            sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
 
         // YARP reads routes and clusters from the snapshot manager, never straight from the files:
         // a configuration change reaches YARP only once the whole gateway configuration is valid.
@@ -117,24 +117,20 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILogger<Gateway.SenderConstraints.RedisDpopReplayCache>>()));
     }
 
+    // The first load, here, and every reload take the same path (GatewaySnapshotManager.ApplyAsync).
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)
     {
-        var loader = services.GetRequiredService<GatewayConfigLoader>();
+        var manager = new GatewaySnapshotManager(
+            configuration,
+            services.GetRequiredService<GatewayConfigLoader>(),
+            services.GetRequiredService<KeyManagerPool>, // resolved once the configuration validated (it connects to Redis)
+            services.GetRequiredService<Gateway.Introspection.TokenIntrospectorFactory>(),
+            services.GetRequiredService<InMemoryConfigProvider>(),
+            services.GetRequiredService<ILogger<GatewaySnapshotManager>>(),
+            services.GetRequiredService<TimeProvider>());
 
-        // The key pool is resolved only once the configuration validated: its Redis connection parses
-        // Gateway:Redis:Configuration and would otherwise throw on a bad string instead of every error being reported.
         // Blocking here is startup only; Task.Run keeps it off the caller's synchronization context (a test host's, say).
-        var (snapshot, errors) = Task.Run(() => loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>)).GetAwaiter().GetResult();
-        if (snapshot is null)
-        {
-            throw new GatewayConfigurationException(errors, ConfigOrigin.Of(configuration, loader.EnvironmentName));
-        }
-
-        var keys = services.GetRequiredService<KeyManagerPool>();
-
-        var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
-        proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetRequiredService<TimeProvider>());
+        Task.Run(manager.InitialLoadAsync).GetAwaiter().GetResult();
         manager.StartWatching();
         return manager;
     }
