@@ -19,21 +19,26 @@ public static class GatewayServiceCollectionExtensions
     /// Registers the gateway: YARP fed from the validated configuration, the key cache (memory, plus
     /// Redis when <c>Gateway:Redis:Configuration</c> is set), token validation and enforcement.
     /// </summary>
-    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    /// <param name="configuration">The configuration the snapshots are loaded from (at startup and on every change).</param>
+    /// <param name="settings">The settings read once at startup (<see cref="GatewayStartupSettings"/>).</param>
+    /// <param name="environment">The hosting environment.</param>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, GatewayStartupSettings settings, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(environment);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(settings);
         // The CA bundle is read once, at startup (like the other backchannel settings).
-        var caBundle = configuration["Gateway:Backchannel:CaBundlePath"];
+        var caBundle = settings.Backchannel.CaBundlePath;
         services.AddHttpClient(KeyManagerPool.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => BackchannelTrust.CreateHandler(string.IsNullOrWhiteSpace(caBundle) ? null : caBundle));
         services.TryAddSingleton<DevelopmentKeyStores>();
-        AddKeyCache(services, configuration);
-        AddDpopReplayCache(services, configuration);
-        services.AddRevocation(configuration);
-        services.AddRateLimiting(configuration);
+        AddKeyCache(services, settings.Redis);
+        AddDpopReplayCache(services, settings);
+        services.AddRevocation(settings.Revocation, settings.Redis);
+        services.AddRateLimiting(settings.Redis);
         services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Gateway.Diagnostics.ExplainRoutes>();
         services.TryAddSingleton(sp => new KeyManagerPool(
@@ -57,7 +62,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));
         services.AddHostedService<KeyRefreshService>();
 
-        var demoUrl = configuration["Gateway:Development:DemoDownstreamUrl"];
+        var demoUrl = settings.Development.DemoDownstreamUrl;
         if (environment.IsDevelopment() && !string.IsNullOrWhiteSpace(demoUrl))
         {
             services.AddHostedService(sp => new DemoDownstreamService(demoUrl, sp.GetRequiredService<ILogger<DemoDownstreamService>>()));
@@ -67,9 +72,8 @@ public static class GatewayServiceCollectionExtensions
     }
 
     // Redis settings are read once at startup: changing them needs a restart (the connection lives as long as the process).
-    private static void AddKeyCache(IServiceCollection services, IConfiguration configuration)
+    private static void AddKeyCache(IServiceCollection services, RedisOptions redis)
     {
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
             services.TryAddSingleton<ISharedKeyStore>(MemoryOnlyKeyStore.Instance);
@@ -98,10 +102,10 @@ public static class GatewayServiceCollectionExtensions
 
     // The used DPoP proof ids: in Redis for the fleet when Redis is configured (with this replica's memory as its first
     // level and fallback), else in memory. Sized once at startup, like the Redis settings.
-    private static void AddDpopReplayCache(IServiceCollection services, IConfiguration configuration)
+    private static void AddDpopReplayCache(IServiceCollection services, GatewayStartupSettings settings)
     {
-        var dpop = configuration.GetSection("Gateway:Dpop").Get<DpopOptions>() ?? new DpopOptions();
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        var dpop = settings.Dpop;
+        var redis = settings.Redis;
         services.TryAddSingleton(sp => new Gateway.SenderConstraints.MemoryDpopReplayCache(dpop.ReplayCacheMaxEntries, sp.GetRequiredService<TimeProvider>()));
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
