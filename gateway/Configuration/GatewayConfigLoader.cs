@@ -1,5 +1,4 @@
 using Gateway.Configuration.Schema;
-using Gateway.Keys;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 using Yarp.ReverseProxy.Configuration;
@@ -25,18 +24,14 @@ public sealed class GatewayConfigLoader
     public async Task<List<ConfigError>> ValidateAsync(IConfiguration configuration) =>
         (await ReadAndValidateAsync(configuration).ConfigureAwait(false)).Errors;
 
-    public Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, KeyManagerPool keys) =>
-        LoadAsync(configuration, () => keys);
-
     /// <summary>
-    /// Loads a configuration; <paramref name="keys"/> is asked for only once the configuration is valid
-    /// (at startup, creating the pool connects to the Redis the configuration names).
+    /// Reads and validates a configuration: its gateway and proxy sections, or every error found (never both). What
+    /// startup and reload compile into a snapshot (<see cref="GatewaySnapshotManager"/>).
     /// </summary>
-    public async Task<(GatewaySnapshot? Snapshot, List<ConfigError> Errors)> LoadAsync(IConfiguration configuration, Func<KeyManagerPool> keys)
+    public async Task<(GatewayOptions? Gateway, ProxySection? Proxy, List<ConfigError> Errors)> ReadAsync(IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(keys);
         var (gateway, proxy, errors) = await ReadAndValidateAsync(configuration).ConfigureAwait(false);
-        return errors.Count > 0 ? (null, errors) : (GatewaySnapshotBuilder.Build(gateway!, proxy!, keys()), errors);
+        return errors.Count > 0 ? (null, null, errors) : (gateway, proxy, errors);
     }
 
     // The one path check-config, startup and reload share: the shape (schema) first, then binding and the rules.

@@ -11,13 +11,30 @@ namespace Gateway.Configuration;
 /// <summary>Compiles a validated configuration into a <see cref="GatewaySnapshot"/>.</summary>
 public static class GatewaySnapshotBuilder
 {
-    public static GatewaySnapshot Build(GatewayOptions options, ProxySection proxy, KeyManagerPool keys)
+    /// <summary>
+    /// Where the keys of a validated configuration's issuers come from: one definition per issuer that verifies
+    /// signatures. The snapshot manager attaches a key manager to each (<see cref="KeyManagerPool.Attach"/>) and passes
+    /// them to <see cref="Build"/>; the builder itself never creates one.
+    /// </summary>
+    public static IReadOnlyList<KeySourceDefinition> KeySources(GatewayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Issuers
+            .Where(pair => IssuerKeySources.VerifiesSignatures(pair.Value))
+            .Select(pair => KeySourceDefinition.For(pair.Key, pair.Value, ExpectedIssuer.Of(pair.Value, DevelopmentIssuerDefaults.Issuer)!, options))
+            .ToList();
+    }
+
+    /// <summary>Compiles a validated configuration, with the key managers attached to its <see cref="KeySources"/> (by issuer name).</summary>
+    public static GatewaySnapshot Build(GatewayOptions options, ProxySection proxy, IReadOnlyDictionary<string, IssuerKeyManager> keys, TimeProvider time, Introspection.TokenIntrospectorFactory introspection)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(introspection);
 
-        var issuers = new IssuerRegistry(options.Issuers.Where(pair => IssuerKeySources.VerifiesSignatures(pair.Value)).Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys)));
+        var issuers = new IssuerRegistry(options.Issuers.Where(pair => IssuerKeySources.VerifiesSignatures(pair.Value)).Select(pair => BuildIssuer(pair.Key, pair.Value, options, keys[pair.Key])));
         var policies = options.Policies.ToDictionary(p => p.Key, p => PolicyCompiler.Compile(p.Key, p.Value), StringComparer.Ordinal);
         var defaultPolicy = options.DefaultPolicy is { } name ? policies[name] : PolicyCompiler.BuiltInDefault;
 
@@ -83,12 +100,12 @@ public static class GatewaySnapshotBuilder
         }
 
         var cache = options.TokenCache.Enabled
-            ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, keys.Time)
+            ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, time)
             : null;
         var extractor = new TokenExtractor(options.TokenSources, dpopScheme: true);
-        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, keys.Time, keys.Introspection.Create(options));
+        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, time, introspection.Create(options));
         var forwarding = new VerifiedTokenForwarding(extractor.Scrubber, options.ForwardAuthorizationHeader);
-        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors), BuildSenderConstraints(options, keys.Time));
+        return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors), BuildSenderConstraints(options, time));
     }
 
     /// <summary>The DPoP proof verifier and client certificate source of a validated configuration.</summary>
@@ -117,7 +134,7 @@ public static class GatewaySnapshotBuilder
         !policy.IsAnonymous && (policy.Dpop == DpopMode.Required
             || options.Issuers.Where(i => policy.AcceptsIssuer(i.Key)).All(i => i.Value.Dpop == DpopMode.Required) && options.Issuers.Count > 0);
 
-    private static IssuerProvider BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, KeyManagerPool keys)
+    private static IssuerProvider BuildIssuer(string name, IssuerOptions issuer, GatewayOptions options, IssuerKeyManager keys)
     {
         var expected = ExpectedIssuer.Of(issuer, DevelopmentIssuerDefaults.Issuer)!;
         var algorithms = issuer.Algorithms.Count > 0 ? issuer.Algorithms : SigningAlgorithms.Supported.ToArray();
@@ -129,7 +146,7 @@ public static class GatewaySnapshotBuilder
             algorithms,
             issuer.ClockSkew,
             ClaimPath.Parse(issuer.RoleClaim),
-            keys.GetOrCreate(name, issuer, expected, options),
+            keys,
             new TokenShapeRules
             {
                 MaxHeaderBytes = options.Limits.MaxTokenHeaderBytes,

@@ -1,4 +1,5 @@
 using Gateway.Enforcement;
+using Gateway.Introspection;
 using Gateway.Keys;
 using Gateway.Observability;
 using Microsoft.Extensions.Configuration;
@@ -10,39 +11,46 @@ namespace Gateway.Configuration;
 
 /// <summary>
 /// Holds the current <see cref="GatewaySnapshot"/> and YARP's routes and clusters, both from the same
-/// configuration. On a change on disk it rebuilds both; an invalid change is logged with every error
-/// and the last good configuration stays active.
+/// configuration. One path loads a configuration, at startup (<see cref="InitialLoadAsync"/>) and on a change on
+/// disk (<see cref="ReloadAsync"/>), as YARP's <c>ProxyConfigManager</c> does: read and validate, attach the key
+/// managers, compile, publish, release the key managers no longer used (<see cref="ApplyAsync"/>). An invalid
+/// change is logged with every error and the last good configuration stays active; at startup it stops the process.
 /// </summary>
 public sealed partial class GatewaySnapshotManager : IDisposable
 {
     private static readonly TimeSpan ReloadDebounce = TimeSpan.FromMilliseconds(300);
     private readonly IConfiguration _configuration;
     private readonly GatewayConfigLoader _loader;
-    private readonly KeyManagerPool _keys;
+    private readonly Lazy<KeyManagerPool> _keys;
+    private readonly TokenIntrospectorFactory _introspection;
     private readonly InMemoryConfigProvider _proxyConfig;
     private readonly ILogger<GatewaySnapshotManager> _logger;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private IDisposable? _changeSubscription;
     private CancellationTokenSource? _pendingReload;
 
-    // The active snapshot and the one it replaced, published together through one reference.
-    private volatile Generations _generations;
+    // The active snapshot and the one it replaced, published together through one reference (null until the initial load).
+    private volatile Generations? _generations;
 
     private readonly TimeProvider _time;
 
-    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, KeyManagerPool keys, InMemoryConfigProvider proxyConfig, GatewaySnapshot initial, ILogger<GatewaySnapshotManager> logger, TimeProvider? time = null)
+    /// <param name="keys">
+    /// Asked for only once a configuration is valid: at startup, creating the pool connects to the Redis the
+    /// configuration names (and would throw on a bad connection string instead of every error being reported).
+    /// </param>
+    public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, Func<KeyManagerPool> keys, TokenIntrospectorFactory introspection, InMemoryConfigProvider proxyConfig, ILogger<GatewaySnapshotManager> logger, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        LoadedAt = _time.GetUtcNow();
         _configuration = configuration;
         _loader = loader;
-        _keys = keys;
+        _keys = new Lazy<KeyManagerPool>(keys);
+        _introspection = introspection;
         _proxyConfig = proxyConfig;
         _logger = logger;
-        _generations = new Generations(initial, null);
     }
 
-    public GatewaySnapshot Current => _generations.Current;
+    /// <summary>The active snapshot (after <see cref="InitialLoadAsync"/>).</summary>
+    public GatewaySnapshot Current => (_generations ?? throw new InvalidOperationException("No configuration was loaded yet.")).Current;
 
     /// <summary>
     /// The route plan, and its <paramref name="snapshot"/>, under which a request YARP matched with
@@ -54,7 +62,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     public RoutePlan? Bind(RouteConfig route, ClusterConfig? cluster, out GatewaySnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(route);
-        var generations = _generations;
+        var generations = _generations ?? throw new InvalidOperationException("No configuration was loaded yet.");
         snapshot = generations.Current;
         if (snapshot.Routes.TryGetValue(route.RouteId, out var plan) && plan.IsBoundTo(route, cluster))
         {
@@ -96,25 +104,43 @@ public sealed partial class GatewaySnapshotManager : IDisposable
             TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>
+    /// Loads the configuration at startup, before the gateway listens.
+    /// </summary>
+    /// <exception cref="GatewayConfigurationException">The configuration is invalid: every error, with its path.</exception>
+    public async Task InitialLoadAsync()
+    {
+        await _reloadGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var errors = await ApplyAsync().ConfigureAwait(false);
+            if (errors.Count > 0)
+            {
+                throw new GatewayConfigurationException(errors, ConfigOrigin.Of(_configuration, _loader.EnvironmentName));
+            }
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    /// <summary>Loads the configuration again (a change on disk): true when applied; false when rejected, the last good one staying active.</summary>
     public async Task<bool> ReloadAsync()
     {
         await _reloadGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var (snapshot, errors) = await _loader.LoadAsync(_configuration, _keys).ConfigureAwait(false);
-            if (snapshot is null)
+            var errors = await ApplyAsync().ConfigureAwait(false);
+            if (errors.Count > 0)
             {
                 LastRejected = new RejectedReload(_time.GetUtcNow(), errors.Select(e => e.ToString()).ToList());
                 Log.ReloadRejected(_logger, errors.Count, ConfigOrigin.Of(_configuration, _loader.EnvironmentName).ToString(), string.Join("; ", errors));
                 return false;
             }
 
-            // The snapshot first: YARP then starts matching the new routes, and a request still matched with the old
-            // ones is judged under the replaced snapshot (see Bind), never under the new one.
-            _generations = new Generations(snapshot, _generations.Current);
-            _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             Generation++;
-            LoadedAt = _time.GetUtcNow();
+            var snapshot = Current;
             Log.Reloaded(_logger, snapshot.Proxy.Routes.Count, snapshot.Issuers.All.Count);
             return true;
         }
@@ -130,6 +156,43 @@ public sealed partial class GatewaySnapshotManager : IDisposable
         {
             _reloadGate.Release();
         }
+    }
+
+    // The one way a configuration comes into force (the caller holds the gate): read and validate; attach key managers
+    // to its issuers (the unchanged ones keep theirs); compile; publish; release the managers nothing uses any more.
+    // Invalid: the errors, and nothing changed. Throws when compiling fails: nothing changed either.
+    private async Task<List<ConfigError>> ApplyAsync()
+    {
+        var (gateway, proxy, errors) = await _loader.ReadAsync(_configuration).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        var keys = _keys.Value;
+        var attached = keys.Attach(GatewaySnapshotBuilder.KeySources(gateway!));
+        GatewaySnapshot snapshot;
+        try
+        {
+            snapshot = GatewaySnapshotBuilder.Build(gateway!, proxy!, attached, _time, _introspection);
+        }
+        catch
+        {
+            // Nothing changed: the managers this attempt created go, the active configuration's stay.
+            keys.ReleaseAllExcept(_generations?.Current.Issuers.All.Select(i => i.Keys) ?? []);
+            throw;
+        }
+
+        // The snapshot first: YARP then starts matching the new routes, and a request still matched with the old
+        // ones is judged under the replaced snapshot (see Bind), never under the new one.
+        _generations = new Generations(snapshot, _generations?.Current);
+        _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
+        LoadedAt = _time.GetUtcNow();
+
+        // A request still judged under the replaced snapshot may hold a released manager: it answers from the keys in
+        // memory and loads nothing (IssuerKeyManager.Lifetime.cs).
+        keys.ReleaseAllExcept(attached.Values);
+        return errors;
     }
 
     public void Dispose()

@@ -18,18 +18,13 @@ public static class GatewayApplication
         builder.Configuration.RemoveHostFileSources();
         builder.Configuration.AddGatewaySources(location, rest);
 
-        // Every error at once, with the environment and the files, before the host reads any setting.
-        var errors = Task.Run(() => GatewayConfigCheck.ValidateAsync(builder.Configuration, builder.Environment.EnvironmentName)).GetAwaiter().GetResult();
-        if (errors.Count > 0)
-        {
-            throw new GatewayConfigurationException(errors, ConfigOrigin.Of(builder.Configuration, builder.Environment.EnvironmentName));
-        }
-
-        builder.WebHost.ConfigureGatewayKestrel(builder.Configuration);
-        builder.Services.AddGateway(builder.Configuration, builder.Environment);
-        var (startupOptions, _) = GatewayConfigReader.Read(builder.Configuration, []); // errors are reported when the configuration loads below
-        builder.AddGatewayTelemetry(startupOptions);
-        builder.AddGatewayManagement(startupOptions);
+        // Every error at once, with the environment and the files, before the host reads any setting; then the settings
+        // read once at startup, from that same validated configuration, for every registration.
+        var settings = Task.Run(() => GatewayStartupSettings.LoadAsync(builder.Configuration, builder.Environment.EnvironmentName)).GetAwaiter().GetResult();
+        builder.WebHost.ConfigureGatewayKestrel(settings);
+        builder.Services.AddGateway(builder.Configuration, settings, builder.Environment);
+        builder.AddGatewayTelemetry(settings);
+        builder.AddGatewayManagement(settings);
         configure?.Invoke(builder);
 
         var app = builder.Build();

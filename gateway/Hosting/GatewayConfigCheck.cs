@@ -25,4 +25,11 @@ internal static class GatewayConfigCheck
 
     public static Task<List<ConfigError>> ValidateAsync(IConfiguration configuration, string environmentName) =>
         new GatewayConfigLoader(ProxyValidator.Value, environmentName).ValidateAsync(configuration);
+
+    /// <summary>The same check, keeping what it read: the gateway's options when valid, else every error.</summary>
+    public static async Task<(GatewayOptions? Options, List<ConfigError> Errors)> ReadAsync(IConfiguration configuration, string environmentName)
+    {
+        var (options, _, errors) = await new GatewayConfigLoader(ProxyValidator.Value, environmentName).ReadAsync(configuration).ConfigureAwait(false);
+        return (options, errors);
+    }
 }

@@ -14,15 +14,15 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Health and metrics endpoints, the optional management listener, and graceful shutdown (read at startup).</summary>
 public static class GatewayManagementExtensions
 {
-    internal static void AddGatewayManagement(this WebApplicationBuilder builder, GatewayOptions options)
+    internal static void AddGatewayManagement(this WebApplicationBuilder builder, GatewayStartupSettings settings)
     {
         var services = builder.Services;
-        var management = options.Management;
+        var management = settings.Management;
         services.TryAddSingleton<DrainState>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = management.DrainTimeout);
         // ASP.NET Core's own knob (ShutdownTimeoutSeconds, ASPNETCORE_SHUTDOWNTIMEOUTSECONDS) is overridden just above:
         // say so at startup rather than let a manifest believe it bounds the drain.
-        var ignoredShutdownTimeout = builder.Configuration[WebHostDefaults.ShutdownTimeoutKey];
+        var ignoredShutdownTimeout = settings.IgnoredShutdownTimeout;
         services.AddHostedService(sp => new ShutdownDrainService(
             sp.GetRequiredService<DrainState>(),
             management.ShutdownDelay,
@@ -39,20 +39,20 @@ public static class GatewayManagementExtensions
             sp.GetService<RedisSharedKeyStore>()));
 
         var listener = ManagementUrl.TryParse(management.Url);
-        if (listener is not null && options.Diagnostics.Dashboard.Enabled)
+        if (listener is not null && settings.Diagnostics.Dashboard.Enabled)
         {
-            AddDashboard(services, builder.Environment.EnvironmentName);
+            AddDashboard(services, settings.EnvironmentName);
         }
 
-        var metricsPath = options.Observability.Prometheus.Enabled ? options.Observability.Prometheus.Path : null;
+        var metricsPath = settings.Observability.Prometheus.Enabled ? settings.Observability.Prometheus.Path : null;
         services.TryAddSingleton(new ManagementEndpointSettings(listener?.Port, metricsPath));
         if (listener is not null)
         {
             // A second listener next to the public one(s): Urls (or HTTP_PORTS), plus the management URL.
-            var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+            var urls = settings.ServerUrls;
             if (string.IsNullOrWhiteSpace(urls))
             {
-                var ports = builder.Configuration["HTTP_PORTS"];
+                var ports = settings.HttpPorts;
                 urls = string.IsNullOrWhiteSpace(ports)
                     ? "http://localhost:5000"
                     : string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => "http://*:" + p));

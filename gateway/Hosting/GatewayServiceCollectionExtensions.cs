@@ -19,21 +19,26 @@ public static class GatewayServiceCollectionExtensions
     /// Registers the gateway: YARP fed from the validated configuration, the key cache (memory, plus
     /// Redis when <c>Gateway:Redis:Configuration</c> is set), token validation and enforcement.
     /// </summary>
-    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    /// <param name="configuration">The configuration the snapshots are loaded from (at startup and on every change).</param>
+    /// <param name="settings">The settings read once at startup (<see cref="GatewayStartupSettings"/>).</param>
+    /// <param name="environment">The hosting environment.</param>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration, GatewayStartupSettings settings, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(environment);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(settings);
         // The CA bundle is read once, at startup (like the other backchannel settings).
-        var caBundle = configuration["Gateway:Backchannel:CaBundlePath"];
+        var caBundle = settings.Backchannel.CaBundlePath;
         services.AddHttpClient(KeyManagerPool.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => BackchannelTrust.CreateHandler(string.IsNullOrWhiteSpace(caBundle) ? null : caBundle));
         services.TryAddSingleton<DevelopmentKeyStores>();
-        AddKeyCache(services, configuration);
-        AddDpopReplayCache(services, configuration);
-        services.AddRevocation(configuration);
-        services.AddRateLimiting(configuration);
+        AddKeyCache(services, settings.Redis);
+        AddDpopReplayCache(services, settings);
+        services.AddRevocation(settings.Revocation, settings.Redis);
+        services.AddRateLimiting(settings.Redis);
         services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Gateway.Diagnostics.ExplainRoutes>();
         services.TryAddSingleton(sp => new KeyManagerPool(
@@ -41,9 +46,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ISharedKeyStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<DevelopmentKeyStores>().Get,
-            new Gateway.Introspection.TokenIntrospectorFactory(
-                sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>())));
+            sp.GetRequiredService<DevelopmentKeyStores>().Get));
+        services.TryAddSingleton(sp => new Gateway.Introspection.TokenIntrospectorFactory(
+            sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
 
         // YARP reads routes and clusters from the snapshot manager, never straight from the files:
         // a configuration change reaches YARP only once the whole gateway configuration is valid.
@@ -57,7 +62,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => CreateSnapshotManager(sp, configuration));
         services.AddHostedService<KeyRefreshService>();
 
-        var demoUrl = configuration["Gateway:Development:DemoDownstreamUrl"];
+        var demoUrl = settings.Development.DemoDownstreamUrl;
         if (environment.IsDevelopment() && !string.IsNullOrWhiteSpace(demoUrl))
         {
             services.AddHostedService(sp => new DemoDownstreamService(demoUrl, sp.GetRequiredService<ILogger<DemoDownstreamService>>()));
@@ -67,9 +72,8 @@ public static class GatewayServiceCollectionExtensions
     }
 
     // Redis settings are read once at startup: changing them needs a restart (the connection lives as long as the process).
-    private static void AddKeyCache(IServiceCollection services, IConfiguration configuration)
+    private static void AddKeyCache(IServiceCollection services, RedisOptions redis)
     {
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
             services.TryAddSingleton<ISharedKeyStore>(MemoryOnlyKeyStore.Instance);
@@ -98,10 +102,10 @@ public static class GatewayServiceCollectionExtensions
 
     // The used DPoP proof ids: in Redis for the fleet when Redis is configured (with this replica's memory as its first
     // level and fallback), else in memory. Sized once at startup, like the Redis settings.
-    private static void AddDpopReplayCache(IServiceCollection services, IConfiguration configuration)
+    private static void AddDpopReplayCache(IServiceCollection services, GatewayStartupSettings settings)
     {
-        var dpop = configuration.GetSection("Gateway:Dpop").Get<DpopOptions>() ?? new DpopOptions();
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        var dpop = settings.Dpop;
+        var redis = settings.Redis;
         services.TryAddSingleton(sp => new Gateway.SenderConstraints.MemoryDpopReplayCache(dpop.ReplayCacheMaxEntries, sp.GetRequiredService<TimeProvider>()));
         if (string.IsNullOrWhiteSpace(redis.Configuration))
         {
@@ -117,24 +121,20 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILogger<Gateway.SenderConstraints.RedisDpopReplayCache>>()));
     }
 
+    // The first load, here, and every reload take the same path (GatewaySnapshotManager.ApplyAsync).
     private static GatewaySnapshotManager CreateSnapshotManager(IServiceProvider services, IConfiguration configuration)
     {
-        var loader = services.GetRequiredService<GatewayConfigLoader>();
+        var manager = new GatewaySnapshotManager(
+            configuration,
+            services.GetRequiredService<GatewayConfigLoader>(),
+            services.GetRequiredService<KeyManagerPool>, // resolved once the configuration validated (it connects to Redis)
+            services.GetRequiredService<Gateway.Introspection.TokenIntrospectorFactory>(),
+            services.GetRequiredService<InMemoryConfigProvider>(),
+            services.GetRequiredService<ILogger<GatewaySnapshotManager>>(),
+            services.GetRequiredService<TimeProvider>());
 
-        // The key pool is resolved only once the configuration validated: its Redis connection parses
-        // Gateway:Redis:Configuration and would otherwise throw on a bad string instead of every error being reported.
         // Blocking here is startup only; Task.Run keeps it off the caller's synchronization context (a test host's, say).
-        var (snapshot, errors) = Task.Run(() => loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>)).GetAwaiter().GetResult();
-        if (snapshot is null)
-        {
-            throw new GatewayConfigurationException(errors, ConfigOrigin.Of(configuration, loader.EnvironmentName));
-        }
-
-        var keys = services.GetRequiredService<KeyManagerPool>();
-
-        var proxyConfig = services.GetRequiredService<InMemoryConfigProvider>();
-        proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
-        var manager = new GatewaySnapshotManager(configuration, loader, keys, proxyConfig, snapshot, services.GetRequiredService<ILogger<GatewaySnapshotManager>>(), services.GetRequiredService<TimeProvider>());
+        Task.Run(manager.InitialLoadAsync).GetAwaiter().GetResult();
         manager.StartWatching();
         return manager;
     }

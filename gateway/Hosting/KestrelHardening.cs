@@ -2,29 +2,24 @@ using System.Security.Authentication;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Kestrel set deliberately: every limit from <c>Gateway:Limits</c> (read when the server starts), no
+/// Kestrel set deliberately: every limit from <c>Gateway:Limits</c> (read once at startup, <see cref="GatewayStartupSettings"/>), no
 /// <c>Server</c> header, and TLS 1.2 or 1.3 only on every HTTPS endpoint (endpoints and certificates come from
 /// Kestrel's own <c>Kestrel:Endpoints</c> section, client certificates from its <c>ClientCertificateMode</c>; whether
 /// their chain is checked from <c>Gateway:CertificateBinding:ValidateClientCertificateChain</c>).
 /// </summary>
 public static class KestrelHardening
 {
-    public static IWebHostBuilder ConfigureGatewayKestrel(this IWebHostBuilder builder, IConfiguration configuration)
+    public static IWebHostBuilder ConfigureGatewayKestrel(this IWebHostBuilder builder, GatewayStartupSettings settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(configuration);
-        return builder.ConfigureKestrel(kestrel =>
-        {
-            // Validated with the whole configuration before the server starts; a bad value never gets here.
-            var limits = configuration.GetSection("Gateway:Limits").Get<LimitOptions>() ?? new LimitOptions();
-            var certificateBinding = configuration.GetSection("Gateway:CertificateBinding").Get<CertificateBindingOptions>() ?? new CertificateBindingOptions();
-            Apply(kestrel, limits, certificateBinding);
-        });
+        ArgumentNullException.ThrowIfNull(settings);
+
+        // Validated with the whole configuration before the host was built; a bad value never gets here.
+        return builder.ConfigureKestrel(kestrel => Apply(kestrel, settings.Limits, settings.CertificateBinding));
     }
 
     public static void Apply(KestrelServerOptions kestrel, LimitOptions limits, CertificateBindingOptions? certificateBinding = null)

@@ -201,6 +201,11 @@ public sealed partial class IssuerKeyManager
 
     private Task<LoadOutcome> StartLoadLocked(LoadReason reason, string? kid)
     {
+        if (_released)
+        {
+            return ReleasedOutcome(); // IssuerKeyManager.Lifetime.cs
+        }
+
         if (_inflight is null)
         {
             _inflightReason = reason;

@@ -1,30 +1,32 @@
-using System.Collections.Concurrent;
-using Gateway.Configuration;
 using Gateway.Development;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Keys;
 
 /// <summary>
-/// Creates one <see cref="IssuerKeyManager"/> per key source and keeps it across configuration
-/// reloads while the source's settings do not change, so a reload never drops loaded keys. Routes
-/// change notices from the shared store to the managers they concern.
+/// The key managers of the active configuration, one per <see cref="KeySourceDefinition"/>. The snapshot manager
+/// attaches managers to a validated configuration's definitions (<see cref="Attach"/>): a definition that did not
+/// change keeps its manager, so a reload never drops loaded keys nor refetches them. Once the new configuration is in
+/// force, the managers it does not use are released (<see cref="ReleaseAllExcept"/>): disposed, so they never load
+/// again, and no longer sent the shared store's change notices. Routes those notices to the managers they concern.
 /// </summary>
-public sealed class KeyManagerPool
+public sealed class KeyManagerPool : IDisposable
 {
     /// <summary>Name of the HttpClient used for discovery and JWKS requests.</summary>
     public const string HttpClientName = "jwt-gateway-keys";
 
-    private readonly ConcurrentDictionary<(KeySourceSettings Settings, bool RequireHttps, string? ExpectedIssuer), IssuerKeyManager> _managers = new();
+    private readonly Lock _gate = new();
     private readonly IHttpClientFactory _httpClients;
     private readonly ISharedKeyStore _shared;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly Func<string?, DevelopmentKeyStore> _developmentKeys;
 
-    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys, Introspection.TokenIntrospectorFactory? introspection = null)
+    // Copy on write: the change-notice handler reads it without the lock.
+    private volatile Dictionary<KeySourceDefinition, IssuerKeyManager> _managers = [];
+
+    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys)
     {
-        Introspection = introspection ?? new Introspection.TokenIntrospectorFactory(httpClients, Gateway.Introspection.NoSharedIntrospectionCache.Instance, time, loggers);
         _httpClients = httpClients;
         _shared = shared;
         _time = time;
@@ -33,65 +35,98 @@ public sealed class KeyManagerPool
         _shared.Changed += OnSharedChanged;
     }
 
-    /// <summary>The clock the key managers (and the validated-token caches built with them) use.</summary>
-    public TimeProvider Time => _time;
-
-    /// <summary>Builds a configuration's token introspector (the other way an issuer's tokens are checked, over the same backchannel).</summary>
-    public Introspection.TokenIntrospectorFactory Introspection { get; }
-
-    public IssuerKeyManager GetOrCreate(string issuerName, IssuerOptions issuer, string expectedIssuer, GatewayOptions gateway)
-    {
-        ArgumentNullException.ThrowIfNull(issuer);
-        ArgumentNullException.ThrowIfNull(gateway);
-        var address = issuer.Development
-            ? "development:" + (gateway.Development.KeyDirectory ?? DevelopmentKeyStore.DefaultDirectory)
-            : issuer.JwksFile is not null ? FileKeyDocumentFetcher.AddressOf(issuer.JwksFile)
-            : issuer.Jwks is not null ? InlineKeyDocumentFetcher.AddressOf(issuer.Jwks)
-            : issuer.JwksUri ?? issuer.MetadataAddress ?? DiscoveryAddress(issuer.Authority!);
-        var cache = gateway.KeyCache;
-        var local = issuer.JwksFile is not null || issuer.Jwks is not null;
-        var settings = new KeySourceSettings(
-            issuerName,
-            address,
-            issuer.KeyRefreshInterval,
-            cache.MinRefreshInterval,
-            cache.MaxRefreshInterval,
-            issuer.UnknownKidRefreshInterval,
-            issuer.FetchTimeout,
-            local ? KeySourceSettings.NeverStale : cache.MaxStaleness,
-            cache.PeerFetchWait);
-        var key = (settings, issuer.RequireHttpsMetadata, issuer.JwksUri is null ? expectedIssuer : null);
-        return _managers.GetOrAdd(key, k => new IssuerKeyManager(
-            k.Settings,
-            CreateFetcher(issuer, k.Settings, k.ExpectedIssuer, gateway.Development),
-            issuer.Development || local ? MemoryOnlyKeyStore.Instance : _shared, // local keys: each replica reads its own
-            _time,
-            _loggers.CreateLogger<IssuerKeyManager>()));
-    }
+    /// <summary>The managers not released yet (the active configuration's, plus those of a configuration being applied).</summary>
+    public IReadOnlyCollection<IssuerKeyManager> Managers => _managers.Values;
 
     public static string DiscoveryAddress(string authority) => authority.TrimEnd('/') + "/.well-known/openid-configuration";
 
-    private IKeyDocumentFetcher CreateFetcher(IssuerOptions issuer, KeySourceSettings settings, string? expectedIssuer, DevelopmentOptions development)
+    /// <summary>
+    /// One manager per issuer of a validated configuration, by issuer name: the existing one for a definition the pool
+    /// already holds, else a new one (which loads nothing until asked).
+    /// </summary>
+    public IReadOnlyDictionary<string, IssuerKeyManager> Attach(IEnumerable<KeySourceDefinition> definitions)
     {
-        if (issuer.Development)
+        ArgumentNullException.ThrowIfNull(definitions);
+        lock (_gate)
         {
-            return new DevelopmentKeyFetcher(_developmentKeys(development.KeyDirectory), _time);
+            var managers = new Dictionary<KeySourceDefinition, IssuerKeyManager>(_managers);
+            var attached = new Dictionary<string, IssuerKeyManager>(StringComparer.Ordinal);
+            foreach (var definition in definitions)
+            {
+                if (!managers.TryGetValue(definition, out var manager))
+                {
+                    manager = Create(definition);
+                    managers.Add(definition, manager);
+                }
+
+                attached[definition.IssuerName] = manager;
+            }
+
+            _managers = managers;
+            return attached;
+        }
+    }
+
+    /// <summary>
+    /// Releases every manager but <paramref name="inUse"/> (the managers of the configuration now in force): called
+    /// after a configuration was applied, and after one failed to apply (to drop what its attach created).
+    /// </summary>
+    public void ReleaseAllExcept(IEnumerable<IssuerKeyManager> inUse)
+    {
+        ArgumentNullException.ThrowIfNull(inUse);
+        var keep = inUse.ToHashSet(ReferenceEqualityComparer.Instance);
+        List<IssuerKeyManager> released;
+        lock (_gate)
+        {
+            released = _managers.Values.Where(m => !keep.Contains(m)).ToList();
+            if (released.Count == 0)
+            {
+                return;
+            }
+
+            _managers = _managers.Where(pair => keep.Contains(pair.Value)).ToDictionary();
         }
 
-        if (issuer.JwksFile is not null)
+        foreach (var manager in released)
         {
-            return new FileKeyDocumentFetcher(settings.IssuerName, issuer.JwksFile, _time);
+            manager.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _shared.Changed -= OnSharedChanged;
+        ReleaseAllExcept([]);
+    }
+
+    private IssuerKeyManager Create(KeySourceDefinition definition) => new(
+        definition.Settings,
+        CreateFetcher(definition),
+        definition.Development || definition.JwksFile is not null || definition.InlineJwks is not null ? MemoryOnlyKeyStore.Instance : _shared, // local keys: each replica reads its own
+        _time,
+        _loggers.CreateLogger<IssuerKeyManager>());
+
+    private IKeyDocumentFetcher CreateFetcher(KeySourceDefinition definition)
+    {
+        if (definition.Development)
+        {
+            return new DevelopmentKeyFetcher(_developmentKeys(definition.DevelopmentKeyDirectory), _time);
         }
 
-        if (issuer.Jwks is not null)
+        if (definition.JwksFile is not null)
         {
-            return new InlineKeyDocumentFetcher(issuer.Jwks, _time);
+            return new FileKeyDocumentFetcher(definition.IssuerName, definition.JwksFile, _time);
+        }
+
+        if (definition.InlineJwks is not null)
+        {
+            return new InlineKeyDocumentFetcher(definition.InlineJwks, _time);
         }
 
         var http = _httpClients.CreateClient(HttpClientName);
-        return issuer.JwksUri is not null
-            ? HttpKeyDocumentFetcher.ForJwks(http, settings.SourceAddress, issuer.RequireHttpsMetadata, _time)
-            : HttpKeyDocumentFetcher.ForDiscovery(http, settings.SourceAddress, expectedIssuer!, issuer.RequireHttpsMetadata, _time);
+        return definition.IsJwksUri
+            ? HttpKeyDocumentFetcher.ForJwks(http, definition.Settings.SourceAddress, definition.RequireHttpsMetadata, _time)
+            : HttpKeyDocumentFetcher.ForDiscovery(http, definition.Settings.SourceAddress, definition.ExpectedIssuer!, definition.RequireHttpsMetadata, _time);
     }
 
     private void OnSharedChanged(string issuerName, string sourceAddress)

@@ -28,10 +28,10 @@ public static class GatewayTelemetryExtensions
     /// <summary>The runtime's built-in meter (GC, thread pool, JIT, exceptions; .NET 9 and later).</summary>
     public const string RuntimeMeterName = "System.Runtime";
 
-    internal static void AddGatewayTelemetry(this WebApplicationBuilder builder, GatewayOptions options)
+    internal static void AddGatewayTelemetry(this WebApplicationBuilder builder, Gateway.Hosting.GatewayStartupSettings settings)
     {
         var services = builder.Services;
-        var observability = options.Observability;
+        var observability = settings.Observability;
         if (observability.ConsoleFormat == ConsoleLogFormat.Json)
         {
             builder.Logging.AddJsonConsole(json =>

@@ -1,7 +1,6 @@
 using Gateway.Configuration;
 using Gateway.RateLimiting;
 using Gateway.Redis;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
@@ -11,9 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RateLimitServiceCollectionExtensions
 {
     // The Redis settings are read once at startup, like the connection they share; the policies come with each snapshot.
-    internal static void AddRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    internal static void AddRateLimiting(this IServiceCollection services, RedisOptions redis)
     {
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
         services.TryAddSingleton<LocalRateLimiters>();
         if (!string.IsNullOrWhiteSpace(redis.Configuration))
         {

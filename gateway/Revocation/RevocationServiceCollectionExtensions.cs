@@ -1,7 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Redis;
 using Gateway.Revocation;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
@@ -11,10 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RevocationServiceCollectionExtensions
 {
     // Read once at startup, like the Redis settings it shares the connection with.
-    internal static void AddRevocation(this IServiceCollection services, IConfiguration configuration)
+    internal static void AddRevocation(this IServiceCollection services, RevocationOptions options, RedisOptions redis)
     {
-        var options = configuration.GetSection("Gateway:Revocation").Get<RevocationOptions>() ?? new RevocationOptions();
-        var redis = configuration.GetSection("Gateway:Redis").Get<RedisOptions>() ?? new RedisOptions();
         services.TryAddSingleton(options);
         services.TryAddSingleton(sp => new RevocationList(sp.GetRequiredService<TimeProvider>()));
         if (!string.IsNullOrWhiteSpace(redis.Configuration))

@@ -37,6 +37,9 @@ public sealed class ConfigMutationPropertyTests
     private static readonly KeyManagerPool Keys = new(
         new NoHttpClients(), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
 
+    private static readonly Gateway.Introspection.TokenIntrospectorFactory Introspection = new(
+        new NoHttpClients(), Gateway.Introspection.NoSharedIntrospectionCache.Instance, TimeProvider.System, NullLoggerFactory.Instance);
+
     private static JsonObject Base() => JsonNode.Parse("""
         {
           "Gateway": {
@@ -119,7 +122,8 @@ public sealed class ConfigMutationPropertyTests
     {
         using var file = new ConfigValidationTests.TempConfigFile(config.ToJsonString());
         var configuration = new ConfigurationBuilder().AddJsonFile(file.Path, optional: false).Build();
-        var (snapshot, _) = await new GatewayConfigLoader(ProxyValidator.Value, "Production").LoadAsync(configuration, Keys);
+        var (gateway, proxy, errors) = await new GatewayConfigLoader(ProxyValidator.Value, "Production").ReadAsync(configuration);
+        var snapshot = errors.Count > 0 ? null : GatewaySnapshotBuilder.Build(gateway!, proxy!, Keys.Attach(GatewaySnapshotBuilder.KeySources(gateway!)), TimeProvider.System, Introspection);
         return snapshot;
     }
 
