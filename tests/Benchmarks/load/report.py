@@ -33,6 +33,12 @@ def median_ratio(mine, target, key):
     return statistics.median(ratios) if ratios else None
 
 
+loads = [r["loadavg"] for r in records if "loadavg" in r]
+if loads:
+    print(f"Machine load average (1 min) during the measured runs: median {statistics.median(loads):.1f}, "
+          f"min {min(loads):.1f}, max {max(loads):.1f} on {__import__('os').cpu_count()} cores (above the core count, "
+          "other processes competed for the CPUs: trust the same-round ratios, not the absolute rates).")
+    print()
 if runs:
     print("| scenario | target | req/s (median) | p50 ms | p99 ms | peak RSS MiB | × bare YARP (same round) | non-2xx | rounds |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

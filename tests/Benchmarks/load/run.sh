@@ -437,8 +437,8 @@ record() { # target scenario round output
   p99=$(awk '$1=="99%" {print $2}' <<<"$4" | to_ms)
   requests=$(awk '/requests in/ {print $1}' <<<"$4")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$4"); non2xx=${non2xx:-0}
-  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s,"baseline":"%s"}\n' \
-    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" "${BASELINE_OF[$1]:-}" >>"$RESULTS"
+  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s,"baseline":"%s","loadavg":%s}\n' \
+    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" "${BASELINE_OF[$1]:-}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
   printf 'load:   %-9s %-15s %-20s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s\n' "" "$2" "$1" "$3" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$non2xx"
   if [ "$1" = dpop-proof ] && [ "$non2xx" != 0 ]; then
     echo "load:   WARNING: dpop-proof had $non2xx refusals: proofs ran out (raise DPOP_RATE) or were refused (KEEP_WORK=1 keeps gateway-dpop.log)" >&2
@@ -460,7 +460,7 @@ verify_cost() { # scenario round
   local file=$WORK/rs256-many.txt us
   [ "$1" = miss-es256 ] && file=$WORK/es256-many.txt
   us=$(taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll" verify-cost "$WORK" "$file" "$VERIFY_SECONDS")
-  printf '{"target":"verify","scenario":"%s","round":%d,"verify_us":%s}\n' "$1" "$2" "$us" >>"$RESULTS"
+  printf '{"target":"verify","scenario":"%s","round":%d,"verify_us":%s,"loadavg":%s}\n' "$1" "$2" "$us" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
   printf 'load:   %-9s %-15s %-20s round %d: %10s µs per verification (floor: bare YARP + this)\n' "" "$1" verify "$2" "$us"
 }
 
@@ -536,7 +536,7 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU)"
+echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 python3 "$LOAD/report.py" "$RESULTS" "$RSS"
 echo
