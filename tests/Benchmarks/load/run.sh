@@ -15,7 +15,7 @@
 #
 #   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
-#   SCENARIOS="miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~6 minutes
+#   SCENARIOS="miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~10 minutes
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
 # starts is stopped by PID on exit. Not part of tests/run.sh.
