@@ -139,11 +139,18 @@ mkdir -p "$WORK/src" "$WORK/ctx/rootfs"
 cp Directory.Build.props Directory.Packages.props "$WORK/src/"
 tar -C "$REPO" --exclude='gateway/bin' --exclude='gateway/obj' --exclude='.dev-issuer' -cf - gateway | tar -C "$WORK/src" -xf -
 (cd "$WORK/src" \
-  && timeout 300 dotnet restore gateway/Gateway.csproj -r linux-x64 -p:SelfContained=true -nologo -v:q >/dev/null \
+  && timeout 300 dotnet restore gateway/Gateway.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true -nologo -v:q >/dev/null \
   && timeout 300 dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained --no-restore \
-       -p:InvariantGlobalization=true -p:DebugType=none -o "$WORK/ctx/app" -nologo -v:q -clp:ErrorsOnly >/dev/null \
+       -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true -o "$WORK/ctx/app" -nologo -v:q -clp:ErrorsOnly >/dev/null \
   && rm -f "$WORK/ctx/app/"*.staticwebassets.endpoints.json) || die "dotnet publish"
-ok "dotnet publish -r linux-x64 --self-contained"
+ok "dotnet publish -r linux-x64 --self-contained -p:PublishReadyToRun=true"
+# The same publish options as deploy/Dockerfile's build stage (its restore and its publish).
+for option in -p:SelfContained=true -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true; do
+  [ "$(grep -c -- "$option" deploy/Dockerfile)" -ge 1 ] || bad "deploy/Dockerfile's build stage lacks $option (this check publishes with it)"
+done
+[ "$(grep -c -- '-p:PublishReadyToRun=true' deploy/Dockerfile)" = 2 ] \
+  && ok "deploy/Dockerfile restores and publishes with ReadyToRun, as this check does" \
+  || bad "deploy/Dockerfile: -p:PublishReadyToRun=true must be on both its restore and its publish"
 
 # ------------------------------------------------------------------------------------------------ rootfs
 ROOTFS="$WORK/ctx/rootfs"

@@ -11,14 +11,20 @@ using Microsoft.IdentityModel.Tokens;
 // (DPOP_CLIENTS, default 1000): dpop-clients.txt (one client key pair per line, private: the proofs' signers),
 // dpop-tokens.txt (line i: an RS256 token bound to client i by cnf.jkt) and dpop-bearer.txt (line i: the same claims, unbound).
 // Usage: BenchTokens dpop-proofs OUTDIR HTU COUNT OUTFILE: see DpopProofs.
+// Usage: BenchTokens verify-cost OUTDIR TOKENS_FILE SECONDS: µs per signature verification (see VerifyCost).
 if (args.Length == 5 && args[0] == "dpop-proofs")
 {
     return DpopProofs.Write(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]);
 }
 
+if (args.Length == 4 && args[0] == "verify-cost")
+{
+    return VerifyCost.Run(args[1], args[2], double.Parse(args[3], CultureInfo.InvariantCulture));
+}
+
 if (args.Length is not (4 or 5))
 {
-    Console.Error.WriteLine("usage: BenchTokens OUTDIR ISSUER AUDIENCE DISTINCT_COUNT [DPOP_CLIENTS]\n       BenchTokens dpop-proofs OUTDIR HTU COUNT OUTFILE");
+    Console.Error.WriteLine("usage: BenchTokens OUTDIR ISSUER AUDIENCE DISTINCT_COUNT [DPOP_CLIENTS]\n       BenchTokens dpop-proofs OUTDIR HTU COUNT OUTFILE\n       BenchTokens verify-cost OUTDIR TOKENS_FILE SECONDS");
     return 2;
 }
 

@@ -31,6 +31,11 @@ public class MissPathBenchmarks
     private byte[] _rsSigned = null!;
     private byte[] _rsSignature = null!;
     private byte[] _edPublicKey = null!;
+    private ValidatedTokenCache _floodCache = null!;
+    private TokenHash[] _floodHashes = null!;
+    private int _floodNext;
+    private IssuerProvider _issuer = null!;
+    private TokenValidationOutcome _outcome = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -54,6 +59,7 @@ public class MissPathBenchmarks
         _ = keys.GetKeysAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         var issuer = new IssuerProvider("miss", BenchmarkSetup.Issuer, ["api"], true, ["RS256", "ES256", "EdDSA"], TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), keys);
         _rules = issuer.Shape;
+        _issuer = issuer;
         _validator = CreateValidator(new IssuerRegistry([issuer]));
 
         var handler = new JsonWebTokenHandler();
@@ -69,6 +75,20 @@ public class MissPathBenchmarks
             {
                 throw new InvalidOperationException("a benchmark token does not validate: " + outcome.Status);
             }
+        }
+
+        // A full cache of the default size under a flood of distinct tokens: every insert finds it full or nearly so.
+        _outcome = Validate(_rs256);
+        _floodHashes = new TokenHash[1 << 20];
+        for (var i = 0; i < _floodHashes.Length; i++)
+        {
+            TokenHash.TryCompute("flood-token-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), out _floodHashes[i]);
+        }
+
+        _floodCache = new ValidatedTokenCache(50_000, TimeSpan.FromMinutes(10), TimeProvider.System);
+        while (_floodCache.Count < _floodCache.MaxEntries)
+        {
+            CacheInsertUnderFlood();
         }
 
         _rsVerifier = CryptoProviderFactory.Default.CreateForVerifying(rsJwk, SecurityAlgorithms.RsaSha256);
@@ -97,6 +117,13 @@ public class MissPathBenchmarks
 
     [Benchmark(Description = "stage: Ed25519 public key decode (once per key set since issue 12)")]
     public Ed25519PublicKeyParameters DecodeEd25519() => new(_edPublicKey, 0);
+
+    [Benchmark(Description = "stage: cache insert under a flood (50,000 entries, full; sweeps amortized)")]
+    public int CacheInsertUnderFlood()
+    {
+        _floodCache.Add(_floodHashes[_floodNext++ & (_floodHashes.Length - 1)], _issuer, _issuer.Keys.Current!, _outcome, Now.AddHours(2));
+        return _floodCache.Count;
+    }
 
     private static TokenValidator CreateValidator(IssuerRegistry issuers) => new(issuers, 8192);
 

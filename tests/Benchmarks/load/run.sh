@@ -7,9 +7,15 @@
 # Two more compare a gateway with itself in the same round: introspection (cached RFC 7662 answers for
 # opaque tokens, served by nginx, vs cached JWTs on the same route) and dpop (a fresh, pre-generated
 # RFC 9449 proof per request vs plain bearer tokens).
+# The honest miss scenarios (miss-rs256, miss-es256) send every request a token the gateway cannot answer from its
+# validated-token cache (gateway-miss: TokenCache:MaxEntries 1, DISTINCT tokens in a cycle) against the stock stack
+# and bare YARP in the same rounds, next to the crypto floor: bare YARP + one signature verification measured on
+# the target's CPU in the same round. cold-start times a new replica (keys already in Redis) to ready, and counts
+# what it serves in its first 5 s under load, for the container's publish with and without ReadyToRun.
 #
-#   bash tests/Benchmarks/load/run.sh           # full run: ~46 minutes (see docs/performance.md)
+#   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
+#   SCENARIOS="miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~10 minutes
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
 # starts is stopped by PID on exit. Not part of tests/run.sh.
@@ -22,7 +28,8 @@ MODE=full
 for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --reduced) MODE=reduced ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -31,8 +38,11 @@ done
 # measured rounds; distinct tokens. The full settings follow MACHINE-style advice: a .NET proxy needs
 # 60-90 s of load to reach steady state (tiered JIT, dynamic PGO), and runs are noisy (±20-30 %):
 # targets are interleaved within each round and medians are reported.
+# Reduced: for a shared machine (minutes, not an hour): enough warm-up for the JIT's tiers, 3 interleaved rounds.
 if [ "$MODE" = quick ]; then
   WARMUP=${WARMUP:-3}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-1}; DURATION=${DURATION:-3}; ROUNDS=${ROUNDS:-1}; DISTINCT=${DISTINCT:-2000}
+elif [ "$MODE" = reduced ]; then
+  WARMUP=${WARMUP:-30}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-5}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}; DISTINCT=${DISTINCT:-4000}
 else
   WARMUP=${WARMUP:-60}; SCENARIO_WARMUP=${SCENARIO_WARMUP:-10}; DURATION=${DURATION:-20}; ROUNDS=${ROUNDS:-5}; DISTINCT=${DISTINCT:-10000}
 fi
@@ -40,12 +50,21 @@ CONNECTIONS=${CONNECTIONS:-32}
 # ratelimit-redis: distinct tokens (distinct subjects, so distinct counters) against the gateway with and without the limit.
 # introspection: DISTINCT opaque tokens vs DISTINCT JWTs through one gateway (same route and policy), both cached.
 # dpop: DPOP_CLIENTS bound tokens, each request with a new proof, vs as many unbound bearer tokens through one gateway.
-ALL_SCENARIOS="same-token distinct-tokens es256 invalid-10pct ratelimit-redis introspection dpop"
+# miss-rs256, miss-es256: every request a token gateway-miss has not cached (see MISS_CACHE_ENTRIES), RS256 or ES256,
+# against the stock stack and bare YARP, with the floor (bare YARP + one verification, measured in each round).
+# cold-start: a new replica's time to ready (keys in Redis) and its first COLD_SECONDS under load.
+ALL_SCENARIOS="same-token distinct-tokens es256 invalid-10pct ratelimit-redis introspection dpop miss-rs256 miss-es256 cold-start"
 read -r -a SCENARIOS <<<"${SCENARIOS:-$ALL_SCENARIOS}"   # SCENARIOS="introspection dpop": only those
 for scenario in "${SCENARIOS[@]}"; do
   case " $ALL_SCENARIOS " in *" $scenario "*) ;; *) echo "unknown scenario: $scenario (known: $ALL_SCENARIOS)" >&2; exit 2 ;; esac
 done
 DPOP_CLIENTS=${DPOP_CLIENTS:-1000}  # DPoP clients (key pairs, bound tokens) the proofs cycle through
+# gateway-miss's TokenCache:MaxEntries. At 1, a token's entry is displaced by the next miss, and a token comes back
+# only after DISTINCT - 1 others: no request can be answered from the cache, yet the cache's work (SHA-256, lookup,
+# insert, eviction) is done on every request, as on any miss. A larger value lets some tokens survive a cycle.
+MISS_CACHE_ENTRIES=${MISS_CACHE_ENTRIES:-1}
+VERIFY_SECONDS=${VERIFY_SECONDS:-2}   # per round and miss scenario: the verification cost behind the floor
+COLD_SECONDS=${COLD_SECONDS:-5}       # cold-start: seconds of load from the moment a replica's process is spawned
 TARGET_CPU=${TARGET_CPU:-1}   # the proxy under test
 LOAD_CPU=${LOAD_CPU:-0}       # wrk and nginx
 ISSUER="https://bench-idp.example"
@@ -95,11 +114,24 @@ for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj 
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
 done
 
+selected() { case " ${SCENARIOS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# cold-start runs the container's publish (deploy/Dockerfile's flags: self-contained linux-x64, invariant globalization,
+# no symbols) as the image would start it, with and without ReadyToRun; both restore from the configured NuGet feeds.
+COLD_VARIANTS=(cold-jit cold-r2r)
+if selected cold-start; then
+  for variant in "${COLD_VARIANTS[@]}"; do
+    r2r=false; [ "$variant" = cold-r2r ] && r2r=true
+    echo "load: publishing the gateway for $variant (self-contained linux-x64, PublishReadyToRun=$r2r)"
+    dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
+      -p:DebugType=none -p:PublishReadyToRun=$r2r -o "$WORK/publish-$variant" -nologo -clp:ErrorsOnly -v q >/dev/null
+  done
+fi
+
 echo "load: minting keys and tokens"
 dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT" "$DPOP_CLIENTS"
 
 NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port); GWRL_PORT=$(free_port); REDIS_PORT=$(free_port)
-GWIN_PORT=$(free_port); GWDP_PORT=$(free_port)
+GWIN_PORT=$(free_port); GWDP_PORT=$(free_port); GWMISS_PORT=$(free_port)
 # The gateway's introspection client credentials; nginx refuses any other (401, which the gateway answers 503).
 INTROSPECTION_CLIENT=bench-gateway
 INTROSPECTION_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
@@ -219,21 +251,36 @@ config["Gateway"]["Dpop"] = {"ProofMaxAge": f"{age // 3600:02d}:{age % 3600 // 6
 json.dump(config, open(sys.argv[3], "w"), indent=2)
 PY
 
+# gateway-miss: the same gateway with a one-entry validated-token cache (see MISS_CACHE_ENTRIES); gateway-cold: the
+# same gateway sharing its keys through the local Redis (cold-start: a new replica finds them there).
+python3 - "$WORK/gateway.json" "$WORK/gateway-miss.json" "$WORK/gateway-cold.json" "$MISS_CACHE_ENTRIES" "$REDIS_PORT" <<'PY2'
+import copy, json, sys
+base = json.load(open(sys.argv[1]))
+config = copy.deepcopy(base)
+config["Gateway"]["TokenCache"] = {"MaxEntries": int(sys.argv[4])}
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+config = copy.deepcopy(base)
+config["Gateway"]["Redis"] = {"Configuration": f"127.0.0.1:{sys.argv[5]}", "KeyPrefix": "bench-cold:", "IntegrityKey": "bench-cold-integrity-key-0123456789abcdef"}
+json.dump(config, open(sys.argv[3], "w"), indent=2)
+PY2
+
 # A target is a process, or a process with one kind of token (introspection-*, dpop-*: one gateway, two kinds).
 declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT
-  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT
+  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT [gateway-miss]=$GWMISS_PORT
   [introspection-jwt]=$GWIN_PORT [introspection-opaque]=$GWIN_PORT [dpop-bearer]=$GWDP_PORT [dpop-proof]=$GWDP_PORT)
 declare -A PROCESS_OF=([introspection-jwt]=gateway-introspection [introspection-opaque]=gateway-introspection
   [dpop-bearer]=gateway-dpop [dpop-proof]=gateway-dpop)
 # The scenario's own comparison, in the same round (besides bare YARP): target → baseline.
 declare -A BASELINE_OF=([gateway-ratelimit]=gateway [introspection-opaque]=introspection-jwt [dpop-proof]=dpop-bearer)
 declare -A PID_OF=()
-PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop)
+PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss)
 targets_of() { # scenario → its targets
   case "$1" in
     ratelimit-redis) echo bare-yarp gateway gateway-ratelimit ;;
     introspection) echo bare-yarp introspection-jwt introspection-opaque ;;
     dpop) echo bare-yarp dpop-bearer dpop-proof ;;
+    miss-rs256|miss-es256) echo bare-yarp standard-stack gateway-miss ;;
+    cold-start) echo gateway ;;  # the warm replica whose rate is the steady state; the cold ones are started per round
     *) echo bare-yarp standard-stack gateway ;;
   esac
 }
@@ -248,15 +295,22 @@ start_target() {
     gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
     gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
     gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-miss) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-miss.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
   esac
   PID_OF[$name]=$!
   PIDS+=($!)
 }
 
-for t in "${PROCESSES[@]}"; do start_target "$t"; done
-wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30
-wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30
-for port in $GW_PORT $GWRL_PORT $GWIN_PORT $GWDP_PORT; do wait_http "http://127.0.0.1:$port/healthz/ready" 200 30; done
+# Only the processes a selected scenario measures are started, checked and warmed up.
+declare -A WARM=()
+for scenario in "${SCENARIOS[@]}"; do for t in $(targets_of "$scenario"); do WARM[${PROCESS_OF[$t]:-$t}]=1; done; done
+measured() { [ -n "${WARM[$1]:-}" ]; }
+for t in "${PROCESSES[@]}"; do if measured "$t"; then start_target "$t"; fi; done
+if measured bare-yarp; then wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30; fi
+if measured standard-stack; then wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30; fi
+for t in gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss; do
+  if measured "$t"; then wait_http "http://127.0.0.1:${PORT[$t]}/healthz/ready" 200 30; fi
+done
 
 # ---- correctness first ----
 RS_TOKEN=$(head -n1 "$WORK/rs256.txt"); ES_TOKEN=$(head -n1 "$WORK/es256.txt"); BAD_TOKEN=$(sed -n 10p "$WORK/mixed.txt")
@@ -266,9 +320,10 @@ check() { # description expected actual
 }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 echo "load: correctness"
-check "bare-yarp forwards" 200 "$(status "http://127.0.0.1:$BARE_PORT/api/x")"
+if measured bare-yarp; then check "bare-yarp forwards" 200 "$(status "http://127.0.0.1:$BARE_PORT/api/x")"; fi
 EXPECTED_ECHO="id=user-0 scopes=orders:read orders:write roles=admin,user tenant=acme"
-for t in standard-stack gateway; do
+for t in standard-stack gateway gateway-miss; do
+  measured "$t" || continue
   base="http://127.0.0.1:${PORT[$t]}"
   check "$t: no token → 401" 401 "$(status "$base/api/x")"
   check "$t: forged RS256 token → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
@@ -278,6 +333,12 @@ for t in standard-stack gateway; do
   check "$t: client-sent claim header replaced" "$EXPECTED_ECHO" "$(curl -s -H "X-User-Id: mallory" -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
 done
 
+introspection_calls() { if [ -f "$WORK/nginx/introspect.log" ]; then wc -l <"$WORK/nginx/introspect.log"; else echo 0; fi; }
+dpop_proofs() { # path count file
+  dotnet "$ROOT/tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll" dpop-proofs "$WORK" "http://127.0.0.1:$GWDP_PORT$1" "$2" "$3"
+}
+
+if measured gateway-ratelimit; then
 base="http://127.0.0.1:$GWRL_PORT"
 # A fresh gateway's first Redis checks (connection, script load) may outlast RateLimitTimeout on a busy machine and fall
 # back to local counting for a second: send requests on /api until its rate limits are counted in Redis (bounded).
@@ -298,8 +359,9 @@ check "gateway-ratelimit: limited route, 3rd → 429" 429 "$(status -H "Authoriz
 check "gateway-ratelimit: RateLimit-Policy on the 429" '"check";q=2;w=3600' "$(curl -s -D - -o /dev/null -H "Authorization: Bearer $RS_TOKEN" "$base/limited/x" | tr -d '\r' | awk -F': ' 'tolower($1)=="ratelimit-policy" {print $2}')"
 check "gateway-ratelimit: counted in Redis, not locally" "redis, $FALLBACKS_BEFORE" "$(rate_limit_store), $(fallbacks)"
 check "gateway-ratelimit: claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
+fi
 
-introspection_calls() { if [ -f "$WORK/nginx/introspect.log" ]; then wc -l <"$WORK/nginx/introspect.log"; else echo 0; fi; }
+if measured gateway-introspection; then
 base="http://127.0.0.1:$GWIN_PORT"; OPAQUE_TOKEN=$(head -n1 "$WORK/opaque-many.txt")
 check "gateway-introspection: opaque token → 200" 200 "$(status -H "Authorization: Bearer $OPAQUE_TOKEN" "$base/api/x")"
 check "gateway-introspection: claim headers from the introspection answer" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $OPAQUE_TOKEN" "$base/api/echo")"
@@ -308,12 +370,11 @@ check "gateway-introspection: JWT on the same route → 200" 200 "$(status -H "A
 check "gateway-introspection: JWT claim headers forwarded" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: Bearer $RS_TOKEN" "$base/api/echo")"
 check "gateway-introspection: forged JWT → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
 check "gateway-introspection: JWTs are not introspected" 1 "$(introspection_calls)"
+fi
 
 # DPoP: proofs for client 0 and 1 (token lines 1 and 2) on /api/x, and for client 0 on /api/echo.
+if measured gateway-dpop; then
 base="http://127.0.0.1:$GWDP_PORT"
-dpop_proofs() { # path count file
-  dotnet "$ROOT/tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll" dpop-proofs "$WORK" "http://127.0.0.1:$GWDP_PORT$1" "$2" "$3"
-}
 dpop_proofs /api/x 2 "$WORK/check-proofs.txt"; dpop_proofs /api/echo 1 "$WORK/check-echo-proofs.txt"
 DPOP_TOKEN=$(sed -n 1p "$WORK/dpop-tokens.txt"); DPOP_TOKEN_2=$(sed -n 2p "$WORK/dpop-tokens.txt")
 PROOF=$(sed -n 1p "$WORK/check-proofs.txt"); PROOF_2=$(sed -n 2p "$WORK/check-proofs.txt")
@@ -323,6 +384,7 @@ check "gateway-dpop: proof for another URL → 401" 401 "$(status -H "Authorizat
 check "gateway-dpop: bound token as Bearer → 401" 401 "$(status -H "Authorization: Bearer $DPOP_TOKEN" "$base/api/x")"
 check "gateway-dpop: claim headers forwarded (DPoP)" "$EXPECTED_ECHO" "$(curl -s -H "Authorization: DPoP $DPOP_TOKEN" -H "DPoP: $(cat "$WORK/check-echo-proofs.txt")" "$base/api/echo")"
 check "gateway-dpop: plain bearer token → 200" 200 "$(status -H "Authorization: Bearer $(head -n1 "$WORK/dpop-bearer.txt")" "$base/api/x")"
+fi
 
 # ---- load ----
 RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
@@ -335,7 +397,8 @@ wrk_args() { # scenario target → wrk options, then "--", then the Lua script's
   case "$1:$2" in
     same-token:*) echo "-H|Authorization: Bearer $RS_TOKEN" ;;
     distinct-tokens:*|ratelimit-redis:*|introspection:bare-yarp|introspection:introspection-jwt) echo "-s|$LOAD/rotate.lua|--|$WORK/rs256-many.txt" ;;
-    es256:*) echo "-s|$LOAD/rotate.lua|--|$WORK/es256-many.txt" ;;
+    es256:*|miss-es256:*) echo "-s|$LOAD/rotate.lua|--|$WORK/es256-many.txt" ;;
+    miss-rs256:*|cold-start:*) echo "-s|$LOAD/rotate.lua|--|$WORK/rs256-many.txt" ;;
     invalid-10pct:*) echo "-s|$LOAD/rotate.lua|--|$WORK/mixed.txt" ;;
     introspection:introspection-opaque) echo "-s|$LOAD/rotate.lua|--|$WORK/opaque-many.txt" ;;
     dpop:dpop-proof) echo "-s|$LOAD/dpop.lua|--|$WORK/dpop-tokens.txt|$WORK/dpop-proofs.txt" ;;
@@ -374,23 +437,71 @@ record() { # target scenario round output
   p99=$(awk '$1=="99%" {print $2}' <<<"$4" | to_ms)
   requests=$(awk '/requests in/ {print $1}' <<<"$4")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$4"); non2xx=${non2xx:-0}
-  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s,"baseline":"%s"}\n' \
-    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" "${BASELINE_OF[$1]:-}" >>"$RESULTS"
+  printf '{"target":"%s","scenario":"%s","round":%d,"rps":%s,"p50_ms":%s,"p99_ms":%s,"requests":%s,"non2xx":%s,"baseline":"%s","loadavg":%s}\n' \
+    "$1" "$2" "$3" "${rps:-0}" "${p50:-0}" "${p99:-0}" "${requests:-0}" "$non2xx" "${BASELINE_OF[$1]:-}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
   printf 'load:   %-9s %-15s %-20s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s\n' "" "$2" "$1" "$3" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$non2xx"
   if [ "$1" = dpop-proof ] && [ "$non2xx" != 0 ]; then
     echo "load:   WARNING: dpop-proof had $non2xx refusals: proofs ran out (raise DPOP_RATE) or were refused (KEEP_WORK=1 keeps gateway-dpop.log)" >&2
   fi
 }
 
-# Warm-up: every process a selected scenario measures.
-declare -A WARM=()
-for scenario in "${SCENARIOS[@]}"; do for t in $(targets_of "$scenario"); do WARM[${PROCESS_OF[$t]:-$t}]=1; done; done
-echo "load: warm-up, ${WARMUP}s per target under load (same token)"
-for t in "${PROCESSES[@]}"; do if [ -n "${WARM[$t]:-}" ]; then run_wrk "$t" same-token "$WARMUP" >/dev/null; fi; done
+echo "load: warm-up, ${WARMUP}s per target under load (same token; gateway-miss: its miss load, RS256 then ES256)"
+for t in "${PROCESSES[@]}"; do
+  [ -n "${WARM[$t]:-}" ] || continue
+  if [ "$t" = gateway-miss ]; then
+    run_wrk "$t" miss-rs256 $(( (WARMUP + 1) / 2 )) >/dev/null; run_wrk "$t" miss-es256 $(( (WARMUP + 1) / 2 )) >/dev/null
+  else
+    run_wrk "$t" same-token "$WARMUP" >/dev/null
+  fi
+done
+
+# The floor's verification cost, on the target's CPU while no target is loaded: µs per RS256 or ES256 verification.
+verify_cost() { # scenario round
+  local file=$WORK/rs256-many.txt us
+  [ "$1" = miss-es256 ] && file=$WORK/es256-many.txt
+  us=$(taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll" verify-cost "$WORK" "$file" "$VERIFY_SECONDS")
+  printf '{"target":"verify","scenario":"%s","round":%d,"verify_us":%s,"loadavg":%s}\n' "$1" "$2" "$us" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS"
+  printf 'load:   %-9s %-15s %-20s round %d: %10s µs per verification (floor: bare YARP + this)\n' "" "$1" verify "$2" "$us"
+}
+
+# cold-start: for each variant, a replica started for the ready time, and one started under load from its first moment;
+# then the warm gateway under the same load for as long (its rate is the steady state of the same round).
+cold_round() { # round
+  local round=$1 variant port out wrk_file
+  local shift_by=$(( (round - 1) % ${#COLD_VARIANTS[@]} ))
+  local order=("${COLD_VARIANTS[@]:$shift_by}" "${COLD_VARIANTS[@]:0:$shift_by}")
+  for variant in "${order[@]}"; do
+    port=$(free_port)
+    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
+      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")
+    port=$(free_port); wrk_file="$WORK/cold-wrk-args"
+    printf '%s\0' taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -s "$LOAD/coldstart.lua" "http://127.0.0.1:$port/api/x" -- "$WORK/rs256-many.txt" >"$wrk_file"
+    out="$out $(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" load "$port" "$COLD_SECONDS" "$wrk_file" -- taskset -c "$TARGET_CPU" \
+      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")"
+    python3 - "$variant" "$round" "$out" "$COLD_SECONDS" >>"$RESULTS" <<'PY2'
+import json, sys
+ready, load = (json.loads(part) for part in sys.argv[3].replace("} {", "}\n{").splitlines())
+print(json.dumps({"target": sys.argv[1], "scenario": "cold-start", "round": int(sys.argv[2]), "seconds": int(sys.argv[4]), **ready, **load}))
+PY2
+    printf 'load:   %-9s %-15s %-20s round %d: %s\n' "" cold-start "$variant" "$round" "$out"
+  done
+  out=$(run_wrk gateway cold-start "$COLD_SECONDS")
+  record gateway cold-start "$round" "$out"
+}
 
 for scenario in "${SCENARIOS[@]}"; do
   echo "load: scenario $scenario"
   read -r -a TARGETS <<<"$(targets_of "$scenario")"
+  if [ "$scenario" = cold-start ]; then
+    # Prime Redis: one replica loads the keys from the identity provider and shares them; every measured one finds them.
+    port=$(free_port)
+    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
+      "$WORK/publish-cold-jit/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port" || true)
+    echo "load:   priming Redis (a first replica loads the keys from the identity provider): $out"
+    [ "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bench-cold:*' | wc -l)" -gt 0 ] || { echo "load: cold-start: no keys in Redis after priming" >&2; exit 1; }
+    for round in $(seq 1 "$ROUNDS"); do cold_round "$round"; done
+    continue
+  fi
   for t in "${TARGETS[@]}"; do
     out=$(run_wrk "$t" "$scenario" "$SCENARIO_WARMUP")
     if [ "$t" = dpop-proof ]; then plan_dpop_proofs "$out"; fi
@@ -407,6 +518,7 @@ for scenario in "${SCENARIOS[@]}"; do
     # Interleave, and rotate the order every round so no target always runs first or last.
     shift_by=$(( (round - 1) % ${#TARGETS[@]} ))
     order=("${TARGETS[@]:$shift_by}" "${TARGETS[@]:0:$shift_by}")
+    case "$scenario" in miss-*) verify_cost "$scenario" "$round" ;; esac
     for t in "${order[@]}"; do
       out=$(run_wrk "$t" "$scenario" "$DURATION")
       record "$t" "$scenario" "$round" "$out"
@@ -424,7 +536,7 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU)"
+echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 python3 "$LOAD/report.py" "$RESULTS" "$RSS"
 echo
