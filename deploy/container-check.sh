@@ -132,12 +132,25 @@ else
 fi
 grep -q "^USER ${UID_APP}:${UID_APP}\$" deploy/Dockerfile || die "deploy/Dockerfile: USER is not ${UID_APP}:${UID_APP}"
 
+# Files outside gateway/ that the project compiles in (the embedded schema, analyzer inputs) must be in the image's
+# build context too: the Dockerfile copies each one, .dockerignore lets it through.
+for file in $(grep -o 'Include="\.\.\\[^"]*"' gateway/Gateway.csproj | sed -e 's/^Include="\.\.\\//' -e 's/"$//' -e 's/\\/\//g'); do
+  if grep -q "^COPY $file " deploy/Dockerfile && grep -qx "!$file" .dockerignore; then
+    ok "deploy/Dockerfile copies $file (gateway/Gateway.csproj includes it)"
+  else
+    bad "gateway/Gateway.csproj includes $file, but deploy/Dockerfile does not COPY it or .dockerignore keeps it out"
+  fi
+done
+
 # ---------------------------------------------------------------------------------------------- publish
 say "publishing the gateway (self-contained linux-x64), as deploy/Dockerfile's build stage does"
 mkdir -p "$WORK/src" "$WORK/ctx/rootfs"
 # The same files the Dockerfile copies (and .dockerignore lets through); global.json stays out there too.
 cp Directory.Build.props Directory.Packages.props "$WORK/src/"
 tar -C "$REPO" --exclude='gateway/bin' --exclude='gateway/obj' --exclude='.dev-issuer' -cf - gateway | tar -C "$WORK/src" -xf -
+# Plus the files outside gateway/ that the project includes (checked above against the Dockerfile's COPY lines).
+grep -o 'Include="\.\.\\[^"]*"' gateway/Gateway.csproj | sed -e 's/^Include="\.\.\\//' -e 's/"$//' -e 's/\\/\//g' \
+  | while read -r file; do cp --parents "$file" "$WORK/src/"; done
 (cd "$WORK/src" \
   && timeout 300 dotnet restore gateway/Gateway.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true -nologo -v:q >/dev/null \
   && timeout 300 dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained --no-restore \
