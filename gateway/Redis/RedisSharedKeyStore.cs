@@ -13,7 +13,7 @@ namespace Gateway.Redis;
 /// <list type="bullet">
 /// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
 /// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>, value the holder's instance id): <c>load</c> (held during a scheduled or first load, deleted once published) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early). The holder marks how its fetch ended (<c>{id}|done</c>, <c>{id}|failed</c>, expiry kept) so waiting replicas stop waiting;</item>
-/// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
+/// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource\nreplica" after each publish (<see cref="ChangeNotice"/>), so the other replicas reload from Redis.</item>
 /// </list>
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
 /// miss, grants the lease (replicas fetch for themselves) and drops writes.
@@ -126,13 +126,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
             }
 
             var payload = JsonSerializer.Serialize(new EntryPayload(
-                issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.DiscoveredIssuer, document.JwksJson));
+                issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.JwksJson));
             var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
             Succeeded("write");
             try
             {
-                await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+                await Bounded(database.PublishAsync(Channel, ChangeNotice.Format(issuerName, sourceAddress, _instanceId)), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsUnavailable(ex))
             {
@@ -148,7 +148,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken)
     {
         try
         {
@@ -169,7 +169,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
+    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken)
     {
         try
         {
@@ -188,7 +188,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken)
     {
         try
         {
@@ -230,7 +230,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
 
-    internal string LeaseKey(string issuerName, string sourceAddress, string purpose) => $"{_prefix}lease:{purpose}:{issuerName}:{SourceHash(sourceAddress)}";
+    internal string LeaseKey(string issuerName, string sourceAddress, FetchLeasePurpose purpose) => $"{_prefix}lease:{purpose.Name()}:{issuerName}:{SourceHash(sourceAddress)}";
 
     private KeyDocument? Open(string issuerName, string sourceAddress, string text)
     {
@@ -244,7 +244,6 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 {
                     return new KeyDocument(
                         payload.Jwks,
-                        payload.DiscoveredIssuer,
                         DateTimeOffset.FromUnixTimeMilliseconds(payload.FetchedAtMs),
                         payload.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
                 }
@@ -295,12 +294,11 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private void OnChanged(RedisChannel channel, RedisValue message)
     {
-        var text = message.ToString();
-        var split = text.IndexOf('\n', StringComparison.Ordinal);
-        if (split > 0)
+        // Our own notice is news to everyone but us: the keys it announces are the ones this replica just applied.
+        // The notice only says "look again": what is read is verified like any entry.
+        if (ChangeNotice.TryParse(message.ToString(), out var issuerName, out var sourceAddress, out var replicaId) && replicaId != _instanceId)
         {
-            // The notice only says "look again": what is read is verified like any entry.
-            Changed?.Invoke(text[..split], text[(split + 1)..]);
+            Changed?.Invoke(issuerName, sourceAddress);
         }
     }
 
@@ -342,7 +340,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private sealed record Envelope(int V, string Payload, string Mac);
 
-    private sealed record EntryPayload(string Issuer, string Source, long FetchedAtMs, long? MaxAgeSeconds, string? DiscoveredIssuer, string Jwks);
+    // DiscoveredIssuer, written by earlier versions, is ignored when read (the discovery document's issuer is checked when it
+    // is fetched; nothing used the copy).
+    private sealed record EntryPayload(string Issuer, string Source, long FetchedAtMs, long? MaxAgeSeconds, string Jwks);
 
     private static partial class Log
     {
