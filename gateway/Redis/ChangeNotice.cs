@@ -10,8 +10,16 @@ internal static class ChangeNotice
 {
     public static string Format(string issuerName, string sourceAddress, string replicaId) => $"{issuerName}\n{sourceAddress}\n{replicaId}";
 
+    /// <summary>
+    /// Reads a notice another replica sent: false for a malformed message and for this replica's own notice (the keys it
+    /// announces are the ones this replica just applied: reloading them from Redis would be a wasted read).
+    /// </summary>
+    public static bool TryReadFromPeer(string message, string ownReplicaId, out string issuerName, out string sourceAddress) =>
+        TryParse(message, out issuerName, out sourceAddress, out var replicaId) && replicaId != ownReplicaId;
+
     public static bool TryParse(string message, out string issuerName, out string sourceAddress, out string? replicaId)
     {
+        ArgumentNullException.ThrowIfNull(message);
         issuerName = sourceAddress = "";
         replicaId = null;
         var first = message.IndexOf('\n', StringComparison.Ordinal);

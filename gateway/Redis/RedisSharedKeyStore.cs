@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Gateway.Keys;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -21,7 +20,7 @@ namespace Gateway.Redis;
 public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 {
     private readonly RedisConnectionFactory _connections;
-    private readonly KeyEntryProtector _protector;
+    private readonly KeyEntryCodec _entries;
     private readonly string _prefix;
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger<RedisSharedKeyStore> _logger;
@@ -34,7 +33,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     public RedisSharedKeyStore(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, ILogger<RedisSharedKeyStore> logger)
     {
         _connections = connections;
-        _protector = protector;
+        _entries = new KeyEntryCodec(protector);
         _prefix = prefix;
         _operationTimeout = operationTimeout;
         _logger = logger;
@@ -125,9 +124,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 return false;
             }
 
-            var payload = JsonSerializer.Serialize(new EntryPayload(
-                issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.JwksJson));
-            var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
+            var envelope = _entries.Seal(issuerName, sourceAddress, document);
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
             Succeeded("write");
             try
@@ -234,23 +231,9 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private KeyDocument? Open(string issuerName, string sourceAddress, string text)
     {
-        try
+        if (_entries.Open(issuerName, sourceAddress, text) is { } document)
         {
-            var envelope = JsonSerializer.Deserialize<Envelope>(text);
-            if (envelope?.Payload is { } payloadText && _protector.Verify(payloadText, envelope.Mac))
-            {
-                var payload = JsonSerializer.Deserialize<EntryPayload>(payloadText);
-                if (payload is not null && payload.Issuer == issuerName && payload.Source == sourceAddress && !string.IsNullOrEmpty(payload.Jwks))
-                {
-                    return new KeyDocument(
-                        payload.Jwks,
-                        DateTimeOffset.FromUnixTimeMilliseconds(payload.FetchedAtMs),
-                        payload.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
-                }
-            }
-        }
-        catch (JsonException)
-        {
+            return document;
         }
 
         Interlocked.Increment(ref _rejectedEntries);
@@ -294,9 +277,8 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private void OnChanged(RedisChannel channel, RedisValue message)
     {
-        // Our own notice is news to everyone but us: the keys it announces are the ones this replica just applied.
-        // The notice only says "look again": what is read is verified like any entry.
-        if (ChangeNotice.TryParse(message.ToString(), out var issuerName, out var sourceAddress, out var replicaId) && replicaId != _instanceId)
+        // Our own notice is news to everyone but us. The notice only says "look again": what is read is verified like any entry.
+        if (ChangeNotice.TryReadFromPeer(message.ToString(), _instanceId, out var issuerName, out var sourceAddress))
         {
             Changed?.Invoke(issuerName, sourceAddress);
         }
@@ -337,12 +319,6 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private static string SourceHash(string sourceAddress) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sourceAddress)))[..16];
-
-    private sealed record Envelope(int V, string Payload, string Mac);
-
-    // DiscoveredIssuer, written by earlier versions, is ignored when read (the discovery document's issuer is checked when it
-    // is fetched; nothing used the copy).
-    private sealed record EntryPayload(string Issuer, string Source, long FetchedAtMs, long? MaxAgeSeconds, string Jwks);
 
     private static partial class Log
     {
