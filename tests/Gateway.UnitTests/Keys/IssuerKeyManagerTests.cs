@@ -64,6 +64,27 @@ public sealed class IssuerKeyManagerTests
     }
 
     [Theory]
+    [InlineData(600, 600)] // the IdP's max-age
+    [InlineData(1, 60)] // clamped to KeyCache:MinRefreshInterval (1 min)
+    [InlineData(864000, 86400)] // clamped to KeyCache:MaxRefreshInterval (24 h)
+    [InlineData(null, 3600)] // no max-age: the issuer's KeyRefreshInterval (1 h)
+    public async Task TheBackgroundRefresh_ComesAt80PercentOfTheLifetime_MaxAgeWithinBounds(int? maxAgeSeconds, int lifetimeSeconds)
+    {
+        var origin = new ScriptedOrigin(_time) { MaxAge = maxAgeSeconds is { } s ? TimeSpan.FromSeconds(s) : null };
+        var manager = Manager(origin);
+        await manager.RefreshIfDueAsync();
+        var due = TimeSpan.FromSeconds(lifetimeSeconds) * KeySourceSettings.RefreshAheadRatio;
+
+        _time.Advance(due - TimeSpan.FromTicks(1));
+        await manager.RefreshIfDueAsync();
+        Assert.Equal(1, origin.Calls);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        await manager.RefreshIfDueAsync();
+        Assert.Equal(2, origin.Calls);
+    }
+
+    [Theory]
     [InlineData(0.0)] // no jitter: the full step
     [InlineData(0.5)]
     [InlineData(0.999999)] // the most jitter takes off: 20 %
