@@ -68,7 +68,7 @@ public sealed class FleetKeySourceTests
 
         release.SetResult();
         await holder.WaitAsync(TimeSpan.FromSeconds(10));
-        await _time.RunUntilDoneAsync(waiter, Poll, limit: Poll * 2); // the next poll finds the entry
+        await _time.RunUntilDoneAsync(waiter, Poll, limit: Poll * 4); // the next poll finds the entry
 
         Assert.Equal(1, _idp.Calls);
         Assert.Equal((KeySetSource.SharedStore, a.Current!.FetchedAt), (b.Current!.Source, b.Current.FetchedAt));
@@ -89,14 +89,15 @@ public sealed class FleetKeySourceTests
 
         // b waits as long as the holder may take, then keeps its (still fresh) keys: nothing was fetched.
         var before = b.Current;
-        await _time.RunUntilDoneAsync(b.RefreshIfDueAsync(), Poll, limit: PeerBudget + Poll);
-        Assert.InRange(_time.GetUtcNow() - leaseTaken, PeerBudget - Poll, PeerBudget + Poll);
+        var step = TimeSpan.FromMilliseconds(500); // each step fires b's pending poll
+        await _time.RunUntilDoneAsync(b.RefreshIfDueAsync(), step, limit: PeerBudget + step);
+        Assert.InRange(_time.GetUtcNow() - leaseTaken, PeerBudget, PeerBudget + step); // not a step before the budget
         Assert.Equal(1, _idp.Calls);
         Assert.Same(before, b.Current);
 
         // The dead holder's lease has expired with its budget: the next tick takes the lease and fetches.
         Assert.Null(_redis[LeaseKey(FetchLeasePurpose.Load)]);
-        await _time.RunUntilDoneAsync(b.RefreshIfDueAsync(), Poll, limit: Poll);
+        await b.RefreshIfDueAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(2, _idp.Calls);
         Assert.Equal((KeySetSource.IdentityProvider, _time.GetUtcNow()), (b.Current!.Source, b.Current.FetchedAt));
     }
@@ -112,7 +113,7 @@ public sealed class FleetKeySourceTests
         await FakeClock.UntilAsync(() => _redis.LeaseReads >= 1);
         _time.Advance(PeerBudget - Poll);
         Assert.Equal(0, _idp.Calls); // no second fetch while the holder may still publish
-        await _time.RunUntilDoneAsync(load, Poll, limit: Poll * 3);
+        await _time.RunUntilDoneAsync(load, Poll, limit: Poll * 4);
 
         Assert.Equal(1, _idp.Calls);
         Assert.Equal(KeySetSource.IdentityProvider, b.Current!.Source);
@@ -136,12 +137,31 @@ public sealed class FleetKeySourceTests
         Assert.EndsWith("|failed", _redis[LeaseKey(FetchLeasePurpose.Load)]);
 
         _idp.Jwks = Jwks("good");
-        _ = _idp.Hold(); // b's own fetch must not wait for the test
-        _idp.Hold().SetResult();
-        await _time.RunUntilDoneAsync(waiter, Poll, limit: Poll * 2); // long before the holder's budget ends
+        _idp.Hold().SetResult(); // b's own fetch answers at once
+        var failedAt = _time.GetUtcNow();
+        await _time.RunUntilDoneAsync(waiter, Poll, limit: Poll * 10);
+        Assert.True(_time.GetUtcNow() - failedAt < PeerBudget / 2, "b waited for a result that could not come"); // its next poll
 
         Assert.Equal(2, _idp.Calls);
         Assert.Equal(KeySetSource.IdentityProvider, b.Current!.Source);
+    }
+
+    [Fact]
+    public async Task AJwksWithoutAUsableSigningKey_IsNeverPublished_TheLastGoodEntryStays()
+    {
+        var (a, _) = Replica("a");
+        await a.RefreshIfDueAsync();
+        var good = _redis[EntryKey];
+        _time.Advance(TimeSpan.FromMinutes(48)); // refresh-ahead is due
+        _idp.Jwks = """{"keys":[{"kty":"RSA","kid":"enc","use":"enc","n":"sXch","e":"AQAB"},{"kty":"oct","kid":"hmac","k":"c2VjcmV0"}]}""";
+
+        await a.RefreshIfDueAsync();
+
+        Assert.Equal(2, _idp.Calls);
+        Assert.Equal(NoUsableSigningKeyException.Description, a.LastFailure!.Error); // a failed load, named in readiness
+        Assert.Equal(good, _redis[EntryKey]);
+        Assert.Equal(KeySetSource.IdentityProvider, a.Current!.Source);
+        Assert.EndsWith("|failed", _redis[LeaseKey(FetchLeasePurpose.Load)]); // waiting replicas stop waiting
     }
 
     [Fact]
