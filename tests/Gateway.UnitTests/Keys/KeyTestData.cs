@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.UnitTests.Keys;
 
-/// <summary>Public RSA signing keys as JWKS documents, and the timings the key tests run with.</summary>
+/// <summary>Public EC signing keys as JWKS documents, and the timings the key tests run with.</summary>
 internal static class KeyTestData
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
@@ -29,9 +29,10 @@ internal static class KeyTestData
         {
             if (!Keys.TryGetValue(kid, out var jwk))
             {
-                using var rsa = RSA.Create(2048);
-                var parameters = rsa.ExportParameters(includePrivateParameters: false);
-                jwk = new { kty = "RSA", use = "sig", kid, n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) };
+                // P-256: generated in a millisecond (an RSA key takes seconds on a busy machine), and as usable for signing.
+                using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                var point = ec.ExportParameters(includePrivateParameters: false).Q;
+                jwk = new { kty = "EC", use = "sig", crv = "P-256", kid, x = Base64UrlEncoder.Encode(point.X), y = Base64UrlEncoder.Encode(point.Y) };
                 Keys[kid] = jwk;
             }
 
