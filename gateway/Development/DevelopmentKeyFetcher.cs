@@ -17,5 +17,5 @@ public sealed class DevelopmentKeyFetcher : IKeyDocumentFetcher
     public string SourceAddress => "development:" + _store.Directory;
 
     public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new KeyDocument(_store.PublicJwksJson(), null, _time.GetUtcNow()));
+        Task.FromResult(new KeyDocument(_store.PublicJwksJson(), _time.GetUtcNow()));
 }

@@ -142,7 +142,7 @@ internal sealed class ManagementMiddleware
             {
                 writer.WriteNumber("keyCount", keys.Keys.Count);
                 writer.WriteNumber("keyAgeSeconds", Math.Round((now - keys.FetchedAt).TotalSeconds, 1));
-                writer.WriteString("source", keys.Source == "origin" ? "idp" : keys.Source);
+                writer.WriteString("source", Gateway.Keys.KeySetSourceNames.Name(keys.Source));
                 writer.WriteBoolean("usable", now <= keys.UsableUntil);
             }
 

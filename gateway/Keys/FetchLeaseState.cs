@@ -19,12 +19,23 @@ public enum FetchLeaseState
     Failed,
 }
 
-/// <summary>The fetch lease purposes (part of the lease's key in the shared store).</summary>
-public static class FetchLeasePurpose
+/// <summary>The fetch lease purposes: independent leases, so a scheduled load does not spend the unknown-kid allowance.</summary>
+public enum FetchLeasePurpose
 {
     /// <summary>First loads and scheduled refreshes: deleted once the result is published.</summary>
-    public const string Load = "load";
+    Load,
 
     /// <summary>Unknown-kid loads: kept for the unknown-kid interval, so the fleet fetches once per interval.</summary>
-    public const string Kid = "kid";
+    Kid,
+}
+
+/// <summary>The one place a <see cref="FetchLeasePurpose"/> becomes text: part of the lease's key in Redis (<c>{prefix}lease:load:…</c>, <c>{prefix}lease:kid:…</c>) and of log messages.</summary>
+public static class FetchLeasePurposeNames
+{
+    public static string Name(this FetchLeasePurpose purpose) => purpose switch
+    {
+        FetchLeasePurpose.Load => "load",
+        FetchLeasePurpose.Kid => "kid",
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, null),
+    };
 }

@@ -36,7 +36,7 @@ public sealed class FileKeyDocumentFetcher : ILocalKeySource
 
     public string SourceAddress => AddressOf(Path);
 
-    public string Kind => "file";
+    public KeySetSource Kind => KeySetSource.File;
 
     public static string AddressOf(string path) => "file:" + path;
 
@@ -49,7 +49,7 @@ public sealed class FileKeyDocumentFetcher : ILocalKeySource
             : LocalJwks.Problem(json) is { } problem ? new LocalKeySourceException("invalid", $"the JWKS file '{Path}' was refused: {problem}")
             : null;
         Observability.KeyTelemetry.LocalRead(_issuerName, refusal?.Reason ?? "success");
-        return refusal is null ? new KeyDocument(json!, null, _time.GetUtcNow()) : throw refusal;
+        return refusal is null ? new KeyDocument(json!, _time.GetUtcNow()) : throw refusal;
     }
 
     public async ValueTask<bool> HasChangedAsync(CancellationToken cancellationToken)

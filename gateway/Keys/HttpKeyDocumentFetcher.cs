@@ -40,7 +40,6 @@ public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
 
     public async Task<KeyDocument> FetchAsync(CancellationToken cancellationToken)
     {
-        string? discoveredIssuer = null;
         var jwksUri = SourceAddress;
         if (_discovery)
         {
@@ -54,7 +53,6 @@ public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
             }
 
             jwksUri = discovery.JwksUri ?? throw new InvalidDataException("the discovery document has no jwks_uri");
-            discoveredIssuer = discovery.Issuer;
         }
 
         var (jwksJson, maxAge) = await GetAsync(jwksUri, cancellationToken).ConfigureAwait(false);
@@ -64,7 +62,7 @@ public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
             throw new NoUsableSigningKeyException();
         }
 
-        return new KeyDocument(jwksJson, discoveredIssuer, _time.GetUtcNow(), maxAge);
+        return new KeyDocument(jwksJson, _time.GetUtcNow(), maxAge);
     }
 
     private async Task<(string Body, TimeSpan? MaxAge)> GetAsync(string address, CancellationToken cancellationToken)

@@ -8,8 +8,8 @@ namespace Gateway.Keys;
 /// </summary>
 public interface ILocalKeySource : IKeyDocumentFetcher
 {
-    /// <summary>What <c>/health/ready</c> and the load span report as the keys' source: <c>file</c> or <c>inline</c>.</summary>
-    string Kind { get; }
+    /// <summary>What <c>/health/ready</c> and the load span report as the keys' source: <see cref="KeySetSource.File"/> or <see cref="KeySetSource.Inline"/>.</summary>
+    KeySetSource Kind { get; }
 
     /// <summary>
     /// Whether the source differs from what <see cref="IKeyDocumentFetcher.FetchAsync"/> last read (true before the

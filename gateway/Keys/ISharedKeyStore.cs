@@ -19,19 +19,19 @@ public interface ISharedKeyStore
     /// Leases of different <paramref name="purpose"/>s are independent (a scheduled load does not
     /// spend the unknown-kid allowance). False: another replica holds it and publishes what it fetches.
     /// </summary>
-    Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken);
+    Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
     /// The holder reports how its fetch ended, so replicas waiting for it stop waiting: a succeeded
-    /// <c>load</c> lease is deleted (its result is published); a succeeded <c>kid</c> lease is kept until
+    /// <see cref="FetchLeasePurpose.Load"/> lease is deleted (its result is published); a succeeded <see cref="FetchLeasePurpose.Kid"/> lease is kept until
     /// it expires (one unknown-kid fetch per interval for the fleet) but marked done; a failed lease is
     /// marked failed. Only the holder's own lease is changed (compare-and-set).
     /// </summary>
-    Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken);
+    Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken);
 
     /// <summary>The state of the lease for a replica that lost it (<see cref="FetchLeaseState.Unknown"/> when the store is unavailable).</summary>
-    Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken);
+    Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken);
 
-    /// <summary>Raised when another replica published new keys for (issuer, source).</summary>
+    /// <summary>Raised when another replica published new keys for (issuer, source); never for this replica's own publish.</summary>
     event Action<string, string>? Changed;
 }

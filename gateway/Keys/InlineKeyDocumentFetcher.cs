@@ -22,7 +22,7 @@ public sealed class InlineKeyDocumentFetcher : ILocalKeySource
 
     public string SourceAddress { get; }
 
-    public string Kind => "inline";
+    public KeySetSource Kind => KeySetSource.Inline;
 
     /// <summary><c>inline:sha256:{hex}</c>: stable for one JWKS, different for any other; names no key.</summary>
     public static string AddressOf(string jwks) =>
@@ -36,7 +36,7 @@ public sealed class InlineKeyDocumentFetcher : ILocalKeySource
             throw new LocalKeySourceException("invalid", "the inline JWKS was refused: " + problem);
         }
 
-        return Task.FromResult(new KeyDocument(_jwks, null, _time.GetUtcNow()));
+        return Task.FromResult(new KeyDocument(_jwks, _time.GetUtcNow()));
     }
 
     public ValueTask<bool> HasChangedAsync(CancellationToken cancellationToken) => new(!_read);

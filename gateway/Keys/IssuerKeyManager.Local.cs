@@ -11,9 +11,6 @@ public sealed partial class IssuerKeyManager
     private int _checkingLocalSource;
     private long _lastLocalKidCheckTicks;
 
-    // What the keys' source is called in readiness, logs and the load span: "origin" (the identity provider) or the local kind.
-    private string OriginLabel => _fetcher is ILocalKeySource local ? local.Kind : "origin";
-
     /// <summary>Background tick for a local source: reads it when it changed since the last read (first read included).</summary>
     private async Task ReloadIfChangedAsync(ILocalKeySource local)
     {
@@ -61,7 +58,7 @@ public sealed partial class IssuerKeyManager
         lock (_gate)
         {
             // A change is news: it is read at once, whatever the backoff after an earlier invalid read says.
-            return _inflight ?? StartLoadLocked(_current is null ? LoadReason.Cold : LoadReason.SourceChanged, null);
+            return _inflight ?? StartLoadLocked(_current is null ? KeyLoadReason.Cold : KeyLoadReason.SourceChanged, null);
         }
     }
 

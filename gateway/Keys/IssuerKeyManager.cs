@@ -5,15 +5,12 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Keys;
 
 /// <summary>
-/// Keeps one issuer's signing keys at two levels: process memory (read by every request, never
-/// waiting on Redis) and the shared store (Redis), which replicas use to fetch once for the fleet.
+/// Keeps one issuer's signing keys in process memory (read by every request, never waiting on I/O) and decides when
+/// to load them; <em>where</em> a load goes is its <see cref="IKeySource"/>'s business (the origin, or the fleet
+/// protocol in front of it when Redis is configured: <see cref="FleetKeySource"/>).
 /// <list type="bullet">
-/// <item>A load goes: shared copy (if fresh enough) → fetch lease → identity provider → publish to
-/// the fleet. A replica that loses the lease waits for the holder's result as long as the holder may
-/// take (<see cref="KeySourceSettings.FetchTimeout"/> plus <see cref="KeySourceSettings.PeerFetchWait"/>),
-/// and stops early when the holder reports failure; then it loads itself.</item>
 /// <item>Loads are single-flight per replica; a request waits for one at most <see cref="KeySourceSettings.FetchTimeout"/>.</item>
-/// <item>After a failed load, no load starts before the backoff (<see cref="RetryBackoff"/>) has passed,
+/// <item>After a failed load, no load starts before the backoff (<see cref="RetryBackoff"/>, with jitter) has passed,
 /// whoever asks: the background refresh, a request finding no keys, or an unknown kid. In between,
 /// requests are answered from memory.</item>
 /// <item>A load that yields no usable signing key is a failed load: it never replaces good keys.</item>
@@ -26,30 +23,43 @@ namespace Gateway.Keys;
 /// it is read when it changed (<c>IssuerKeyManager.Local.cs</c>), and its keys do not go stale.</item>
 /// </list>
 /// </summary>
-public sealed partial class IssuerKeyManager
+public sealed partial class IssuerKeyManager : IKeyMemory
 {
-    private static readonly TimeSpan PeerPollInterval = TimeSpan.FromMilliseconds(50);
-    private readonly IKeyDocumentFetcher _fetcher;
-    private readonly ISharedKeyStore _shared;
+    private readonly IKeySource _source;
     private readonly TimeProvider _time;
+    private readonly Random _jitter;
     private readonly ILogger _logger;
     private readonly UnknownKidCache _unknownKids = new();
     private readonly Lock _gate = new();
     private volatile IssuerKeySet? _current;
     private volatile KeyLoadFailure? _lastFailure;
     private Task<LoadOutcome>? _inflight;
-    private LoadReason _inflightReason;
+    private KeyLoadReason _inflightReason;
     private DateTimeOffset _lastUnknownKidLoad = DateTimeOffset.MinValue;
     private long _retryNotBeforeTicks;
     private int _consecutiveFailures;
 
+    /// <summary>
+    /// A manager whose loads go to <paramref name="fetcher"/>, through the fleet protocol when <paramref name="shared"/> is
+    /// a real shared store (not <see cref="MemoryOnlyKeyStore.Instance"/>).
+    /// </summary>
     public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
+        : this(settings, KeySources.Create(fetcher, shared, time, logger), time, logger)
+    {
+    }
+
+    /// <param name="settings">The issuer, its source and timings.</param>
+    /// <param name="source">Where loads go (<see cref="KeySources.Create"/>).</param>
+    /// <param name="time">The clock of every schedule (tests pass a <c>FakeTimeProvider</c>).</param>
+    /// <param name="logger">The manager's log.</param>
+    /// <param name="jitter">Draws the backoff's jitter (a seeded one in tests); <see cref="Random.Shared"/> by default.</param>
+    internal IssuerKeyManager(KeySourceSettings settings, IKeySource source, TimeProvider time, ILogger logger, Random? jitter = null)
     {
         Settings = settings;
-        _fetcher = fetcher;
-        _shared = shared;
+        _source = source;
         _time = time;
         _logger = logger;
+        _jitter = jitter ?? Random.Shared;
     }
 
     public KeySourceSettings Settings { get; }
@@ -62,9 +72,6 @@ public sealed partial class IssuerKeyManager
 
     /// <summary>The earliest time the next load may start after a failure (null when not backing off).</summary>
     public DateTimeOffset? NextRetryAt => Volatile.Read(ref _retryNotBeforeTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
-
-    // How long the holder of a fetch lease may take to publish its result: its fetch budget, plus the grace.
-    private TimeSpan PeerBudget => Settings.FetchTimeout + Settings.PeerFetchWait;
 
     /// <summary>Keys usable for validation now, loading them when there are none (or only ones past the staleness limit).</summary>
     public ValueTask<IssuerKeySet?> GetKeysAsync(CancellationToken cancellationToken)
@@ -87,7 +94,7 @@ public sealed partial class IssuerKeyManager
     /// </summary>
     public async ValueTask<KidRefreshResult> RefreshForUnknownKidAsync(string kid, CancellationToken cancellationToken)
     {
-        if (_fetcher is ILocalKeySource local)
+        if (_source.Origin is ILocalKeySource local)
         {
             return await RefreshLocalForUnknownKidAsync(local, kid, cancellationToken).ConfigureAwait(false);
         }
@@ -102,7 +109,7 @@ public sealed partial class IssuerKeyManager
         Task<LoadOutcome>? earlier;
         lock (_gate)
         {
-            earlier = _inflightReason == LoadReason.UnknownKid ? null : _inflight;
+            earlier = _inflightReason == KeyLoadReason.UnknownKid ? null : _inflight;
         }
 
         if (earlier is not null && Usable((await WaitBoundedAsync(earlier, cancellationToken).ConfigureAwait(false)).Keys) is { } loaded && loaded.ById.ContainsKey(kid))
@@ -122,7 +129,7 @@ public sealed partial class IssuerKeyManager
                 }
 
                 _lastUnknownKidLoad = now;
-                load = StartLoadLocked(LoadReason.UnknownKid, kid);
+                load = StartLoadLocked(KeyLoadReason.UnknownKid, kid);
             }
             else
             {
@@ -144,7 +151,7 @@ public sealed partial class IssuerKeyManager
     /// <summary>Background tick: first load when none succeeded yet, refresh-ahead when due, with backoff after failures.</summary>
     public Task RefreshIfDueAsync()
     {
-        if (_fetcher is ILocalKeySource local)
+        if (_source.Origin is ILocalKeySource local)
         {
             return ReloadIfChangedAsync(local);
         }
@@ -158,20 +165,12 @@ public sealed partial class IssuerKeyManager
 
         lock (_gate)
         {
-            return _inflight ?? StartLoadLocked(current is null ? LoadReason.Cold : LoadReason.Scheduled, null);
+            return _inflight ?? StartLoadLocked(current is null ? KeyLoadReason.Cold : KeyLoadReason.Scheduled, null);
         }
     }
 
-    /// <summary>Another replica published new keys: take them from the shared store (never from the IdP).</summary>
-    public async Task ReloadFromSharedAsync()
-    {
-        using var timeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
-        var shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, timeout.Token).ConfigureAwait(false);
-        if (shared is not null && IsNewer(shared) && Parse(shared, "redis") is { } set)
-        {
-            Apply(set);
-        }
-    }
+    /// <summary>Another replica published new keys (a change notice): take them from the shared store (never from the IdP).</summary>
+    public Task ReloadFromSharedAsync() => _source.ReloadPublishedAsync(this);
 
     private async ValueTask<IssuerKeySet?> LoadForRequestAsync(CancellationToken cancellationToken)
     {
@@ -179,7 +178,7 @@ public sealed partial class IssuerKeyManager
         lock (_gate)
         {
             // Between retries the answer comes from memory: a request never starts a load the backoff forbids.
-            load = _inflight ?? (InBackoff(_time.GetUtcNow()) ? null : StartLoadLocked(_current is null ? LoadReason.Cold : LoadReason.Scheduled, null));
+            load = _inflight ?? (InBackoff(_time.GetUtcNow()) ? null : StartLoadLocked(_current is null ? KeyLoadReason.Cold : KeyLoadReason.Scheduled, null));
         }
 
         if (load is null)
@@ -199,7 +198,7 @@ public sealed partial class IssuerKeyManager
 
     private bool InBackoff(DateTimeOffset now) => now.UtcTicks < Volatile.Read(ref _retryNotBeforeTicks);
 
-    private Task<LoadOutcome> StartLoadLocked(LoadReason reason, string? kid)
+    private Task<LoadOutcome> StartLoadLocked(KeyLoadReason reason, string? kid)
     {
         if (_released)
         {
@@ -228,14 +227,14 @@ public sealed partial class IssuerKeyManager
         }
     }
 
-    private async Task<LoadOutcome> LoadAsync(LoadReason reason, string? kid)
+    private async Task<LoadOutcome> LoadAsync(KeyLoadReason reason, string? kid)
     {
         // Never run I/O inside the caller's lock, and never on the caller's synchronization context (a caller that blocks on
         // the load would wait for itself): continue on the thread pool.
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
-            using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason.ToString());
+            using var activity = KeyTelemetry.StartLoad(Settings.IssuerName, reason);
             var before = _current;
             var outcome = await LoadCoreAsync(reason, kid).ConfigureAwait(false);
             KeyTelemetry.LoadFinished(activity, before, outcome.Keys, outcome.Result == LoadResult.Failed);
@@ -250,139 +249,22 @@ public sealed partial class IssuerKeyManager
         }
     }
 
-    private async Task<LoadOutcome> LoadCoreAsync(LoadReason reason, string? kid)
+    private async Task<LoadOutcome> LoadCoreAsync(KeyLoadReason reason, string? kid)
     {
-        KeyDocument? shared = null;
-        long idpStarted = 0;
-        string? heldLease = null;
         try
         {
-            var purpose = reason == LoadReason.UnknownKid ? FetchLeasePurpose.Kid : FetchLeasePurpose.Load;
-            using (var sharedBudget = new CancellationTokenSource(Settings.FetchTimeout, _time))
-            {
-                shared = await _shared.GetAsync(Settings.IssuerName, Settings.SourceAddress, sharedBudget.Token).ConfigureAwait(false);
-                var fromShared = shared is not null && SharedCopyWillDo(shared, reason) ? Parse(shared, "redis") : null;
-                if (!ReferenceEquals(_shared, MemoryOnlyKeyStore.Instance))
-                {
-                    KeyTelemetry.SharedLookup(Settings.IssuerName, fromShared is not null);
-                }
-
-                if (fromShared is not null)
-                {
-                    var applied = Apply(fromShared);
-                    if (kid is null || applied.ById.ContainsKey(kid))
-                    {
-                        return Succeeded(applied);
-                    }
-
-                    // Newer than ours but fetched before the key was rotated in: still ask the IdP (under the kid lease).
-                }
-
-                // Unknown kids: one fetch per interval for the whole fleet (the lease expires, never released).
-                // First and scheduled loads: one replica at a time (released once published).
-                // Either lease outlives the holder's whole budget, so no second replica fetches while it works.
-                var lease = reason == LoadReason.UnknownKid && Settings.UnknownKidRefreshInterval > PeerBudget ? Settings.UnknownKidRefreshInterval : PeerBudget;
-                if (await _shared.TryAcquireFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, purpose, lease, sharedBudget.Token).ConfigureAwait(false))
-                {
-                    heldLease = purpose;
-                }
-            }
-
-            if (heldLease is null)
-            {
-                var fromPeer = await WaitForPeerAsync(purpose, _current?.FetchedAt).ConfigureAwait(false);
-                if (fromPeer is not null)
-                {
-                    return Succeeded(fromPeer);
-                }
-
-                if (reason == LoadReason.Scheduled && _current is not null)
-                {
-                    Log.PeerFetchPending(_logger, Settings.IssuerName, purpose);
-                    return new LoadOutcome(_current, LoadResult.Unchanged); // keys still fresh: the next tick tries again
-                }
-
-                Log.PeerFetchMissing(_logger, Settings.IssuerName, purpose);
-            }
-
-            // The identity provider gets a full budget of its own, whatever the shared level used up.
-            using var fetchTimeout = new CancellationTokenSource(Settings.FetchTimeout, _time);
-            idpStarted = _time.GetTimestamp();
-            var document = await _fetcher.FetchAsync(fetchTimeout.Token).ConfigureAwait(false);
-            var fetched = Parse(document, OriginLabel) ?? throw new NoUsableSigningKeyException();
-            if (_fetcher is not ILocalKeySource)
-            {
-                KeyTelemetry.IdpFetched(Settings.IssuerName, success: true, _time.GetElapsedTime(idpStarted));
-            }
-
-            idpStarted = 0;
-            var set = Apply(fetched);
-
-            // Not bound to the load's budget (which the fetch may have used up): a fetched key set is always
-            // offered to the fleet. The store bounds each Redis command itself.
-            var published = await _shared.PublishAsync(Settings.IssuerName, Settings.SourceAddress, document, CancellationToken.None).ConfigureAwait(false);
-            if (heldLease is not null)
-            {
-                // "done" tells waiting replicas that the entry in Redis is this result, and they check a kid against
-                // it without fetching: only true when the write landed (it may time out, e.g. during a Sentinel
-                // failover). Otherwise "failed": they load the keys themselves instead of answering a false 401.
-                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: published, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return Succeeded(set);
+            var keys = await _source.LoadAsync(new KeyLoadRequest(reason, kid), this).ConfigureAwait(false);
+            return keys is null
+                ? new LoadOutcome(_current, LoadResult.Unchanged)
+                : Succeeded(keys);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            if (idpStarted != 0 && _fetcher is not ILocalKeySource)
-            {
-                KeyTelemetry.IdpFetched(Settings.IssuerName, success: false, _time.GetElapsedTime(idpStarted));
-            }
-
-            if (heldLease is not null)
-            {
-                // Replicas waiting for this fetch stop waiting and load themselves.
-                await _shared.CompleteFetchLeaseAsync(Settings.IssuerName, Settings.SourceAddress, heldLease, succeeded: false, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return Failed(ex, shared);
+            return Failed(ex);
         }
     }
 
-    // Cold: any copy within its lifetime. Refresh: only a copy newer than ours that is not itself due.
-    // Unknown kid: any copy newer than ours (another replica just fetched).
-    private bool SharedCopyWillDo(KeyDocument shared, LoadReason reason)
-    {
-        var now = _time.GetUtcNow();
-        var lifetime = Settings.LifetimeFor(shared.MaxAge);
-        return reason switch
-        {
-            LoadReason.Cold => now - shared.FetchedAt < lifetime,
-            LoadReason.Scheduled => IsNewer(shared) && now - shared.FetchedAt < lifetime * KeySourceSettings.RefreshAheadRatio,
-            _ => IsNewer(shared),
-        };
-    }
-
-    private bool IsNewer(KeyDocument document) => _current is not { } current || document.FetchedAt > current.FetchedAt;
-
-    // The key set a document yields, or null when it holds no usable signing key (never applied).
-    private IssuerKeySet? Parse(KeyDocument document, string source)
-    {
-        try
-        {
-            var set = new IssuerKeySet(
-                new JsonWebKeySet(document.JwksJson).Keys.ToArray(),
-                document.FetchedAt,
-                source,
-                document.DiscoveredIssuer,
-                Settings.LifetimeFor(document.MaxAge),
-                Settings.MaxStaleness);
-            return set.Keys.Count == 0 ? null : set;
-        }
-        catch (ArgumentException)
-        {
-            return null; // not a JWKS (a shared entry is signed, but may have been written by a broken version)
-        }
-    }
+    IssuerKeySet IKeyMemory.Apply(IssuerKeySet set) => Apply(set);
 
     private IssuerKeySet Apply(IssuerKeySet set)
     {
@@ -398,7 +280,7 @@ public sealed partial class IssuerKeyManager
         }
 
         _unknownKids.Clear();
-        Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, set.Source);
+        Log.KeysLoaded(_logger, Settings.IssuerName, set.Keys.Count, set.Source.Name());
         return set;
     }
 
@@ -410,33 +292,16 @@ public sealed partial class IssuerKeyManager
         return new LoadOutcome(set, LoadResult.Loaded);
     }
 
-    private LoadOutcome Failed(Exception ex, KeyDocument? sharedFallback)
+    private LoadOutcome Failed(Exception ex)
     {
         var now = _time.GetUtcNow();
         var failures = Interlocked.Increment(ref _consecutiveFailures);
-        Volatile.Write(ref _retryNotBeforeTicks, (now + RetryBackoff.Delay(failures, Random.Shared.NextDouble())).UtcTicks);
+        Volatile.Write(ref _retryNotBeforeTicks, (now + RetryBackoff.Delay(failures, _jitter.NextDouble())).UtcTicks);
         var error = KeyLoadFailure.Describe(ex);
         _lastFailure = new KeyLoadFailure(_lastFailure?.Since ?? now, now, failures, error);
-
-        // Stale-if-error: with nothing in memory, an old shared copy within the staleness limit beats nothing.
-        if (_current is null && sharedFallback is not null && now - sharedFallback.FetchedAt <= Settings.MaxStaleness && Parse(sharedFallback, "redis") is { } stale)
-        {
-            Apply(stale);
-        }
-
         var current = _current;
         Log.KeyLoadFailed(_logger, Settings.IssuerName, Settings.SourceAddress, ex.GetType().Name, ex is NoUsableSigningKeyException or LocalKeySourceException ? error : ex.Message, current is not null, current?.UsableUntil);
         return new LoadOutcome(current, LoadResult.Failed);
-    }
-
-    private enum LoadReason
-    {
-        Cold,
-        Scheduled,
-        UnknownKid,
-
-        /// <summary>A local key source (file) changed.</summary>
-        SourceChanged,
     }
 
     private enum LoadResult

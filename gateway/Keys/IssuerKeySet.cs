@@ -10,7 +10,7 @@ namespace Gateway.Keys;
 /// </summary>
 public sealed class IssuerKeySet
 {
-    public IssuerKeySet(IReadOnlyList<JsonWebKey> keys, DateTimeOffset fetchedAt, string source, string? discoveredIssuer = null, TimeSpan? lifetime = null, TimeSpan? maxStaleness = null)
+    public IssuerKeySet(IReadOnlyList<JsonWebKey> keys, DateTimeOffset fetchedAt, KeySetSource source, TimeSpan? lifetime = null, TimeSpan? maxStaleness = null)
     {
         var life = lifetime ?? TimeSpan.FromHours(1);
         RefreshAt = fetchedAt + (life * KeySourceSettings.RefreshAheadRatio);
@@ -21,7 +21,6 @@ public sealed class IssuerKeySet
         Keys = usable;
         FetchedAt = fetchedAt;
         Source = source;
-        DiscoveredIssuer = discoveredIssuer;
         ById = usable
             .Where(k => !string.IsNullOrEmpty(k.Kid))
             .GroupBy(k => k.Kid, StringComparer.Ordinal)
@@ -43,11 +42,28 @@ public sealed class IssuerKeySet
     /// <summary>Until when the set may still validate tokens if no refresh succeeds (maximum staleness).</summary>
     public DateTimeOffset UsableUntil { get; }
 
-    /// <summary>Where the set came from (<c>origin</c>: the identity provider, or <c>redis</c>), for logs and metrics.</summary>
-    public string Source { get; }
+    /// <summary>Where the set came from, for readiness, logs and metrics (<see cref="KeySetSourceNames.Name"/>).</summary>
+    public KeySetSource Source { get; }
 
-    /// <summary>The <c>issuer</c> of the discovery document, when keys came through discovery.</summary>
-    public string? DiscoveredIssuer { get; }
+    /// <summary>
+    /// The key set a document yields under <paramref name="settings"/>' timings, or null when it holds no usable signing
+    /// key or is not a JWKS (such a document never replaces keys; a shared entry is signed, but may have been written by a
+    /// broken version).
+    /// </summary>
+    public static IssuerKeySet? FromDocument(KeyDocument document, KeySetSource source, KeySourceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            var set = new IssuerKeySet(new JsonWebKeySet(document.JwksJson).Keys.ToArray(), document.FetchedAt, source, settings.LifetimeFor(document.MaxAge), settings.MaxStaleness);
+            return set.Keys.Count == 0 ? null : set;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
 
     // OKP (Ed25519) keys are public-only by construction of IsEd25519PublicKey (HasPrivateKey knows only RSA and EC).
     private static bool IsSigningKey(JsonWebKey key) =>

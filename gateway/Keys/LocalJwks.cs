@@ -67,7 +67,7 @@ public static class LocalJwks
         IssuerKeySet set;
         try
         {
-            set = new IssuerKeySet(new JsonWebKeySet(json).Keys.ToArray(), DateTimeOffset.UnixEpoch, "local");
+            set = new IssuerKeySet(new JsonWebKeySet(json).Keys.ToArray(), DateTimeOffset.UnixEpoch, KeySetSource.File); // only its usable keys are counted
         }
         catch (ArgumentException)
         {

@@ -17,12 +17,12 @@ public sealed class MemoryOnlyKeyStore : ISharedKeyStore
     public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
-    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) =>
+    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
-    public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken) =>
+    public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) =>
+    public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken) =>
         Task.FromResult(FetchLeaseState.Unknown);
 }

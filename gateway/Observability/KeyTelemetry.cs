@@ -11,13 +11,13 @@ internal static class KeyTelemetry
 
     public static void SharedLookup(string issuer, bool hit) => Lookup(issuer, "redis", hit);
 
-    public static Activity? StartLoad(string issuer, string reason)
+    public static Activity? StartLoad(string issuer, KeyLoadReason reason)
     {
         var activity = GatewayTelemetry.Source.StartActivity(Spans.KeyLoad, ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(Tags.Issuer, issuer);
-            activity.SetTag(Tags.LoadReason, reason);
+            activity.SetTag(Tags.LoadReason, reason.ToString()); // the member names are the documented values
         }
 
         return activity;
@@ -31,7 +31,7 @@ internal static class KeyTelemetry
             return;
         }
 
-        var source = result is null ? "none" : ReferenceEquals(result, before) ? "memory" : result.Source == "origin" ? "idp" : result.Source;
+        var source = result is null ? "none" : ReferenceEquals(result, before) ? "memory" : result.Source.Name();
         activity.SetTag(Tags.KeySource, source);
         activity.SetTag(Tags.Outcome, failed ? "failure" : "success");
         if (failed)

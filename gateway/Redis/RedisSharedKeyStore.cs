@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Gateway.Keys;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -13,7 +12,7 @@ namespace Gateway.Redis;
 /// <list type="bullet">
 /// <item><c>{prefix}keys:{issuer}:{hash}</c>: the signed entry (JWKS, fetch time, max-age, issuer, source);</item>
 /// <item><c>{prefix}lease:{purpose}:{issuer}:{hash}</c>: fetch leases (<c>SET NX PX</c>, value the holder's instance id): <c>load</c> (held during a scheduled or first load, deleted once published) and <c>kid</c> (one unknown-kid fetch per interval for the fleet, never released early). The holder marks how its fetch ended (<c>{id}|done</c>, <c>{id}|failed</c>, expiry kept) so waiting replicas stop waiting;</item>
-/// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource" after each publish, so replicas reload from Redis.</item>
+/// <item>channel <c>{prefix}keys-changed</c>: "issuer\nsource\nreplica" after each publish (<see cref="ChangeNotice"/>), so the other replicas reload from Redis.</item>
 /// </list>
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
 /// miss, grants the lease (replicas fetch for themselves) and drops writes.
@@ -21,7 +20,7 @@ namespace Gateway.Redis;
 public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 {
     private readonly RedisConnectionFactory _connections;
-    private readonly KeyEntryProtector _protector;
+    private readonly KeyEntryCodec _entries;
     private readonly string _prefix;
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger<RedisSharedKeyStore> _logger;
@@ -34,7 +33,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
     public RedisSharedKeyStore(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, ILogger<RedisSharedKeyStore> logger)
     {
         _connections = connections;
-        _protector = protector;
+        _entries = new KeyEntryCodec(protector);
         _prefix = prefix;
         _operationTimeout = operationTimeout;
         _logger = logger;
@@ -125,14 +124,12 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
                 return false;
             }
 
-            var payload = JsonSerializer.Serialize(new EntryPayload(
-                issuerName, sourceAddress, document.FetchedAt.ToUnixTimeMilliseconds(), (long?)document.MaxAge?.TotalSeconds, document.DiscoveredIssuer, document.JwksJson));
-            var envelope = JsonSerializer.Serialize(new Envelope(1, payload, _protector.Sign(payload)));
+            var envelope = _entries.Seal(issuerName, sourceAddress, document);
             await Bounded(database.StringSetAsync(EntryKey(issuerName, sourceAddress), envelope, EntryLifetime), cancellationToken).ConfigureAwait(false);
             Succeeded("write");
             try
             {
-                await Bounded(database.PublishAsync(Channel, issuerName + "\n" + sourceAddress), cancellationToken).ConfigureAwait(false);
+                await Bounded(database.PublishAsync(Channel, ChangeNotice.Format(issuerName, sourceAddress, _instanceId)), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsUnavailable(ex))
             {
@@ -148,7 +145,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken)
     {
         try
         {
@@ -169,7 +166,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
+    public async Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken)
     {
         try
         {
@@ -188,7 +185,7 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
         }
     }
 
-    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken)
+    public async Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken)
     {
         try
         {
@@ -230,28 +227,13 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     internal string EntryKey(string issuerName, string sourceAddress) => $"{_prefix}keys:{issuerName}:{SourceHash(sourceAddress)}";
 
-    internal string LeaseKey(string issuerName, string sourceAddress, string purpose) => $"{_prefix}lease:{purpose}:{issuerName}:{SourceHash(sourceAddress)}";
+    internal string LeaseKey(string issuerName, string sourceAddress, FetchLeasePurpose purpose) => $"{_prefix}lease:{purpose.Name()}:{issuerName}:{SourceHash(sourceAddress)}";
 
     private KeyDocument? Open(string issuerName, string sourceAddress, string text)
     {
-        try
+        if (_entries.Open(issuerName, sourceAddress, text) is { } document)
         {
-            var envelope = JsonSerializer.Deserialize<Envelope>(text);
-            if (envelope?.Payload is { } payloadText && _protector.Verify(payloadText, envelope.Mac))
-            {
-                var payload = JsonSerializer.Deserialize<EntryPayload>(payloadText);
-                if (payload is not null && payload.Issuer == issuerName && payload.Source == sourceAddress && !string.IsNullOrEmpty(payload.Jwks))
-                {
-                    return new KeyDocument(
-                        payload.Jwks,
-                        payload.DiscoveredIssuer,
-                        DateTimeOffset.FromUnixTimeMilliseconds(payload.FetchedAtMs),
-                        payload.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
-                }
-            }
-        }
-        catch (JsonException)
-        {
+            return document;
         }
 
         Interlocked.Increment(ref _rejectedEntries);
@@ -295,12 +277,10 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private void OnChanged(RedisChannel channel, RedisValue message)
     {
-        var text = message.ToString();
-        var split = text.IndexOf('\n', StringComparison.Ordinal);
-        if (split > 0)
+        // Our own notice is news to everyone but us. The notice only says "look again": what is read is verified like any entry.
+        if (ChangeNotice.TryReadFromPeer(message.ToString(), _instanceId, out var issuerName, out var sourceAddress))
         {
-            // The notice only says "look again": what is read is verified like any entry.
-            Changed?.Invoke(text[..split], text[(split + 1)..]);
+            Changed?.Invoke(issuerName, sourceAddress);
         }
     }
 
@@ -339,10 +319,6 @@ public sealed partial class RedisSharedKeyStore : ISharedKeyStore
 
     private static string SourceHash(string sourceAddress) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sourceAddress)))[..16];
-
-    private sealed record Envelope(int V, string Payload, string Mac);
-
-    private sealed record EntryPayload(string Issuer, string Source, long FetchedAtMs, long? MaxAgeSeconds, string? DiscoveredIssuer, string Jwks);
 
     private static partial class Log
     {

@@ -126,7 +126,7 @@ internal sealed class DashboardState
         {
             writer.WriteNumber("keyCount", keys.Keys.Count);
             writer.WriteNumber("keyAgeSeconds", Math.Round((now - keys.FetchedAt).TotalSeconds));
-            writer.WriteString("source", keys.Source == "origin" ? "idp" : keys.Source);
+            writer.WriteString("source", Gateway.Keys.KeySetSourceNames.Name(keys.Source));
             writer.WriteString("staleness", now > keys.UsableUntil ? "unusable" : now > keys.ExpiresAt ? "stale" : "fresh");
             writer.WriteString("refreshAt", keys.RefreshAt);
         }

@@ -74,6 +74,6 @@ internal sealed class BenchmarkSetup
     {
         public string SourceAddress => "bench:jwks";
 
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, null, DateTimeOffset.UtcNow));
+        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, DateTimeOffset.UtcNow));
     }
 }

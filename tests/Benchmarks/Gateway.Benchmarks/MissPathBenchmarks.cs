@@ -151,6 +151,6 @@ public class MissPathBenchmarks
     {
         public string SourceAddress => "bench:jwks";
 
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, null, DateTimeOffset.UtcNow));
+        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, DateTimeOffset.UtcNow));
     }
 }

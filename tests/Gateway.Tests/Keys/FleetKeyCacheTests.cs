@@ -195,7 +195,7 @@ public class FleetKeyCacheTests
             TimeSpan.FromSeconds(2),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisSharedKeyStore>.Instance);
         var source = Gateway.Keys.KeyManagerPool.DiscoveryAddress(Idp.Issuer);
-        await forger.PublishAsync("test", source, new Gateway.Keys.KeyDocument(TestIdentityProvider.JwksJson([attacker]), Idp.Issuer, DateTimeOffset.UtcNow), CancellationToken.None);
+        await forger.PublishAsync("test", source, new Gateway.Keys.KeyDocument(TestIdentityProvider.JwksJson([attacker]), DateTimeOffset.UtcNow), CancellationToken.None);
 
         Idp.ResetCounters();
         await using var replica = await config.StartAsync();

@@ -22,7 +22,7 @@ public sealed class IssuerKeyManagerTests
     private static IssuerKeyManager Manager(ScriptedKeySource source, TimeProvider time) =>
         new(Settings, source, MemoryOnlyKeyStore.Instance, time, NullLogger.Instance);
 
-    private static KeyDocument Document(string jwks, TimeProvider time) => new(jwks, null, time.GetUtcNow());
+    private static KeyDocument Document(string jwks, TimeProvider time) => new(jwks, time.GetUtcNow());
 
     private const string NoSigningKeyJwks = """{"keys":[{"kty":"RSA","kid":"enc","use":"enc","n":"sXch","e":"AQAB"},{"kty":"oct","kid":"hmac","k":"c2VjcmV0"}]}""";
 
@@ -225,7 +225,7 @@ public sealed class IssuerKeyManagerTests
 
         public bool WriteSucceeds { get; init; } = true;
 
-        public List<(string Purpose, bool Succeeded)> Completions { get; } = [];
+        public List<(FetchLeasePurpose Purpose, bool Succeeded)> Completions { get; } = [];
 
         public event Action<string, string>? Changed
         {
@@ -237,9 +237,9 @@ public sealed class IssuerKeyManagerTests
 
         public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument published, CancellationToken cancellationToken) => Task.FromResult(WriteSucceeds);
 
-        public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(LeaseGranted);
+        public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(LeaseGranted);
 
-        public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken)
+        public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken)
         {
             lock (Completions)
             {
@@ -249,7 +249,7 @@ public sealed class IssuerKeyManagerTests
             return Task.CompletedTask;
         }
 
-        public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) => Task.FromResult(LeaseState);
+        public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken) => Task.FromResult(LeaseState);
     }
 
     /// <summary>A key source whose answers the test scripts by call number (1-based); counts calls.</summary>

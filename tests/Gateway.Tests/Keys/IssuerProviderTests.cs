@@ -20,7 +20,7 @@ public sealed class IssuerProviderTests
         var manager = new IssuerKeyManager(settings, null!, MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLogger.Instance);
         var policy = new IssuerProvider("i", "https://idp.example", ["api"], true, ["RS256"], TimeSpan.Zero, ClaimPath.Parse("roles"), manager);
         var sets = Enumerable.Range(0, 4)
-            .Select(i => new IssuerKeySet(new JsonWebKeySet(TestIdentityProvider.JwksJson([TestIdentityProvider.CreateUnpublishedRsaKey("k" + i)])).Keys.ToArray(), DateTimeOffset.UtcNow, "origin"))
+            .Select(i => new IssuerKeySet(new JsonWebKeySet(TestIdentityProvider.JwksJson([TestIdentityProvider.CreateUnpublishedRsaKey("k" + i)])).Keys.ToArray(), DateTimeOffset.UtcNow, KeySetSource.IdentityProvider))
             .ToArray();
         var mismatches = 0;
         var deadline = DateTime.UtcNow.AddSeconds(2);

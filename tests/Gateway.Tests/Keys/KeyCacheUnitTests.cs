@@ -63,7 +63,7 @@ public sealed class KeyCacheUnitTests
           {"kty":"oct","kid":"hmac","k":"c2VjcmV0"}
         ]}
         """;
-        var set = new IssuerKeySet(new Microsoft.IdentityModel.Tokens.JsonWebKeySet(json).Keys.ToArray(), DateTimeOffset.UtcNow, "origin");
+        var set = new IssuerKeySet(new Microsoft.IdentityModel.Tokens.JsonWebKeySet(json).Keys.ToArray(), DateTimeOffset.UtcNow, KeySetSource.IdentityProvider);
 
         Assert.Equal(["sig"], set.ById.Keys.ToArray());
     }

@@ -39,7 +39,7 @@ public sealed class LocalKeyManagerTests : IDisposable
         await manager.RefreshIfDueAsync();
         var first = manager.Current;
         Assert.NotNull(first);
-        Assert.Equal("file", first.Source);
+        Assert.Equal(KeySetSource.File, first.Source);
 
         for (var i = 0; i < 5; i++)
         {

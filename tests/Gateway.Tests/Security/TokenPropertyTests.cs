@@ -142,6 +142,6 @@ public sealed class TokenPropertyTests
     {
         public string SourceAddress => "memory:test";
 
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, null, DateTimeOffset.UtcNow));
+        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, DateTimeOffset.UtcNow));
     }
 }

@@ -100,6 +100,6 @@ public sealed class ParseOnceTests
     {
         public string SourceAddress => "memory:test";
 
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, null, DateTimeOffset.UtcNow));
+        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, DateTimeOffset.UtcNow));
     }
 }

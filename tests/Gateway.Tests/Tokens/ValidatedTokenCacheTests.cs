@@ -224,6 +224,6 @@ public sealed class ValidatedTokenCacheTests
 
         public string SourceAddress => "test:jwks";
 
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(Jwks, null, Clock.GetUtcNow()));
+        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(Jwks, Clock.GetUtcNow()));
     }
 }
