@@ -41,7 +41,7 @@ internal sealed class CountingFetcher(string jwks, TimeProvider time) : IKeyDocu
     public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _fetches);
-        return Task.FromResult(new KeyDocument(jwks, null, time.GetUtcNow()));
+        return Task.FromResult(new KeyDocument(jwks, time.GetUtcNow()));
     }
 }
 
@@ -68,10 +68,10 @@ internal sealed class NoticeOnlyKeyStore : ISharedKeyStore
 
     public Task<bool> PublishAsync(string issuerName, string sourceAddress, KeyDocument document, CancellationToken cancellationToken) => Task.FromResult(false);
 
-    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task<bool> TryAcquireFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, TimeSpan lease, CancellationToken cancellationToken) => Task.FromResult(true);
 
-    public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, string purpose, bool succeeded, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task CompleteFetchLeaseAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, bool succeeded, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, string purpose, CancellationToken cancellationToken) =>
+    public Task<FetchLeaseState> GetFetchLeaseStateAsync(string issuerName, string sourceAddress, FetchLeasePurpose purpose, CancellationToken cancellationToken) =>
         Task.FromResult(default(FetchLeaseState));
 }
