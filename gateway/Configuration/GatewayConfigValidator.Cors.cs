@@ -3,7 +3,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     // The methods the request guard lets through (RequestGuard.AllowedMethods): a policy allowing another could never be used.
     private static readonly string[] CorsMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

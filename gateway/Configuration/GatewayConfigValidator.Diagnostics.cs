@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>Route metadata key naming the route's shadow (dry-run) policy: evaluated and counted, never enforced.</summary>
     public const string ShadowPolicyMetadataKey = "ShadowPolicy";

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>The rules for the identity headers a downstream trusts: the issuer header and per-issuer claim headers.</summary>
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     private static void ValidateIdentityHeaders(GatewayOptions gateway, ProxySection proxy, List<ConfigError> errors)
     {

@@ -3,7 +3,7 @@ using Gateway.Configuration.Rules;
 namespace Gateway.Configuration;
 
 /// <summary>The rules for token introspection (<c>Gateway:Issuers:{name}:Introspection</c>, RFC 7662).</summary>
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>
     /// Whether the issuer's tokens are verified by signature with keys from a key source (and so need keys): not when it

@@ -3,7 +3,7 @@ using Gateway.Keys;
 namespace Gateway.Configuration;
 
 /// <summary>The rules for keys on this replica: a JWKS file (<c>JwksFile</c>) or inline JWKS (<c>Jwks</c>).</summary>
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>
     /// Both need the exact <c>Issuer</c> (no discovery document names it). The file must be named by an absolute path

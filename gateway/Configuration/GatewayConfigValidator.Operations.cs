@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>Paths of the health endpoints (management endpoints: never proxied).</summary>
     public const string LivenessPath = "/healthz/live";

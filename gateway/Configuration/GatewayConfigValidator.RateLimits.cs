@@ -4,7 +4,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     // YARP gives these two RateLimiterPolicy values a meaning of its own (ASP.NET Core's default policy, no limiting).
     private static readonly string[] ReservedRateLimitNames = ["Default", "Disable"];

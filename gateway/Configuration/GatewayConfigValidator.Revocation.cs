@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>Path of the revocation endpoint on the management listener.</summary>
     public const string RevocationPath = "/revocations";

@@ -2,7 +2,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     // YARP turns these route settings into endpoint metadata that only an ASP.NET Core middleware honours
     // (request timeouts, output caching). The gateway's pipeline registers none of them:

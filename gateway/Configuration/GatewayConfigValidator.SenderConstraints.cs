@@ -2,7 +2,7 @@ using Gateway.SenderConstraints;
 
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     // Gateway:Dpop, Gateway:CertificateBinding, and the policies' Dpop / RequireCertificateBoundToken.
     private static void ValidateSenderConstraints(GatewayOptions gateway, List<ConfigError> errors)

@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     // A scope travels in the space-separated `scope` claim and a role claim written as a string is split the
     // same way: a required value with whitespace inside ("orders read") never matches, so the policy would

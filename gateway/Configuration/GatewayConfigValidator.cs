@@ -8,7 +8,7 @@ namespace Gateway.Configuration;
 /// Checks the whole configuration and returns every problem at once, each with its configuration
 /// path. YARP's own validator checks routes and clusters; this adds the gateway's rules.
 /// </summary>
-public sealed partial class GatewayConfigValidator
+internal sealed partial class GatewayConfigValidator
 {
     /// <summary>Route metadata key naming the route's policy.</summary>
     public const string PolicyMetadataKey = "Policy";

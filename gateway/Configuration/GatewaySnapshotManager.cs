@@ -13,7 +13,7 @@ namespace Gateway.Configuration;
 /// configuration. On a change on disk it rebuilds both; an invalid change is logged with every error
 /// and the last good configuration stays active.
 /// </summary>
-public sealed partial class GatewaySnapshotManager : IDisposable
+internal sealed partial class GatewaySnapshotManager : IDisposable
 {
     private static readonly TimeSpan ReloadDebounce = TimeSpan.FromMilliseconds(300);
     private readonly IConfiguration _configuration;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace Gateway.Hosting;
 
 /// <summary>The composition root: configuration sources, services, and the request pipeline.</summary>
-public static class GatewayApplication
+internal static class GatewayApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {

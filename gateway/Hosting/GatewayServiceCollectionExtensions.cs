@@ -13,7 +13,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class GatewayServiceCollectionExtensions
+internal static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the gateway: YARP fed from the validated configuration, the key cache (memory, plus

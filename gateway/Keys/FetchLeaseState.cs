@@ -1,7 +1,7 @@
 namespace Gateway.Keys;
 
 /// <summary>The state of a fetch lease, as a replica that lost it sees it while waiting for the holder's result.</summary>
-public enum FetchLeaseState
+internal enum FetchLeaseState
 {
     /// <summary>No lease (expired, or released after a published result).</summary>
     None,
@@ -20,7 +20,7 @@ public enum FetchLeaseState
 }
 
 /// <summary>The fetch lease purposes (part of the lease's key in the shared store).</summary>
-public static class FetchLeasePurpose
+internal static class FetchLeasePurpose
 {
     /// <summary>First loads and scheduled refreshes: deleted once the result is published.</summary>
     public const string Load = "load";

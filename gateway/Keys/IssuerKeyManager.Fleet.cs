@@ -1,7 +1,7 @@
 namespace Gateway.Keys;
 
 /// <summary>The fleet side of a load: waiting for the replica that holds the fetch lease.</summary>
-public sealed partial class IssuerKeyManager
+internal sealed partial class IssuerKeyManager
 {
     /// <summary>
     /// Waits for the lease holder's result, as long as the holder may take (<see cref="PeerBudget"/>):

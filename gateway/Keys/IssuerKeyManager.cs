@@ -26,7 +26,7 @@ namespace Gateway.Keys;
 /// it is read when it changed (<c>IssuerKeyManager.Local.cs</c>), and its keys do not go stale.</item>
 /// </list>
 /// </summary>
-public sealed partial class IssuerKeyManager
+internal sealed partial class IssuerKeyManager
 {
     private static readonly TimeSpan PeerPollInterval = TimeSpan.FromMilliseconds(50);
     private readonly IKeyDocumentFetcher _fetcher;

@@ -5,4 +5,4 @@ namespace Gateway.Keys;
 /// document announced, when it was fetched from the identity provider and the <c>max-age</c> it
 /// was served with. This is what the shared cache stores, so replicas parse the same bytes.
 /// </summary>
-public sealed record KeyDocument(string JwksJson, string? DiscoveredIssuer, DateTimeOffset FetchedAt, TimeSpan? MaxAge = null);
+internal sealed record KeyDocument(string JwksJson, string? DiscoveredIssuer, DateTimeOffset FetchedAt, TimeSpan? MaxAge = null);

@@ -10,7 +10,7 @@ namespace Gateway.Keys;
 /// reloads while the source's settings do not change, so a reload never drops loaded keys. Routes
 /// change notices from the shared store to the managers they concern.
 /// </summary>
-public sealed class KeyManagerPool
+internal sealed class KeyManagerPool
 {
     /// <summary>Name of the HttpClient used for discovery and JWKS requests.</summary>
     public const string HttpClientName = "jwt-gateway-keys";

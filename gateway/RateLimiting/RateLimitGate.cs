@@ -13,7 +13,7 @@ namespace Gateway.RateLimiting;
 /// decision in <c>jwtgw.ratelimit.decisions</c> (policy, outcome, store) and logs when counting moves between Redis
 /// and the local limiters. Synchronous (no allocation of an async state machine) when Redis is not in use.
 /// </summary>
-public sealed partial class RateLimitGate
+internal sealed partial class RateLimitGate
 {
     private readonly RedisRateLimitStore? _redis;
     private readonly LocalRateLimiters _local;

@@ -14,7 +14,7 @@ namespace Gateway.RateLimiting;
 /// <see cref="Cooldown"/>, so a slow Redis costs one timeout per second, not one per request.
 /// </para>
 /// </summary>
-public sealed class RedisRateLimitStore
+internal sealed class RedisRateLimitStore
 {
     /// <summary>How long Redis is left alone after a failed check.</summary>
     public static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(1);

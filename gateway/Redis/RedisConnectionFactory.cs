@@ -7,7 +7,7 @@ namespace Gateway.Redis;
 /// caller: with <c>abortConnect=false</c> StackExchange.Redis keeps retrying, and a missing Redis
 /// only means the shared cache reads as empty.
 /// </summary>
-public sealed class RedisConnectionFactory : IAsyncDisposable
+internal sealed class RedisConnectionFactory : IAsyncDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
     private readonly Lock _gate = new();

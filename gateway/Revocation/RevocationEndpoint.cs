@@ -20,7 +20,7 @@ namespace Gateway.Revocation;
 /// With Redis configured but unreachable, a revocation is still enforced here at once and the answer is 503: retry so
 /// that it reaches the fleet.
 /// </summary>
-public sealed partial class RevocationEndpoint
+internal sealed partial class RevocationEndpoint
 {
     private const int MaxBodyBytes = 8 * 1024;
 

@@ -11,7 +11,7 @@ namespace Gateway.Revocation;
 /// <item>an entry past its <see cref="RevocationEntry.ExpiresAt"/> matches nothing, whether or not it was purged yet.</item>
 /// </list>
 /// </summary>
-public sealed class RevocationSet
+internal sealed class RevocationSet
 {
     private readonly Dictionary<string, RevocationEntry[]> _tokenIds;
     private readonly Dictionary<string, RevocationEntry[]> _subjects;

@@ -14,7 +14,7 @@ namespace Gateway.SenderConstraints;
 /// be replayed once at each other replica within its lifetime (the documented weakening; see
 /// docs/sender-constrained-tokens.md). Never throws.
 /// </summary>
-public sealed partial class RedisDpopReplayCache : IDpopReplayCache
+internal sealed partial class RedisDpopReplayCache : IDpopReplayCache
 {
     private readonly RedisConnectionFactory _connections;
     private readonly MemoryDpopReplayCache _memory;

@@ -20,7 +20,7 @@ namespace Gateway.SenderConstraints;
 /// </list>
 /// The effective DPoP mode is the policy's when it sets one, else the issuer's; <c>Required</c> on either wins.
 /// </summary>
-public sealed class SenderConstraintEnforcer
+internal sealed class SenderConstraintEnforcer
 {
     public const string ProofHeader = "DPoP";
     public const string NonceHeader = "DPoP-Nonce";

@@ -27,7 +27,7 @@ namespace Gateway.Tokens;
 /// (<see cref="TokenCarrierScrubber"/>).
 /// Empty cookies and custom headers carry nothing; an empty query parameter is an empty token.
 /// </summary>
-public sealed class TokenExtractor
+internal sealed class TokenExtractor
 {
     private const string Bearer = "Bearer";
     private const string Dpop = "DPoP";

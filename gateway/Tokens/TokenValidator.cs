@@ -15,7 +15,7 @@ namespace Gateway.Tokens;
 /// audience → the payload the shape inspection parsed becomes the <see cref="TokenClaims"/> (parsed once).
 /// Keys named by the token itself (<c>jku</c>, <c>x5u</c>, <c>jwk</c>, <c>x5c</c>) are never used.
 /// </summary>
-public sealed class TokenValidator
+internal sealed class TokenValidator
 {
     // The deepest nesting of containers claims may have (the limit the claims were read with before they were read
     // from the inspected payload: the configurable Limits:MaxClaimDepth may allow more for the inspection itself).
