@@ -19,7 +19,11 @@ internal static class GatewayApplication
         builder.Configuration.AddGatewaySources(location, rest);
 
         // Every error at once, with the environment and the files, before the host reads any setting.
+        // Startup only, before the host exists (WebApplicationBuilder has no asynchronous build step); Task.Run keeps
+        // the wait off any synchronization context.
+#pragma warning disable VSTHRD002
         var errors = Task.Run(() => GatewayConfigCheck.ValidateAsync(builder.Configuration, builder.Environment.EnvironmentName)).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
         if (errors.Count > 0)
         {
             throw new GatewayConfigurationException(errors, ConfigOrigin.Of(builder.Configuration, builder.Environment.EnvironmentName));

@@ -124,7 +124,9 @@ internal static class GatewayServiceCollectionExtensions
         // The key pool is resolved only once the configuration validated: its Redis connection parses
         // Gateway:Redis:Configuration and would otherwise throw on a bad string instead of every error being reported.
         // Blocking here is startup only; Task.Run keeps it off the caller's synchronization context (a test host's, say).
+#pragma warning disable VSTHRD002 // startup only, inside a DI factory (which cannot be asynchronous): see above
         var (snapshot, errors) = Task.Run(() => loader.LoadAsync(configuration, services.GetRequiredService<KeyManagerPool>)).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
         if (snapshot is null)
         {
             throw new GatewayConfigurationException(errors, ConfigOrigin.Of(configuration, loader.EnvironmentName));

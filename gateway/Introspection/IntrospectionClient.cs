@@ -178,7 +178,7 @@ internal sealed class IntrospectionClient
                 return null;
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read));
         }
 
         return buffer.ToArray();

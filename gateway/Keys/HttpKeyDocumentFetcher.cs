@@ -98,7 +98,7 @@ internal sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
                 throw new InvalidDataException($"GET {address}: document larger than {MaxDocumentBytes} bytes");
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read));
         }
 
         var cacheControl = response.Headers.CacheControl;

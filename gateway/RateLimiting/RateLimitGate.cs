@@ -44,9 +44,11 @@ internal sealed partial class RateLimitGate
         }
 
         var pending = _redis.TryAcquireAsync(policy.Settings, partition, context.RequestAborted);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return pending.IsCompletedSuccessfully
             ? ValueTask.FromResult(Complete(policy, partition, pending.Result))
             : AwaitRedisAsync(policy, partition, pending);
+#pragma warning restore VSTHRD103
     }
 
     private async ValueTask<RateLimitDecision> AwaitRedisAsync(RateLimitPolicy policy, string partition, ValueTask<RateLimitDecision?> pending) =>

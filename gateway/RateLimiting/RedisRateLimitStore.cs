@@ -100,7 +100,9 @@ internal sealed class RedisRateLimitStore
             return ValueTask.FromResult<RateLimitDecision?>(null);
         }
 
+#pragma warning disable VSTHRD103 // connecting completed successfully (checked above): its Result does not block
         return EvaluateAsync(connecting.Result.GetDatabase(), settings, partition, cancellationToken);
+#pragma warning restore VSTHRD103
     }
 
     private async ValueTask<RateLimitDecision?> EvaluateAsync(IDatabase database, RateLimitSettings settings, string partition, CancellationToken cancellationToken)

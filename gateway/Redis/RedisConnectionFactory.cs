@@ -56,7 +56,9 @@ internal sealed class RedisConnectionFactory : IAsyncDisposable
     {
         get
         {
+#pragma warning disable VSTHRD002 // Result is read only once the connection task completed successfully: never a wait
             var connection = _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
+#pragma warning restore VSTHRD002
             if (connection is not null && connection.GetServers().Any(server => server.IsConnected && !server.IsReplica))
             {
                 return null;

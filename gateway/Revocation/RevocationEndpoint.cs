@@ -178,7 +178,7 @@ internal sealed partial class RevocationEndpoint
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                buffer.Write(chunk.AsSpan(0, read));
                 if (buffer.Length > MaxBodyBytes)
                 {
                     return (null, $"the body is larger than {MaxBodyBytes} bytes");

@@ -120,9 +120,11 @@ internal sealed class SenderConstraintEnforcer
 
         var fresh = _verifier.Nonces is { } nonces && nonces.ShouldRefresh(result.NonceAge) ? nonces.Issue(now) : null;
         var pending = replay.TryUseAsync(result.ProofId, _verifier.ReplayRetention, context.RequestAborted);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return pending.IsCompletedSuccessfully
             ? new(AfterReplayCheck(pending.Result, binding, fresh))
             : AwaitReplayAsync(pending, binding, fresh);
+#pragma warning restore VSTHRD103
     }
 
     private static async ValueTask<BindingResult> AwaitReplayAsync(ValueTask<ReplayCheck> pending, string binding, string? fresh) =>
