@@ -60,10 +60,6 @@ internal sealed class RevocationSet
         return token.Subject is { } sub && _subjects.Count > 0 && _subjects.TryGetValue(sub, out var bySub) && Matches(bySub, issuer, token.IssuedAt ?? long.MinValue, time);
     }
 
-    /// <summary>This set without the entries expired at <paramref name="now"/> (itself when none are).</summary>
-    public RevocationSet WithoutExpired(DateTimeOffset now) =>
-        Entries.Any(e => e.ExpiresAt <= now) ? new RevocationSet(Entries.Where(e => e.ExpiresAt > now)) : this;
-
     // issuedAt: null for jti and sid entries; for a subject, the token's iat (Unix seconds), refused when before the cutoff.
     private static bool Matches(RevocationEntry[] entries, string issuer, long? issuedAt, TimeProvider time)
     {

@@ -51,10 +51,6 @@ internal sealed class TokenExtractor
         Scrubber = new TokenCarrierScrubber(_headers, _cookies, _queryParameters);
     }
 
-    /// <summary>Header names holding tokens (so they can be removed before forwarding when asked).</summary>
-    public IReadOnlyList<string> CustomHeaders => _headers;
-
-    public IReadOnlyList<string> QueryParameters => _queryParameters;
 
     /// <summary>Removes the carriers other than the verified one before forwarding.</summary>
     public TokenCarrierScrubber Scrubber { get; }

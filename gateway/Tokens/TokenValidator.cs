@@ -26,6 +26,8 @@ internal sealed class TokenValidator
     private readonly int _maxTokenLength;
     private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
+    // The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
+    // Tokens: All, for JWTs of its own iss or of no configured issuer (see docs/introspection.md).
     private readonly Introspection.TokenIntrospector? _introspector;
 
     /// <summary>
@@ -43,12 +45,6 @@ internal sealed class TokenValidator
     }
 
     public IssuerRegistry Issuers => _issuers;
-
-    /// <summary>
-    /// The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
-    /// <c>Tokens: All</c>, for JWTs of its own <c>iss</c> or of no configured issuer (see docs/introspection.md).
-    /// </summary>
-    public Introspection.TokenIntrospector? Introspector => _introspector;
 
     /// <summary>This validator's validated-token cache, or null when the cache is off.</summary>
     public ValidatedTokenCache? Cache => _cache;
