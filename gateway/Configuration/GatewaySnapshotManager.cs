@@ -141,7 +141,7 @@ internal sealed partial class GatewaySnapshotManager : IDisposable
     }
 
     /// <summary>A configuration change that was not applied: when, and every error.</summary>
-    public sealed record RejectedReload(DateTimeOffset At, IReadOnlyList<string> Errors);
+    internal sealed record RejectedReload(DateTimeOffset At, IReadOnlyList<string> Errors);
 
     private sealed record Generations(GatewaySnapshot Current, GatewaySnapshot? Previous);
 
