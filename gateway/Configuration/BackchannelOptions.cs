@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>How the gateway talks to identity providers (discovery and JWKS requests). Read at startup.</summary>
-public sealed record BackchannelOptions
+internal sealed record BackchannelOptions
 {
     /// <summary>
     /// A PEM file of CA certificates; when set, the identity provider's TLS certificate must chain to one of

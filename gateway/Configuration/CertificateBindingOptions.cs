@@ -6,7 +6,7 @@ namespace Gateway.Configuration;
 /// connection (Kestrel's <c>ClientCertificateMode</c>), or, behind a TLS-terminating proxy, the certificate the proxy
 /// passes in <see cref="ClientCertificateHeader"/>. See docs/sender-constrained-tokens.md.
 /// </summary>
-public sealed record CertificateBindingOptions
+internal sealed record CertificateBindingOptions
 {
     /// <summary>
     /// Whether Kestrel checks a client certificate's chain against the system trust store (default true, Kestrel's

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Forward the verified claim at <see cref="Claim"/> as request header <see cref="Header"/>.</summary>
-public sealed record ClaimHeaderOptions
+internal sealed record ClaimHeaderOptions
 {
     /// <summary>
     /// A <see cref="Claim"/> that names no claim but the authenticating issuer's <c>RoleClaim</c>: the header then

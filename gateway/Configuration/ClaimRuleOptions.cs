@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>One rule on one claim; exactly one of Equals, OneOf, Exists, Contains is set.</summary>
-public sealed record ClaimRuleOptions
+internal sealed record ClaimRuleOptions
 {
     /// <summary>Claim path, dots for nesting (<c>org.tenant</c>).</summary>
     public string Claim { get; init; } = "";

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>One configuration problem: where (configuration path, e.g. <c>Gateway:Issuers:corp:JwksUri</c>) and what.</summary>
-public sealed record ConfigError(string Path, string Message)
+internal sealed record ConfigError(string Path, string Message)
 {
     public override string ToString() => $"{Path}: {Message}";
 }

@@ -8,7 +8,7 @@ namespace Gateway.Configuration;
 /// <c>gateway.{Environment}.json</c> is read) and the files read. Every "invalid configuration" message names
 /// both: at startup, on a rejected reload and in <c>check-config</c>'s output.
 /// </summary>
-public sealed record ConfigOrigin(string EnvironmentName, IReadOnlyList<string> Files)
+internal sealed record ConfigOrigin(string EnvironmentName, IReadOnlyList<string> Files)
 {
     public static ConfigOrigin Of(IConfiguration configuration, string environmentName) => new(environmentName, FilesOf(configuration));
 

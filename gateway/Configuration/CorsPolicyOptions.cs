@@ -5,7 +5,7 @@ namespace Gateway.Configuration;
 /// setting. The gateway answers a matching preflight itself and adds the CORS headers to every answer on the
 /// route, its own refusals (401, 403, 503) included. See docs/configuration.md, "CORS".
 /// </summary>
-public sealed record CorsPolicyOptions
+internal sealed record CorsPolicyOptions
 {
     /// <summary>The methods allowed when <see cref="AllowedMethods"/> is not set: the CORS-safelisted ones.</summary>
     public static readonly IReadOnlyList<string> DefaultMethods = ["GET", "HEAD", "POST"];

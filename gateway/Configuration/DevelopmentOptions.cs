@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed record DevelopmentOptions
+internal sealed record DevelopmentOptions
 {
     /// <summary>Where a built-in echo downstream listens (Development only); empty: not started.</summary>
     public string? DemoDownstreamUrl { get; init; }

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Decision explanations for operators (<c>Gateway:Diagnostics</c>, see docs/operations.md).</summary>
-public sealed record DiagnosticsOptions
+internal sealed record DiagnosticsOptions
 {
     /// <summary>
     /// Adds the failed requirement (its configuration path and what it asks for, never a claim value) to the problem
@@ -15,7 +15,7 @@ public sealed record DiagnosticsOptions
 }
 
 /// <summary>The operator dashboard (<c>Gateway:Diagnostics:Dashboard</c>). Switched on at startup only; switching it off and the key follow reloads.</summary>
-public sealed record DashboardOptions
+internal sealed record DashboardOptions
 {
     /// <summary>Path of the dashboard on the management listener.</summary>
     public const string Path = "/dashboard";

@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// Whether requests may or must prove possession of a key with DPoP (RFC 9449), per issuer and per policy.
 /// Whatever the mode, a DPoP-bound token (<c>cnf.jkt</c>) is never accepted without a valid proof.
 /// </summary>
-public enum DpopMode
+internal enum DpopMode
 {
     /// <summary>No DPoP proofs are accepted: DPoP-bound tokens are refused, bearer tokens work as before.</summary>
     Off,

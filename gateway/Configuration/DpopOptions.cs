@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// The <c>Gateway:Dpop</c> section: how DPoP proofs (RFC 9449) are verified. Whether a route accepts or requires
 /// them is set per issuer and per policy (<see cref="DpopMode"/>). See docs/sender-constrained-tokens.md.
 /// </summary>
-public sealed record DpopOptions
+internal sealed record DpopOptions
 {
     /// <summary>The proof algorithms accepted when <see cref="Algorithms"/> is empty, and the only ones that may be listed.</summary>
     public static IReadOnlyList<string> SupportedAlgorithms { get; } = ["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>Reads, validates and compiles a configuration: either a snapshot or every error found.</summary>
-public sealed class GatewayConfigLoader
+internal sealed class GatewayConfigLoader
 {
     private readonly GatewayConfigValidator _validator;
     private readonly string _environmentName;

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Thrown at startup when the configuration is invalid; the message lists every error.</summary>
-public sealed class GatewayConfigurationException : Exception
+internal sealed class GatewayConfigurationException : Exception
 {
     public GatewayConfigurationException(IReadOnlyList<ConfigError> errors)
         : base("Invalid gateway configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))

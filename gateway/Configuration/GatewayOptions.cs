@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// The <c>Gateway</c> configuration section: everything the gateway adds on top of YARP's
 /// standard <c>ReverseProxy</c> section.
 /// </summary>
-public sealed record GatewayOptions
+internal sealed record GatewayOptions
 {
     public const string SectionName = "Gateway";
 

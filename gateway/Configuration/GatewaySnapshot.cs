@@ -10,7 +10,7 @@ namespace Gateway.Configuration;
 /// One loaded, validated and compiled configuration. Requests read the current snapshot; a reload
 /// builds a new one and swaps it atomically, so a request never sees half of a change.
 /// </summary>
-public sealed class GatewaySnapshot
+internal sealed class GatewaySnapshot
 {
     public GatewaySnapshot(
         GatewayOptions options,

@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>Compiles a validated configuration into a <see cref="GatewaySnapshot"/>.</summary>
-public static class GatewaySnapshotBuilder
+internal static class GatewaySnapshotBuilder
 {
     /// <summary>
     /// Where the keys of a validated configuration's issuers come from: one definition per issuer that verifies

@@ -16,7 +16,7 @@ namespace Gateway.Configuration;
 /// managers, compile, publish, release the key managers no longer used (<see cref="ApplyAsync"/>). An invalid
 /// change is logged with every error and the last good configuration stays active; at startup it stops the process.
 /// </summary>
-public sealed partial class GatewaySnapshotManager : IDisposable
+internal sealed partial class GatewaySnapshotManager : IDisposable
 {
     private static readonly TimeSpan ReloadDebounce = TimeSpan.FromMilliseconds(300);
     private readonly IConfiguration _configuration;
@@ -34,10 +34,16 @@ public sealed partial class GatewaySnapshotManager : IDisposable
 
     private readonly TimeProvider _time;
 
+    /// <param name="configuration">The configuration read at startup and on every change.</param>
+    /// <param name="loader">Reads and validates it (shape, binding, rules).</param>
     /// <param name="keys">
     /// Asked for only once a configuration is valid: at startup, creating the pool connects to the Redis the
     /// configuration names (and would throw on a bad connection string instead of every error being reported).
     /// </param>
+    /// <param name="introspection">Builds the issuers' introspection clients for each snapshot.</param>
+    /// <param name="proxyConfig">YARP's routes and clusters, updated after each snapshot is published.</param>
+    /// <param name="logger">Reload outcomes.</param>
+    /// <param name="time">The clock (the system clock when null).</param>
     public GatewaySnapshotManager(IConfiguration configuration, GatewayConfigLoader loader, Func<KeyManagerPool> keys, TokenIntrospectorFactory introspection, InMemoryConfigProvider proxyConfig, ILogger<GatewaySnapshotManager> logger, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
@@ -204,7 +210,7 @@ public sealed partial class GatewaySnapshotManager : IDisposable
     }
 
     /// <summary>A configuration change that was not applied: when, and every error.</summary>
-    public sealed record RejectedReload(DateTimeOffset At, IReadOnlyList<string> Errors);
+    internal sealed record RejectedReload(DateTimeOffset At, IReadOnlyList<string> Errors);
 
     private sealed record Generations(GatewaySnapshot Current, GatewaySnapshot? Previous);
 

@@ -5,7 +5,7 @@ namespace Gateway.Configuration;
 /// reference tokens; or every token, with <see cref="Tokens"/> <c>All</c>) are sent to the authorization server's
 /// introspection endpoint, and its answer is cached. At most one issuer introspects: an opaque token names no issuer.
 /// </summary>
-public sealed record IntrospectionOptions
+internal sealed record IntrospectionOptions
 {
     /// <summary>The introspection endpoint. Unset: discovery's <c>introspection_endpoint</c> (needs the issuer's Authority or MetadataAddress).</summary>
     public string? Endpoint { get; init; }
@@ -39,7 +39,7 @@ public sealed record IntrospectionOptions
 }
 
 /// <summary>Which tokens an introspecting issuer sends to its authorization server.</summary>
-public enum IntrospectedTokens
+internal enum IntrospectedTokens
 {
     /// <summary>Tokens that are not JWTs (JWTs are verified by signature, when the issuer has a key source).</summary>
     Opaque,
@@ -49,7 +49,7 @@ public enum IntrospectedTokens
 }
 
 /// <summary>The client authentication methods (RFC 7591 names) the gateway supports at the introspection endpoint.</summary>
-public static class IntrospectionClientAuthentication
+internal static class IntrospectionClientAuthentication
 {
     public const string Basic = "client_secret_basic";
     public const string Post = "client_secret_post";

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>How to verify tokens from one issuer. Exactly one key source: Authority, MetadataAddress, JwksUri, JwksFile, Jwks or Development.</summary>
-public sealed record IssuerOptions
+internal sealed record IssuerOptions
 {
     /// <summary>OIDC authority; discovery is read from <c>{Authority}/.well-known/openid-configuration</c>.</summary>
     public string? Authority { get; init; }

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>How long signing keys live, in memory and in the shared Redis level (<c>Gateway:KeyCache</c>).</summary>
-public sealed record KeyCacheOptions
+internal sealed record KeyCacheOptions
 {
     /// <summary>Lower bound on a key set's lifetime, however small the IdP's <c>Cache-Control: max-age</c>. Default 1 minute.</summary>
     public TimeSpan MinRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);

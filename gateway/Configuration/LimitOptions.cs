@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// Limits on what the gateway accepts: token sizes (checked per request, hot-reloadable) and the
 /// Kestrel server limits (applied when the server starts; a change needs a restart).
 /// </summary>
-public sealed record LimitOptions
+internal sealed record LimitOptions
 {
     /// <summary>Longest token accepted, in characters; longer ones get 401 before any parsing. Default 8192.</summary>
     public int MaxTokenLength { get; init; } = 8192;

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Health and metrics endpoints, and shutdown (<c>Gateway:Management</c>). Read at startup only.</summary>
-public sealed record ManagementOptions
+internal sealed record ManagementOptions
 {
     /// <summary>
     /// A separate listener for the management endpoints (<c>http://0.0.0.0:9090</c>): they are then served

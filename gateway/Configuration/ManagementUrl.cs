@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>A parsed <c>Gateway:Management:Url</c>: what Kestrel listens on, and the local port that identifies management requests.</summary>
-public sealed record ManagementUrl(string ListenUrl, int Port)
+internal sealed record ManagementUrl(string ListenUrl, int Port)
 {
     /// <summary>
     /// <c>http://HOST:PORT</c> (optionally with a trailing <c>/</c>), HOST a name, an IP address, or Kestrel's

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Logs, access log and metrics scraping (<c>Gateway:Observability</c>). Traces and OTLP export follow the standard <c>OTEL_*</c> variables.</summary>
-public sealed record ObservabilityOptions
+internal sealed record ObservabilityOptions
 {
     /// <summary>One Information line per request on a proxied route (event id 5000). Default false. Hot-reloadable.</summary>
     public bool AccessLog { get; init; }
@@ -19,13 +19,13 @@ public sealed record ObservabilityOptions
     public PrometheusOptions Prometheus { get; init; } = new();
 }
 
-public enum ConsoleLogFormat
+internal enum ConsoleLogFormat
 {
     Simple,
     Json,
 }
 
-public sealed record PrometheusOptions
+internal sealed record PrometheusOptions
 {
     /// <summary>Serves the metrics in Prometheus text format. Default false.</summary>
     public bool Enabled { get; init; }

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>What the gateway does with path segment forms that downstream servers normalize away (<c>;params</c>, trailing dots, whitespace).</summary>
-public enum PathNormalization
+internal enum PathNormalization
 {
     /// <summary>Refuse the request (400) before routing. The default.</summary>
     Reject,

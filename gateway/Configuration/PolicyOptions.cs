@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// A named authorization policy. Everything listed must hold (scopes, roles, claim rules, every
 /// <see cref="RequirementOptions.AllOf"/> group and at least one <see cref="RequirementOptions.AnyOf"/> group).
 /// </summary>
-public sealed record PolicyOptions : RequirementOptions
+internal sealed record PolicyOptions : RequirementOptions
 {
     /// <summary>No token needed; nothing else may be set except claim headers (which then never apply).</summary>
     public bool Anonymous { get; init; }

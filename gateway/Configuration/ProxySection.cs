@@ -3,7 +3,7 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>YARP's standard <c>ReverseProxy</c> section, read with the same shape YARP's own loader expects.</summary>
-public sealed record ProxySection(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters)
+internal sealed record ProxySection(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters)
 {
     public const string SectionName = "ReverseProxy";
 }

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>How a rate-limit policy counts (<c>Gateway:RateLimits:&lt;name&gt;:Algorithm</c>).</summary>
-public enum RateLimitAlgorithm
+internal enum RateLimitAlgorithm
 {
     /// <summary><c>Limit</c> requests per <c>Window</c>, windows aligned on the Redis clock (or the replica's, locally).</summary>
     FixedWindow,

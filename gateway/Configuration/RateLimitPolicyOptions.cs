@@ -5,7 +5,7 @@ namespace Gateway.Configuration;
 /// <c>RateLimiterPolicy</c> route setting. Counted fleet-wide in Redis when Redis is configured and reachable,
 /// else per replica (see docs/rate-limits.md).
 /// </summary>
-public sealed record RateLimitPolicyOptions
+internal sealed record RateLimitPolicyOptions
 {
     /// <summary>The key parts that mean "the issuer" and "the client address" in <see cref="Key"/>.</summary>
     public const string IssuerKeyPart = "$issuer";

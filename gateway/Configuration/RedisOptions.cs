@@ -1,6 +1,6 @@
 namespace Gateway.Configuration;
 
-public sealed record RedisOptions
+internal sealed record RedisOptions
 {
     /// <summary>A StackExchange.Redis configuration string. Empty: keys are cached in memory only.</summary>
     public string? Configuration { get; init; }

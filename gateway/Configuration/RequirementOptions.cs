@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>A group of requirements that must all hold; groups nest through AllOf / AnyOf.</summary>
-public record RequirementOptions
+internal record RequirementOptions
 {
     /// <summary>Scopes that must all be present (from the space-delimited <c>scope</c> claim or the <c>scp</c> array).</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];

@@ -4,7 +4,7 @@ namespace Gateway.Configuration;
 /// Token revocation (<c>Gateway:Revocation</c>, see docs/revocation.md). The check itself is always on; these
 /// settings size entry lifetimes and enable the management endpoint. Read at startup only.
 /// </summary>
-public sealed record RevocationOptions
+internal sealed record RevocationOptions
 {
     /// <summary>
     /// Credential of the revocation endpoint on the management listener (<c>Authorization: Bearer KEY</c>), at least

@@ -5,7 +5,7 @@ namespace Gateway.Configuration;
 /// verified once is recognized by its SHA-256 on later requests, until the earliest of its <c>exp</c>,
 /// a change of its issuer's signing keys, or a configuration reload. Only successes are cached.
 /// </summary>
-public sealed record TokenCacheOptions
+internal sealed record TokenCacheOptions
 {
     /// <summary>Whether validated tokens are cached (default true).</summary>
     public bool Enabled { get; init; } = true;

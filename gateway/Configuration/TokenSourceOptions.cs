@@ -1,7 +1,7 @@
 namespace Gateway.Configuration;
 
 /// <summary>Where a token may come from, tried in this order. The query string is off unless named.</summary>
-public sealed record TokenSourceOptions
+internal sealed record TokenSourceOptions
 {
     /// <summary><c>Authorization: Bearer</c> (scheme case-insensitive). Default true.</summary>
     public bool AuthorizationHeader { get; init; } = true;

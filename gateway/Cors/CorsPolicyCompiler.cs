@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Cors.Infrastructure;
 namespace Gateway.Cors;
 
 /// <summary>Turns validated <c>Gateway:Cors</c> policies into ASP.NET Core <see cref="CorsPolicy"/> objects, once per configuration.</summary>
-public static class CorsPolicyCompiler
+internal static class CorsPolicyCompiler
 {
     /// <summary>Name of the policy a route's <c>"CorsPolicy": "Default"</c> uses (YARP reserves the name for "the default policy").</summary>
     public const string DefaultPolicyName = "Default";

@@ -8,7 +8,7 @@ namespace Gateway.Cors;
 /// ASP.NET Core's CORS service omits the CORS headers for an origin it does not allow and leaves the method and
 /// header checks to the browser; this names the refusal the browser will make, for metrics and logs.
 /// </summary>
-public static class CorsPreflightCheck
+internal static class CorsPreflightCheck
 {
     public const string OriginNotAllowed = "origin_not_allowed";
     public const string MethodNotAllowed = "method_not_allowed";

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class GatewayCorsExtensions
+internal static class GatewayCorsExtensions
 {
     /// <summary>
     /// ASP.NET Core CORS with the gateway's policies (<c>Gateway:Cors</c>, from the current configuration) and

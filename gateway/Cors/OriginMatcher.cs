@@ -7,7 +7,7 @@ namespace Gateway.Cors;
 /// suffix checks. An origin is compared exactly as the browser sent it (ordinal): browsers send the canonical form,
 /// and the configuration is validated to be in that form (<see cref="OriginPattern"/>).
 /// </summary>
-public sealed class OriginMatcher
+internal sealed class OriginMatcher
 {
     private readonly FrozenSet<string> _exact;
     private readonly OriginPattern[] _wildcards;

@@ -9,7 +9,7 @@ namespace Gateway.Cors;
 /// <c>scheme://*.domain[:port]</c> (every subdomain, at any depth, of a domain of at least two labels, never the
 /// domain itself), or <c>*</c> (any origin).
 /// </summary>
-public sealed partial record OriginPattern(string Scheme, string Host, int? Port, bool IsWildcardSubdomain)
+internal sealed partial record OriginPattern(string Scheme, string Host, int? Port, bool IsWildcardSubdomain)
 {
     public const string AnyOrigin = "*";
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Development;
 
 /// <summary>Publishes the development issuer's discovery document and public JWKS (Development environment only).</summary>
-public static class DevelopmentEndpoints
+internal static class DevelopmentEndpoints
 {
     public static IEndpointRouteBuilder MapDevelopmentIssuer(this IEndpointRouteBuilder endpoints)
     {

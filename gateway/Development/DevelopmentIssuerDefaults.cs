@@ -1,6 +1,6 @@
 namespace Gateway.Development;
 
-public static class DevelopmentIssuerDefaults
+internal static class DevelopmentIssuerDefaults
 {
     /// <summary>The <c>iss</c> of development tokens when the issuer sets none.</summary>
     public const string Issuer = "http://localhost:8080/dev-issuer";

@@ -3,7 +3,7 @@ using Gateway.Keys;
 namespace Gateway.Development;
 
 /// <summary>Serves the development issuer's public keys without any network call.</summary>
-public sealed class DevelopmentKeyFetcher : IKeyDocumentFetcher
+internal sealed class DevelopmentKeyFetcher : IKeyDocumentFetcher
 {
     private readonly DevelopmentKeyStore _store;
     private readonly TimeProvider _time;

@@ -8,7 +8,7 @@ namespace Gateway.Development;
 /// The development issuer's signing key: an RSA key generated on first use and kept in a local
 /// directory (never in the repository), so the running gateway and the <c>token</c> command agree.
 /// </summary>
-public sealed class DevelopmentKeyStore
+internal sealed class DevelopmentKeyStore
 {
     private const string FileName = "dev-signing-key.json";
     private readonly Lazy<JsonWebKey> _privateKey;

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Gateway.Development;
 
 /// <summary>One <see cref="DevelopmentKeyStore"/> per key directory, shared by the key source, the JWKS endpoint and the token command.</summary>
-public sealed class DevelopmentKeyStores
+internal sealed class DevelopmentKeyStores
 {
     private readonly ConcurrentDictionary<string, DevelopmentKeyStore> _stores = new(StringComparer.Ordinal);
 

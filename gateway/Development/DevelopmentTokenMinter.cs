@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Development;
 
 /// <summary>Signs tokens with the development issuer's key.</summary>
-public sealed class DevelopmentTokenMinter
+internal sealed class DevelopmentTokenMinter
 {
     private readonly DevelopmentKeyStore _store;
     private readonly string _issuer;

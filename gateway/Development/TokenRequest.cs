@@ -1,7 +1,7 @@
 namespace Gateway.Development;
 
 /// <summary>What the <c>token</c> command puts in a development token.</summary>
-public sealed record TokenRequest
+internal sealed record TokenRequest
 {
     public string Subject { get; init; } = "alice";
     public IReadOnlyList<string> Scopes { get; init; } = [];

@@ -16,7 +16,7 @@ namespace Gateway.Enforcement;
 /// gRPC-Web (<c>application/grpc-web*</c>) is not matched: it keeps the problem JSON, from which gRPC-Web clients
 /// derive the status from the HTTP code.
 /// </summary>
-public static class GrpcRefusalWriter
+internal static class GrpcRefusalWriter
 {
     public const string ContentType = "application/grpc";
 

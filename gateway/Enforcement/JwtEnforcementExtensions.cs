@@ -2,7 +2,7 @@ using Gateway.Enforcement;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class JwtEnforcementExtensions
+internal static class JwtEnforcementExtensions
 {
     /// <summary>Adds JWT enforcement to YARP's proxy pipeline: <c>app.MapReverseProxy(p => p.UseJwtEnforcement())</c>.</summary>
     public static IApplicationBuilder UseJwtEnforcement(this IApplicationBuilder proxyPipeline) =>

@@ -12,10 +12,12 @@ internal sealed partial class JwtEnforcementMiddleware
     // client address), before anything is forwarded. Synchronous unless Redis is asked.
     private Task LimitThenForward(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken? extracted, TokenIssuer? issuer, TokenClaims? claims)
     {
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         var pending = _rateLimits.AcquireAsync(plan.RateLimit!, context, issuer?.Name, claims);
         return pending.IsCompletedSuccessfully
             ? ForwardIfAllowed(context, snapshot, plan, extracted, issuer, claims, pending.Result)
             : AwaitRateLimitAsync(context, snapshot, plan, extracted, issuer, claims, pending);
+#pragma warning restore VSTHRD103
     }
 
     private async Task AwaitRateLimitAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken? extracted, TokenIssuer? issuer, TokenClaims? claims, ValueTask<RateLimitDecision> pending)

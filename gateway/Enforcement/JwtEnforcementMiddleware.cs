@@ -102,9 +102,11 @@ internal sealed partial class JwtEnforcementMiddleware
         }
 
         var pending = snapshot.Validator.ValidateAsync(extracted.Value, context.RequestAborted);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return pending.IsCompletedSuccessfully
             ? AuthorizeAndForward(context, snapshot, plan, extracted, pending.Result)
             : AwaitValidationAsync(context, snapshot, plan, extracted, pending);
+#pragma warning restore VSTHRD103
     }
 
     private async Task AwaitValidationAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, ValueTask<TokenValidationOutcome> pending)
@@ -143,9 +145,11 @@ internal sealed partial class JwtEnforcementMiddleware
 
         // The sender constraint (DPoP proof, client certificate): on every request, the cached token's included.
         var binding = snapshot.SenderConstraints.CheckAsync(context, extracted, outcome, plan.Policy.Dpop, plan.Policy.RequireCertificateBoundToken, _replay);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return binding.IsCompletedSuccessfully
             ? AuthorizeBoundAndForward(context, snapshot, plan, extracted, outcome, binding.Result)
             : AwaitBindingAsync(context, snapshot, plan, extracted, outcome, binding);
+#pragma warning restore VSTHRD103
     }
 
     private async Task AwaitBindingAsync(HttpContext context, GatewaySnapshot snapshot, RoutePlan plan, ExtractedToken extracted, TokenValidationOutcome outcome, ValueTask<BindingResult> pending)

@@ -36,7 +36,7 @@ namespace Gateway.Enforcement;
 /// Kestrel itself refuses conflicting <c>Content-Length</c> values and a final transfer coding other than chunked.
 /// Each method returns null when the request passes, or a short fixed reason.
 /// </summary>
-public static class RequestGuard
+internal static class RequestGuard
 {
     public const string AmbiguousPath = "the request path is ambiguous";
 

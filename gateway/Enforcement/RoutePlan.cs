@@ -12,7 +12,7 @@ namespace Gateway.Enforcement;
 /// to one of that configuration's destination addresses (<see cref="AllowsDestination"/>): a policy never
 /// applies to a route, cluster or destination of another configuration.
 /// </summary>
-public sealed class RoutePlan
+internal sealed class RoutePlan
 {
     private readonly string[] _destinationAddresses;
 

@@ -20,7 +20,7 @@ namespace Gateway.Forwarding;
 /// <c>"user,admin"</c> arrives as <c>user%2Cadmin</c> (one item), never like the array <c>["user","admin"]</c>
 /// (<c>user,admin</c>, two items). A value of plain printable ASCII without <c>%</c> or <c>,</c> arrives unchanged.
 /// </summary>
-public static class ClaimHeaderEncoder
+internal static class ClaimHeaderEncoder
 {
     private static readonly SearchValues<char> NeedsEncoding = SearchValues.Create(BuildUnsafeChars());
 

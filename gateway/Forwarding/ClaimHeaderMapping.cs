@@ -3,4 +3,4 @@ using Gateway.Tokens;
 namespace Gateway.Forwarding;
 
 /// <summary>One header set from one verified claim.</summary>
-public sealed record ClaimHeaderMapping(string Header, ClaimPath Claim);
+internal sealed record ClaimHeaderMapping(string Header, ClaimPath Claim);

@@ -10,7 +10,7 @@ namespace Gateway.Forwarding;
 /// that issuer's role claim); and the issuer header, which names the issuer that authenticated the request, so two
 /// issuers' tokens with the same claims never look the same to the downstream.
 /// </summary>
-public sealed class ClaimHeaderPlan
+internal sealed class ClaimHeaderPlan
 {
     private readonly FrozenDictionary<string, IssuerClaimHeaders> _byIssuer;
 

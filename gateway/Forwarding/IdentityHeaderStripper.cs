@@ -12,7 +12,7 @@ namespace Gateway.Forwarding;
 /// in <c>Connection</c> are also dropped from it, so a client cannot make a hop remove the gateway's
 /// own headers.
 /// </summary>
-public sealed class IdentityHeaderStripper
+internal sealed class IdentityHeaderStripper
 {
     // The gateway's own headers, removed by name (a handful); every stripped name, checked in one pass over the
     // request's headers (the routing headers are many and rarely present: removing each by name would cost more).

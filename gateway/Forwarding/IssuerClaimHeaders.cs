@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Gateway.Forwarding;
 
 /// <summary>The claim headers of one route for the tokens of one issuer, and that issuer's name as the issuer header's value.</summary>
-public sealed class IssuerClaimHeaders
+internal sealed class IssuerClaimHeaders
 {
     private readonly ClaimHeaderMapping[] _mappings;
 

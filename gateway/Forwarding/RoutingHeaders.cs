@@ -11,7 +11,7 @@ namespace Gateway.Forwarding;
 /// not here: YARP's default transforms replace the client's values with its own (configure them per route with YARP's
 /// <c>X-Forwarded</c> transforms).
 /// </summary>
-public static class RoutingHeaders
+internal static class RoutingHeaders
 {
     /// <summary>The default strip list, with who reads each header.</summary>
     public static readonly FrozenSet<string> Names = new[]

@@ -10,7 +10,7 @@ namespace Gateway.Forwarding;
 /// a custom header) is forwarded unless <c>ForwardAuthorizationHeader</c> is false; a query-string token never is
 /// (query strings end up in access logs).
 /// </summary>
-public sealed class VerifiedTokenForwarding
+internal sealed class VerifiedTokenForwarding
 {
     private readonly TokenCarrierScrubber _scrubber;
     private readonly bool _forwardHeaderToken;

@@ -9,7 +9,7 @@ namespace Gateway.Hosting;
 /// <c>Gateway:Backchannel:CaBundlePath</c>, the server certificate must chain to a CA of that PEM bundle
 /// (custom root trust: the system store is ignored) and name the host; without it, the system trust store applies.
 /// </summary>
-public static class BackchannelTrust
+internal static class BackchannelTrust
 {
     /// <summary>The certificates of a PEM bundle, or null with a reason when the file is missing, unreadable or holds none.</summary>
     public static X509Certificate2Collection? TryLoad(string path, out string? error)

@@ -6,7 +6,7 @@ namespace Gateway.Hosting;
 /// A directory contributes <c>gateway.json</c> and <c>gateway.{Environment}.json</c> (the environment name matched
 /// case-insensitively); a file is used alone.
 /// </summary>
-public sealed record ConfigLocation(IReadOnlyList<string> Files, string Description)
+internal sealed record ConfigLocation(IReadOnlyList<string> Files, string Description)
 {
     public const string EnvironmentVariable = "GATEWAY_CONFIG";
     public const string BaseFileName = "gateway.json";

@@ -1,7 +1,7 @@
 namespace Gateway.Hosting;
 
 /// <summary>Set once the host begins to stop (SIGTERM): readiness answers 503 from then on.</summary>
-public sealed class DrainState
+internal sealed class DrainState
 {
     private volatile bool _draining;
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace Gateway.Hosting;
 
 /// <summary>The composition root: configuration sources, services, and the request pipeline.</summary>
-public static class GatewayApplication
+internal static class GatewayApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,7 +20,11 @@ public static class GatewayApplication
 
         // Every error at once, with the environment and the files, before the host reads any setting; then the settings
         // read once at startup, from that same validated configuration, for every registration.
+        // Startup only, before the host exists (WebApplicationBuilder has no asynchronous build step); Task.Run keeps
+        // the wait off any synchronization context.
+#pragma warning disable VSTHRD002
         var settings = Task.Run(() => GatewayStartupSettings.LoadAsync(builder.Configuration, builder.Environment.EnvironmentName)).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
         builder.WebHost.ConfigureGatewayKestrel(settings);
         builder.Services.AddGateway(builder.Configuration, settings, builder.Environment);
         builder.AddGatewayTelemetry(settings);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Gateway.Hosting;
 
 /// <summary>Builds the configuration stack: the JSON files (reloaded on change), then environment variables and the command line, which override them.</summary>
-public static class GatewayConfiguration
+internal static class GatewayConfiguration
 {
     public static void AddGatewaySources(this IConfigurationManager configuration, ConfigLocation location, string[] args)
     {

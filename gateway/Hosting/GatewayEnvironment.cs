@@ -8,7 +8,7 @@ namespace Gateway.Hosting;
 /// A launch profile is deliberately not used: <c>dotnet run</c> prints its name on stdout, which
 /// would break <c>TOKEN=$(dotnet run --project gateway -- token)</c>.
 /// </summary>
-public static class GatewayEnvironment
+internal static class GatewayEnvironment
 {
     public static string Name =>
         NonEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT"))

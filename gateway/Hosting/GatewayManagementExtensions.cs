@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Health and metrics endpoints, the optional management listener, and graceful shutdown (read at startup).</summary>
-public static class GatewayManagementExtensions
+internal static class GatewayManagementExtensions
 {
     internal static void AddGatewayManagement(this WebApplicationBuilder builder, GatewayStartupSettings settings)
     {

@@ -13,12 +13,13 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class GatewayServiceCollectionExtensions
+internal static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the gateway: YARP fed from the validated configuration, the key cache (memory, plus
     /// Redis when <c>Gateway:Redis:Configuration</c> is set), token validation and enforcement.
     /// </summary>
+    /// <param name="services">The application's services.</param>
     /// <param name="configuration">The configuration the snapshots are loaded from (at startup and on every change).</param>
     /// <param name="settings">The settings read once at startup (<see cref="GatewayStartupSettings"/>).</param>
     /// <param name="environment">The hosting environment.</param>
@@ -134,7 +135,9 @@ public static class GatewayServiceCollectionExtensions
             services.GetRequiredService<TimeProvider>());
 
         // Blocking here is startup only; Task.Run keeps it off the caller's synchronization context (a test host's, say).
+#pragma warning disable VSTHRD002 // startup only, inside a DI factory (which cannot be asynchronous): see above
         Task.Run(manager.InitialLoadAsync).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
         manager.StartWatching();
         return manager;
     }

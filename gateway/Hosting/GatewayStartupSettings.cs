@@ -11,7 +11,7 @@ namespace Gateway.Hosting;
 /// configuration after it validated (<see cref="LoadAsync"/>), so every registration receives the same values, never a
 /// value of its own reading; everything else follows the active snapshot and its reloads.
 /// </summary>
-public sealed record GatewayStartupSettings
+internal sealed record GatewayStartupSettings
 {
     /// <summary>The hosting environment whose rules the configuration was validated under.</summary>
     public required string EnvironmentName { get; init; }

@@ -11,7 +11,7 @@ namespace Gateway.Hosting;
 /// Kestrel's own <c>Kestrel:Endpoints</c> section, client certificates from its <c>ClientCertificateMode</c>; whether
 /// their chain is checked from <c>Gateway:CertificateBinding:ValidateClientCertificateChain</c>).
 /// </summary>
-public static class KestrelHardening
+internal static class KestrelHardening
 {
     public static IWebHostBuilder ConfigureGatewayKestrel(this IWebHostBuilder builder, GatewayStartupSettings settings)
     {

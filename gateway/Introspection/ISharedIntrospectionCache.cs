@@ -5,7 +5,7 @@ namespace Gateway.Introspection;
 /// are named by the token's SHA-256, never the token. Implementations never throw and bound every operation:
 /// an unavailable store, or an entry whose integrity check fails, reads as a miss; a write that fails is dropped.
 /// </summary>
-public interface ISharedIntrospectionCache
+internal interface ISharedIntrospectionCache
 {
     /// <summary>The verified answer stored for this token of this issuer, or null.</summary>
     Task<SharedIntrospectionEntry?> GetAsync(string issuerName, string expectedIssuer, string tokenHash, CancellationToken cancellationToken);
@@ -15,10 +15,10 @@ public interface ISharedIntrospectionCache
 }
 
 /// <summary>An answer as the fleet shares it: the answer's JSON and until when it may be served.</summary>
-public sealed record SharedIntrospectionEntry(string AnswerJson, DateTimeOffset Until);
+internal sealed record SharedIntrospectionEntry(string AnswerJson, DateTimeOffset Until);
 
 /// <summary>No shared level (no Redis configured): every replica introspects for itself.</summary>
-public sealed class NoSharedIntrospectionCache : ISharedIntrospectionCache
+internal sealed class NoSharedIntrospectionCache : ISharedIntrospectionCache
 {
     public static NoSharedIntrospectionCache Instance { get; } = new();
 

@@ -7,7 +7,7 @@ namespace Gateway.Introspection;
 /// <c>active</c> is a JSON boolean; on an active answer the whole object is kept as the token's claims
 /// (<c>scope</c>, <c>client_id</c>, <c>sub</c>, <c>aud</c>, <c>iss</c>, <c>exp</c>, and whatever else it returns).
 /// </summary>
-public sealed class IntrospectionAnswer
+internal sealed class IntrospectionAnswer
 {
     private const int MaxDepth = 32;
 

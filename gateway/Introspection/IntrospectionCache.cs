@@ -11,7 +11,7 @@ namespace Gateway.Introspection;
 /// that still finds no room is simply not remembered). Benign race: two flights for one token (impossible while
 /// single-flight holds, possible across a sweep) both store; the later one wins, and both are true answers.
 /// </summary>
-public sealed class IntrospectionCache
+internal sealed class IntrospectionCache
 {
     private readonly ConcurrentDictionary<TokenHash, Entry> _entries = new();
     private readonly TimeProvider _time;

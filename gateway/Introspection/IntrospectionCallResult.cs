@@ -1,7 +1,7 @@
 namespace Gateway.Introspection;
 
 /// <summary>How one call to the introspection endpoint ended: an answer, or why there is none (the metric's <c>jwtgw.outcome</c>).</summary>
-public readonly record struct IntrospectionCallResult(IntrospectionAnswer? Answer, string Outcome, int? HttpStatus = null)
+internal readonly record struct IntrospectionCallResult(IntrospectionAnswer? Answer, string Outcome, int? HttpStatus = null)
 {
     public const string Active = "active";
     public const string Inactive = "inactive";

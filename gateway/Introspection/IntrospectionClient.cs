@@ -12,7 +12,7 @@ namespace Gateway.Introspection;
 /// comes from the configuration or, once, from discovery's <c>introspection_endpoint</c>. Never throws: every way a
 /// call can fail is an outcome. The token and the secret are never logged or put in an exception.
 /// </summary>
-public sealed class IntrospectionClient
+internal sealed class IntrospectionClient
 {
     private const int MaxAnswerBytes = 64 * 1024;
     private const int MaxDiscoveryBytes = 1024 * 1024;
@@ -178,7 +178,7 @@ public sealed class IntrospectionClient
                 return null;
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read));
         }
 
         return buffer.ToArray();

@@ -7,7 +7,7 @@ namespace Gateway.Introspection;
 /// One introspecting issuer's settings, compiled from its configuration. A class, not a record: a record's
 /// generated <c>ToString</c> would print the client secret into any log or exception that formats it.
 /// </summary>
-public sealed class IntrospectionSettings
+internal sealed class IntrospectionSettings
 {
     public IntrospectionSettings(string issuerName, IssuerOptions issuer, string expectedIssuer, string clientSecret)
     {

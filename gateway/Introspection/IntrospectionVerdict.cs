@@ -10,7 +10,7 @@ namespace Gateway.Introspection;
 /// <c>ValidateAudience</c> is on). An active answer is remembered until its <c>exp</c> or <c>MaxCacheDuration</c>,
 /// whichever comes first; any other verdict for <c>InactiveCacheDuration</c>.
 /// </summary>
-public static class IntrospectionVerdict
+internal static class IntrospectionVerdict
 {
     public static (TokenValidationOutcome Outcome, DateTimeOffset CacheUntil) Judge(IntrospectionAnswer answer, IntrospectionSettings settings, DateTimeOffset now)
     {

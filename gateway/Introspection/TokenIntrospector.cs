@@ -16,7 +16,7 @@ namespace Gateway.Introspection;
 /// <see cref="TokenStatus.IntrospectionUnavailable"/> (503), never a 200 nor a 401, and a request waits at most
 /// the Redis read plus <c>Timeout</c>.
 /// </summary>
-public sealed partial class TokenIntrospector
+internal sealed partial class TokenIntrospector
 {
     private static readonly SearchValues<char> B64TokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=");
     private static readonly TimeSpan SharedReadBudget = TimeSpan.FromSeconds(1);

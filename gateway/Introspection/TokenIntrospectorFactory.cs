@@ -8,7 +8,7 @@ namespace Gateway.Introspection;
 /// (the same trust as key fetches), the fleet's shared cache, the clock. A reload builds a new introspector (its
 /// secret file is read again, its memory cache starts empty; the Redis level still answers).
 /// </summary>
-public sealed class TokenIntrospectorFactory
+internal sealed class TokenIntrospectorFactory
 {
     private readonly IHttpClientFactory _httpClients;
     private readonly ISharedIntrospectionCache _shared;

@@ -1,7 +1,7 @@
 namespace Gateway.Keys;
 
 /// <summary>The state of a fetch lease, as a replica that lost it sees it while waiting for the holder's result.</summary>
-public enum FetchLeaseState
+internal enum FetchLeaseState
 {
     /// <summary>No lease (expired, or released after a published result).</summary>
     None,
@@ -20,7 +20,7 @@ public enum FetchLeaseState
 }
 
 /// <summary>The fetch lease purposes: independent leases, so a scheduled load does not spend the unknown-kid allowance.</summary>
-public enum FetchLeasePurpose
+internal enum FetchLeasePurpose
 {
     /// <summary>First loads and scheduled refreshes: deleted once the result is published.</summary>
     Load,
@@ -30,7 +30,7 @@ public enum FetchLeasePurpose
 }
 
 /// <summary>The one place a <see cref="FetchLeasePurpose"/> becomes text: part of the lease's key in Redis (<c>{prefix}lease:load:…</c>, <c>{prefix}lease:kid:…</c>) and of log messages.</summary>
-public static class FetchLeasePurposeNames
+internal static class FetchLeasePurposeNames
 {
     public static string Name(this FetchLeasePurpose purpose) => purpose switch
     {

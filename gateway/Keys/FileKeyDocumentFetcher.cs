@@ -18,7 +18,7 @@ namespace Gateway.Keys;
 /// what was read, is read on the next tick.
 /// </para>
 /// </summary>
-public sealed class FileKeyDocumentFetcher : ILocalKeySource
+internal sealed class FileKeyDocumentFetcher : ILocalKeySource
 {
     private static readonly byte[] Unreadable = [];
     private readonly string _issuerName;

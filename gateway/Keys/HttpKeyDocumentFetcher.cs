@@ -11,7 +11,7 @@ namespace Gateway.Keys;
 /// URL. Documents are size-limited, must parse before they are accepted (a malformed JWKS never
 /// replaces good keys), and the JWKS response's <c>Cache-Control: max-age</c> is kept.
 /// </summary>
-public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
+internal sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
 {
     private const int MaxDocumentBytes = 1024 * 1024;
     private readonly HttpClient _http;
@@ -96,7 +96,7 @@ public sealed class HttpKeyDocumentFetcher : IKeyDocumentFetcher
                 throw new InvalidDataException($"GET {address}: document larger than {MaxDocumentBytes} bytes");
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read));
         }
 
         var cacheControl = response.Headers.CacheControl;

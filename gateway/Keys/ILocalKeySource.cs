@@ -6,7 +6,7 @@ namespace Gateway.Keys;
 /// replica reads its own); and its keys do not go stale (the source is the truth: while it is unreadable or
 /// invalid, its last good keys stay).
 /// </summary>
-public interface ILocalKeySource : IKeyDocumentFetcher
+internal interface ILocalKeySource : IKeyDocumentFetcher
 {
     /// <summary>What <c>/health/ready</c> and the load span report as the keys' source: <see cref="KeySetSource.File"/> or <see cref="KeySetSource.Inline"/>.</summary>
     KeySetSource Kind { get; }

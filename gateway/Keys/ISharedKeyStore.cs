@@ -6,7 +6,7 @@ namespace Gateway.Keys;
 /// Implementations never throw: an unavailable store reads as a miss, grants every lease (each
 /// replica then fetches for itself) and drops writes.
 /// </summary>
-public interface ISharedKeyStore
+internal interface ISharedKeyStore
 {
     /// <summary>A verified entry for this issuer and source, or null (missing, unavailable, or failing the integrity check).</summary>
     Task<KeyDocument?> GetAsync(string issuerName, string sourceAddress, CancellationToken cancellationToken);

@@ -7,7 +7,7 @@ namespace Gateway.Keys;
 /// Keys written into the configuration (<c>Gateway:Issuers:{name}:Jwks</c>, a JWKS as a JSON string). They change
 /// only with the configuration, and a changed configuration makes a new source (the address carries a hash of the JWKS).
 /// </summary>
-public sealed class InlineKeyDocumentFetcher : ILocalKeySource
+internal sealed class InlineKeyDocumentFetcher : ILocalKeySource
 {
     private readonly string _jwks;
     private readonly TimeProvider _time;

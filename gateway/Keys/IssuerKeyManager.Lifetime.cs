@@ -7,7 +7,7 @@ namespace Gateway.Keys;
 /// keys in memory — valid keys still verify, and with none the token is refused — and nothing fetches again for an issuer
 /// the configuration no longer has.
 /// </summary>
-public sealed partial class IssuerKeyManager : IDisposable
+internal sealed partial class IssuerKeyManager : IDisposable
 {
     private volatile bool _released;
 

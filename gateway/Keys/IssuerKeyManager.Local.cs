@@ -4,7 +4,7 @@ namespace Gateway.Keys;
 /// The local side of the manager: a key source on this replica (<see cref="ILocalKeySource"/>: a JWKS file or inline
 /// JWKS) is read again when it changed, never on a schedule, and an invalid read never replaces the keys in memory.
 /// </summary>
-public sealed partial class IssuerKeyManager
+internal sealed partial class IssuerKeyManager
 {
     // An unknown kid checks the source at most this often: a flood of made-up kids must not become a flood of file reads.
     private static readonly TimeSpan LocalKidCheckInterval = TimeSpan.FromSeconds(1);

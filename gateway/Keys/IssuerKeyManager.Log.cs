@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Keys;
 
-public sealed partial class IssuerKeyManager
+internal sealed partial class IssuerKeyManager
 {
     private static partial class Log
     {

@@ -23,7 +23,7 @@ namespace Gateway.Keys;
 /// it is read when it changed (<c>IssuerKeyManager.Local.cs</c>), and its keys do not go stale.</item>
 /// </list>
 /// </summary>
-public sealed partial class IssuerKeyManager : IKeyMemory
+internal sealed partial class IssuerKeyManager : IKeyMemory
 {
     private readonly IKeySource _source;
     private readonly TimeProvider _time;

@@ -8,7 +8,7 @@ namespace Gateway.Keys;
 /// (<c>use: enc</c>), private keys and key types the gateway cannot verify with (anything but RSA,
 /// EC and Ed25519 OKP) are dropped when the set is built: they never verify a signature.
 /// </summary>
-public sealed class IssuerKeySet
+internal sealed class IssuerKeySet
 {
     public IssuerKeySet(IReadOnlyList<JsonWebKey> keys, DateTimeOffset fetchedAt, KeySetSource source, TimeSpan? lifetime = null, TimeSpan? maxStaleness = null)
     {

@@ -8,7 +8,7 @@ namespace Gateway.Keys;
 /// to the token's; and the key type fitting the algorithm — RS*/PS* need <c>RSA</c>, ES256/384/512 need
 /// <c>EC</c> on P-256/P-384/P-521, EdDSA needs <c>OKP</c> on Ed25519. HMAC never matches any key.
 /// </summary>
-public static class KeyAlgorithmAgreement
+internal static class KeyAlgorithmAgreement
 {
     public static bool Allows(JsonWebKey key, string? algorithm)
     {

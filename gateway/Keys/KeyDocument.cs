@@ -5,4 +5,4 @@ namespace Gateway.Keys;
 /// identity provider and the <c>max-age</c> it was served with. This is what the shared cache stores,
 /// so replicas parse the same bytes.
 /// </summary>
-public sealed record KeyDocument(string JwksJson, DateTimeOffset FetchedAt, TimeSpan? MaxAge = null);
+internal sealed record KeyDocument(string JwksJson, DateTimeOffset FetchedAt, TimeSpan? MaxAge = null);

@@ -7,7 +7,7 @@ namespace Gateway.Keys;
 /// failed in a row, and a fixed description of the last error. The description names the kind of
 /// failure, never an exception message, so internal addresses and document contents stay out of it.
 /// </summary>
-public sealed record KeyLoadFailure(DateTimeOffset Since, DateTimeOffset LastAt, int ConsecutiveFailures, string Error)
+internal sealed record KeyLoadFailure(DateTimeOffset Since, DateTimeOffset LastAt, int ConsecutiveFailures, string Error)
 {
     public static string Describe(Exception exception) => exception switch
     {

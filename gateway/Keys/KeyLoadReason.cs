@@ -4,7 +4,7 @@ namespace Gateway.Keys;
 /// Why a key load runs. The member names are the values of the load span's <c>jwtgw.keys.load_reason</c> tag
 /// (docs/operations.md): rename none without changing the documentation.
 /// </summary>
-public enum KeyLoadReason
+internal enum KeyLoadReason
 {
     /// <summary>No key set in memory yet.</summary>
     Cold,

@@ -10,7 +10,7 @@ namespace Gateway.Keys;
 /// force, the managers it does not use are released (<see cref="ReleaseAllExcept"/>): disposed, so they never load
 /// again, and no longer sent the shared store's change notices. Routes those notices to the managers they concern.
 /// </summary>
-public sealed class KeyManagerPool : IDisposable
+internal sealed class KeyManagerPool : IDisposable
 {
     /// <summary>Name of the HttpClient used for discovery and JWKS requests.</summary>
     public const string HttpClientName = "jwt-gateway-keys";

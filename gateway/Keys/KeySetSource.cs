@@ -1,7 +1,7 @@
 namespace Gateway.Keys;
 
 /// <summary>Where a key set in memory came from.</summary>
-public enum KeySetSource
+internal enum KeySetSource
 {
     /// <summary>Fetched from the issuer's identity provider (or the local development issuer).</summary>
     IdentityProvider,
@@ -20,7 +20,7 @@ public enum KeySetSource
 /// The one place a <see cref="KeySetSource"/> becomes text: readiness, the dashboard, logs and the load span's
 /// <c>jwtgw.keys.source</c> tag all show these names (documented in docs/operations.md; changing one breaks dashboards).
 /// </summary>
-public static class KeySetSourceNames
+internal static class KeySetSourceNames
 {
     public static string Name(this KeySetSource source) => source switch
     {

@@ -9,7 +9,7 @@ namespace Gateway.Keys;
 /// to. Value equality: a reload whose definition of an issuer did not change keeps that issuer's manager (and its
 /// loaded keys); any change (address, timing, HTTPS rule, expected issuer) gets a new one.
 /// </summary>
-public sealed record KeySourceDefinition(
+internal sealed record KeySourceDefinition(
     KeySourceSettings Settings,
     bool RequireHttpsMetadata,
     string? ExpectedIssuer,

@@ -4,7 +4,7 @@ namespace Gateway.Keys;
 /// Where one issuer's keys come from and the timing rules they follow. Value equality lets a
 /// configuration reload keep a manager (and its loaded keys) whose source did not change.
 /// </summary>
-public sealed record KeySourceSettings(
+internal sealed record KeySourceSettings(
     string IssuerName,
     string SourceAddress,
     TimeSpan DefaultLifetime,

@@ -3,9 +3,9 @@ namespace Gateway.Keys;
 /// <summary>What a refresh for an unknown <c>kid</c> established, and the keys to validate with.</summary>
 /// <param name="Keys">The usable key set now in memory (null: none, the issuer's keys are unavailable).</param>
 /// <param name="Status">Whether the kid was found, checked and absent, or could not be checked.</param>
-public readonly record struct KidRefreshResult(IssuerKeySet? Keys, KidRefreshStatus Status);
+internal readonly record struct KidRefreshResult(IssuerKeySet? Keys, KidRefreshStatus Status);
 
-public enum KidRefreshStatus
+internal enum KidRefreshStatus
 {
     /// <summary>The key set in <see cref="KidRefreshResult.Keys"/> holds the kid.</summary>
     Found,

@@ -18,7 +18,7 @@ namespace Gateway.Keys;
 /// </list>
 /// Problems are fixed sentences naming the key by index and <c>kid</c>, never key material.
 /// </summary>
-public static class LocalJwks
+internal static class LocalJwks
 {
     public const int MaxBytes = 1024 * 1024;
 

@@ -5,7 +5,7 @@ namespace Gateway.Keys;
 /// The message is a fixed sentence (the file's path and the rule broken, never its content), safe for logs and
 /// readiness; <see cref="Reason"/> is the metric label.
 /// </summary>
-public sealed class LocalKeySourceException : Exception
+internal sealed class LocalKeySourceException : Exception
 {
     public LocalKeySourceException(string reason, string message)
         : base(message)

@@ -1,7 +1,7 @@
 namespace Gateway.Keys;
 
 /// <summary>The embedded default without Redis: nothing is shared, every replica fetches for itself.</summary>
-public sealed class MemoryOnlyKeyStore : ISharedKeyStore
+internal sealed class MemoryOnlyKeyStore : ISharedKeyStore
 {
     public static MemoryOnlyKeyStore Instance { get; } = new();
 

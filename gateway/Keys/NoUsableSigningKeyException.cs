@@ -5,7 +5,7 @@ namespace Gateway.Keys;
 /// symmetric or private keys, or key types the gateway does not verify with). Replacing good keys with
 /// it would refuse every token, so it counts as a failed load: the last good keys stay.
 /// </summary>
-public sealed class NoUsableSigningKeyException : FormatException
+internal sealed class NoUsableSigningKeyException : FormatException
 {
     public const string Description = "the JWKS holds no usable signing key";
 

@@ -5,7 +5,7 @@ namespace Gateway.Keys;
 /// 20 % at random, so replicas that failed together (an IdP outage) do not retry in lockstep.
 /// The shape of IdentityModel's <c>ConfigurationManager</c> refresh jitter.
 /// </summary>
-public static class RetryBackoff
+internal static class RetryBackoff
 {
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(1);
 

@@ -7,7 +7,7 @@ namespace Gateway.Keys;
 /// 401 at once, without waiting on any refresh. Bounded: past <see cref="Capacity"/> entries it is
 /// cleared, which only costs a throttled refresh, never memory.
 /// </summary>
-public sealed class UnknownKidCache
+internal sealed class UnknownKidCache
 {
     public const int Capacity = 10_000;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _until = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 namespace Gateway.Observability;
 
 /// <summary>Names of the gateway's telemetry sources, public so hosts can subscribe to them.</summary>
-public static class GatewayDiagnostics
+internal static class GatewayDiagnostics
 {
     public const string ActivitySourceName = "JwtGateway";
     public const string MeterName = "JwtGateway";
@@ -10,7 +10,7 @@ public static class GatewayDiagnostics
     public const string AccessLogCategory = "JwtGateway.AccessLog";
 
     /// <summary>Span names of the gateway's activity source.</summary>
-    public static class Spans
+    internal static class Spans
     {
         public const string TokenValidation = "jwtgw.token.validate";
         public const string PolicyDecision = "jwtgw.policy.evaluate";
@@ -18,7 +18,7 @@ public static class GatewayDiagnostics
     }
 
     /// <summary>Instrument names of the gateway's meter.</summary>
-    public static class Metrics
+    internal static class Metrics
     {
         public const string Requests = "jwtgw.requests";
         public const string RequestDuration = "jwtgw.request.duration";
@@ -49,7 +49,7 @@ public static class GatewayDiagnostics
     }
 
     /// <summary>Attribute (tag) names used on spans and metric points.</summary>
-    public static class Tags
+    internal static class Tags
     {
         public const string Route = "jwtgw.route";
         public const string Policy = "jwtgw.policy";

@@ -43,7 +43,9 @@ internal sealed class GatewayStateMetrics
     public static bool IsConnected(RedisConnectionFactory redis)
     {
         var connection = redis.GetConnectionAsync();
+#pragma warning disable VSTHRD002 // Result is read only once the connection task completed successfully: never a wait
         return connection.IsCompletedSuccessfully && connection.Result.IsConnected;
+#pragma warning restore VSTHRD002
     }
 
     private static IEnumerable<Measurement<double>> KeyAges(GatewaySnapshot snapshot, TimeProvider time)

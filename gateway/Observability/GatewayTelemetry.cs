@@ -82,7 +82,7 @@ internal static class GatewayTelemetry
     /// <summary>The <c>jwtgw.reason</c> value of a sender-constraint status (<c>dpop_proof_replayed</c>, <c>certificate_mismatch</c>...), allocated once.</summary>
     public static string Reason(SenderConstraints.BindingStatus status) => (uint)status < (uint)BindingReasons.Length ? BindingReasons[(int)status] : "binding_invalid";
 
-    public static class Reasons
+    internal static class Reasons
     {
         public const string None = "none";
         public const string IssuerNotAccepted = "issuer_not_accepted";

@@ -17,7 +17,7 @@ namespace Microsoft.AspNetCore.Builder;
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (traces, metrics and logs; the other standard
 /// <c>OTEL_*</c> variables apply), and the Prometheus scrape endpoint when enabled. Nothing by default.
 /// </summary>
-public static class GatewayTelemetryExtensions
+internal static class GatewayTelemetryExtensions
 {
     /// <summary>The service name reported when <c>OTEL_SERVICE_NAME</c> is not set.</summary>
     public const string DefaultServiceName = "jwt-gateway";

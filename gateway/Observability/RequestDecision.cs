@@ -1,7 +1,7 @@
 namespace Gateway.Observability;
 
 /// <summary>What the gateway did with a request on a proxied route; the <c>jwtgw.decision</c> tag.</summary>
-public enum RequestDecision
+internal enum RequestDecision
 {
     /// <summary>Not decided (the request did not reach the enforcement step).</summary>
     None,

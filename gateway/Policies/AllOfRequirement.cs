@@ -3,7 +3,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>Every inner requirement holds (an empty group holds: only the built-in default and anonymous policies have one).</summary>
-public sealed class AllOfRequirement(IReadOnlyList<IRequirement> requirements, string path, string? description = null) : IRequirement
+internal sealed class AllOfRequirement(IReadOnlyList<IRequirement> requirements, string path, string? description = null) : IRequirement
 {
     private readonly IRequirement[] _requirements = [.. requirements];
 

@@ -3,7 +3,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>At least one inner requirement holds.</summary>
-public sealed class AnyOfRequirement(IReadOnlyList<IRequirement> requirements, string path) : IRequirement
+internal sealed class AnyOfRequirement(IReadOnlyList<IRequirement> requirements, string path) : IRequirement
 {
     private readonly IRequirement[] _requirements = [.. requirements];
 

@@ -8,7 +8,7 @@ namespace Gateway.Policies;
 /// A rule on one claim. Values compare as text: strings by their value, numbers and booleans by
 /// their JSON text (<c>42</c>, <c>true</c>); objects never equal a configured value.
 /// </summary>
-public sealed class ClaimRuleRequirement : IRequirement
+internal sealed class ClaimRuleRequirement : IRequirement
 {
     private const int MaxValuesComparedInPlace = 8;
     private readonly ClaimPath _path;

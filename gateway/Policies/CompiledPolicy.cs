@@ -4,7 +4,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>A policy ready to evaluate: anonymous, or accepted issuers plus a requirement tree.</summary>
-public sealed class CompiledPolicy
+internal sealed class CompiledPolicy
 {
     private readonly FrozenSet<string>? _acceptedIssuers;
 

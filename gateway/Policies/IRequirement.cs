@@ -3,7 +3,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>One compiled check on verified claims. Evaluated per request; built once per configuration.</summary>
-public interface IRequirement
+internal interface IRequirement
 {
     /// <summary>Where the requirement is written in the configuration, e.g. <c>Gateway:Policies:admin:Roles:0</c>.</summary>
     string Path { get; }

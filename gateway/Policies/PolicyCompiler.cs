@@ -4,7 +4,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>Turns validated policy options into evaluators, once per configuration load.</summary>
-public static class PolicyCompiler
+internal static class PolicyCompiler
 {
     /// <summary>Name of the built-in default policy: any valid token from any configured issuer.</summary>
     public const string BuiltInDefaultName = "(default)";

@@ -1,6 +1,6 @@
 namespace Gateway.Policies;
 
-public enum PolicyDecision
+internal enum PolicyDecision
 {
     Allow,
     /// <summary>A valid token from an issuer this policy does not accept: 401.</summary>

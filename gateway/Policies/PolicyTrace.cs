@@ -7,7 +7,7 @@ namespace Gateway.Policies;
 /// requirements one level deeper). Filled by <see cref="IRequirement.Evaluate"/> when one is passed; the request path
 /// passes none and builds one only to explain a refusal or a shadow policy's disagreement.
 /// </summary>
-public sealed class PolicyTrace
+internal sealed class PolicyTrace
 {
     private const int MaxSeenLength = 200;
     private readonly List<RequirementResult> _results = [];

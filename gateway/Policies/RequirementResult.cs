@@ -7,9 +7,9 @@ namespace Gateway.Policies;
 /// <param name="Seen">The claim value it read (JSON text, shortened), or null for a group.</param>
 /// <param name="Depth">Nesting depth: 0 for the policy's top level; a group's inner requirements follow it one level deeper.</param>
 /// <param name="Kind">Leaf check, all-of group or any-of group.</param>
-public sealed record RequirementResult(string Path, string Description, bool Passed, string? Seen, int Depth, RequirementKind Kind);
+internal sealed record RequirementResult(string Path, string Description, bool Passed, string? Seen, int Depth, RequirementKind Kind);
 
-public enum RequirementKind
+internal enum RequirementKind
 {
     Check,
     AllOf,

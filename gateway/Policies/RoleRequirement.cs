@@ -3,7 +3,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>The issuer's role claim (a string or an array) holds this role exactly.</summary>
-public sealed class RoleRequirement(string role, string path) : IRequirement
+internal sealed class RoleRequirement(string role, string path) : IRequirement
 {
     public string Role { get; } = role;
 

@@ -3,7 +3,7 @@ using Gateway.Tokens;
 namespace Gateway.Policies;
 
 /// <summary>The token carries this scope, exactly and case-sensitively (<c>scope</c> or <c>scp</c>).</summary>
-public sealed class ScopeRequirement(string scope, string path) : IRequirement
+internal sealed class ScopeRequirement(string scope, string path) : IRequirement
 {
     public string Scope { get; } = scope;
 

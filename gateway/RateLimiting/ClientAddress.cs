@@ -10,7 +10,7 @@ namespace Gateway.RateLimiting;
 /// proxies, and the first address that is not one is the client. Entries left of it were written by whoever the
 /// client is and are never believed; an entry that is not an address stops the walk at the last trusted hop.
 /// </summary>
-public static class ClientAddress
+internal static class ClientAddress
 {
     /// <summary>Text of the address (<c>203.0.113.7</c>, <c>2001:db8::1</c>), or <c>unknown</c> without a peer address.</summary>
     public static string Resolve(HttpContext context, TrustedProxies proxies) =>

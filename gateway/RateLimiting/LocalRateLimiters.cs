@@ -11,7 +11,7 @@ namespace Gateway.RateLimiting;
 /// partitioned limiter per distinct policy settings: a reload that keeps a policy keeps its counters; a partition idle
 /// for a window is dropped by the limiter itself.
 /// </summary>
-public sealed class LocalRateLimiters : IDisposable
+internal sealed class LocalRateLimiters : IDisposable
 {
     private readonly ConcurrentDictionary<RateLimitSettings, PartitionedRateLimiter<string>> _limiters = new();
 

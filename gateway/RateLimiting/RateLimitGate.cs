@@ -13,7 +13,7 @@ namespace Gateway.RateLimiting;
 /// decision in <c>jwtgw.ratelimit.decisions</c> (policy, outcome, store) and logs when counting moves between Redis
 /// and the local limiters. Synchronous (no allocation of an async state machine) when Redis is not in use.
 /// </summary>
-public sealed partial class RateLimitGate
+internal sealed partial class RateLimitGate
 {
     private readonly RedisRateLimitStore? _redis;
     private readonly LocalRateLimiters _local;
@@ -44,9 +44,11 @@ public sealed partial class RateLimitGate
         }
 
         var pending = _redis.TryAcquireAsync(policy.Settings, partition, context.RequestAborted);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return pending.IsCompletedSuccessfully
             ? ValueTask.FromResult(Complete(policy, partition, pending.Result))
             : AwaitRedisAsync(policy, partition, pending);
+#pragma warning restore VSTHRD103
     }
 
     private async ValueTask<RateLimitDecision> AwaitRedisAsync(RateLimitPolicy policy, string partition, ValueTask<RateLimitDecision?> pending) =>

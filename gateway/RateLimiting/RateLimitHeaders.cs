@@ -8,7 +8,7 @@ namespace Gateway.RateLimiting;
 /// <c>RateLimit-Policy: "name";q=100;w=1</c> (quota per window, seconds) and <c>RateLimit: "name";r=0;t=1</c>
 /// (remaining, seconds until the quota resets). Sent on every answer of a limited route, the 429 included.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     public const string RateLimit = "RateLimit";
     public const string RateLimitPolicy = "RateLimit-Policy";

@@ -12,7 +12,7 @@ namespace Gateway.RateLimiting;
 /// partition): no claim value or address is stored. Without verified claims (anonymous route), or when a token lacks a
 /// claim of the key, the request is counted by client address instead, under a key that cannot equal a claim key.
 /// </summary>
-public static class RateLimitKey
+internal static class RateLimitKey
 {
     /// <summary>The hex SHA-256 (first 128 bits) of the partition the request belongs to.</summary>
     public static string For(RateLimitPolicy policy, HttpContext context, string? issuer, TokenClaims? claims)

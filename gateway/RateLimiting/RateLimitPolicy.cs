@@ -8,7 +8,7 @@ namespace Gateway.RateLimiting;
 /// One <c>Gateway:RateLimits</c> policy, compiled once per configuration: its limit, its key parts, the trusted
 /// proxies its client-address key believes, and the <c>RateLimit-Policy</c> header value (built once).
 /// </summary>
-public sealed class RateLimitPolicy
+internal sealed class RateLimitPolicy
 {
     public RateLimitPolicy(string name, RateLimitPolicyOptions options, TrustedProxies proxies)
     {
@@ -36,7 +36,7 @@ public sealed class RateLimitPolicy
 }
 
 /// <summary>The counting rule of a policy; <see cref="Burst"/> is the bucket size of a token bucket, else <see cref="Limit"/>.</summary>
-public sealed record RateLimitSettings(string Name, RateLimitAlgorithm Algorithm, int Limit, TimeSpan Window, int Burst, int ExpectedReplicas)
+internal sealed record RateLimitSettings(string Name, RateLimitAlgorithm Algorithm, int Limit, TimeSpan Window, int Burst, int ExpectedReplicas)
 {
     /// <summary>A replica's share of the limit while it counts alone: ceil(Limit / ExpectedReplicas), at least 1.</summary>
     public int LocalLimit => Share(Limit);
@@ -48,7 +48,7 @@ public sealed record RateLimitSettings(string Name, RateLimitAlgorithm Algorithm
 }
 
 /// <summary>One part of a policy's key: the issuer, the client address or a verified claim.</summary>
-public sealed record RateLimitKeyPart(RateLimitKeyPartKind Kind, ClaimPath? Claim)
+internal sealed record RateLimitKeyPart(RateLimitKeyPartKind Kind, ClaimPath? Claim)
 {
     public static RateLimitKeyPart Parse(string text) => text switch
     {
@@ -58,7 +58,7 @@ public sealed record RateLimitKeyPart(RateLimitKeyPartKind Kind, ClaimPath? Clai
     };
 }
 
-public enum RateLimitKeyPartKind
+internal enum RateLimitKeyPartKind
 {
     Issuer,
     ClientAddress,

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Rate limiting: the gate every limited route asks, its Redis counters and its local fallback.</summary>
-public static class RateLimitServiceCollectionExtensions
+internal static class RateLimitServiceCollectionExtensions
 {
     // The Redis settings are read once at startup, like the connection they share; the policies come with each snapshot.
     internal static void AddRateLimiting(this IServiceCollection services, RedisOptions redis)

@@ -14,7 +14,7 @@ namespace Gateway.RateLimiting;
 /// <see cref="Cooldown"/>, so a slow Redis costs one timeout per second, not one per request.
 /// </para>
 /// </summary>
-public sealed class RedisRateLimitStore
+internal sealed class RedisRateLimitStore
 {
     /// <summary>How long Redis is left alone after a failed check.</summary>
     public static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(1);
@@ -100,7 +100,9 @@ public sealed class RedisRateLimitStore
             return ValueTask.FromResult<RateLimitDecision?>(null);
         }
 
+#pragma warning disable VSTHRD103 // connecting completed successfully (checked above): its Result does not block
         return EvaluateAsync(connecting.Result.GetDatabase(), settings, partition, cancellationToken);
+#pragma warning restore VSTHRD103
     }
 
     private async ValueTask<RateLimitDecision?> EvaluateAsync(IDatabase database, RateLimitSettings settings, string partition, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace Gateway.RateLimiting;
 /// request that arrived from one of them has its <c>X-Forwarded-For</c> believed, and only the hops they appended
 /// (<see cref="ClientAddress"/>). IPv4-mapped IPv6 addresses are compared as IPv4.
 /// </summary>
-public sealed class TrustedProxies
+internal sealed class TrustedProxies
 {
     private readonly IPNetwork[] _networks;
 

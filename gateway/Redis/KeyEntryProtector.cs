@@ -8,7 +8,7 @@ namespace Gateway.Redis;
 /// key. The signed text includes the issuer and source, so an entry cannot be moved to another
 /// issuer or URL either.
 /// </summary>
-public sealed class KeyEntryProtector
+internal sealed class KeyEntryProtector
 {
     private readonly byte[] _key;
 

@@ -7,7 +7,7 @@ namespace Gateway.Redis;
 /// caller: with <c>abortConnect=false</c> StackExchange.Redis keeps retrying, and a missing Redis
 /// only means the shared cache reads as empty.
 /// </summary>
-public sealed class RedisConnectionFactory : IAsyncDisposable
+internal sealed class RedisConnectionFactory : IAsyncDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
     private readonly Lock _gate = new();
@@ -56,7 +56,9 @@ public sealed class RedisConnectionFactory : IAsyncDisposable
     {
         get
         {
+#pragma warning disable VSTHRD002 // Result is read only once the connection task completed successfully: never a wait
             var connection = _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
+#pragma warning restore VSTHRD002
             if (connection is not null && connection.GetServers().Any(server => server.IsConnected && !server.IsReplica))
             {
                 return null;

@@ -14,7 +14,7 @@ namespace Gateway.Redis;
 /// Redis), is refused, counted and logged, and the replica asks the authorization server itself. Every
 /// operation is bounded by <c>Gateway:Redis:OperationTimeout</c> and never throws.
 /// </summary>
-public sealed partial class RedisIntrospectionCache : ISharedIntrospectionCache
+internal sealed partial class RedisIntrospectionCache : ISharedIntrospectionCache
 {
     private readonly RedisConnectionFactory _connections;
     private readonly KeyEntryProtector _protector;

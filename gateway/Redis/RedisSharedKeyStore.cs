@@ -17,7 +17,7 @@ namespace Gateway.Redis;
 /// Every call is bounded by the operation timeout and never throws: a down or slow Redis reads as a
 /// miss, grants the lease (replicas fetch for themselves) and drops writes.
 /// </summary>
-public sealed partial class RedisSharedKeyStore : ISharedKeyStore
+internal sealed partial class RedisSharedKeyStore : ISharedKeyStore
 {
     private readonly RedisConnectionFactory _connections;
     private readonly KeyEntryCodec _entries;

@@ -12,7 +12,7 @@ namespace Gateway.Redis;
 /// store is then ignored) and the client certificate presented when Redis requires one
 /// (<c>Gateway:Redis:ClientCertificatePath</c> + <c>ClientKeyPath</c>, PEM). Used only with <c>ssl=true</c>.
 /// </summary>
-public sealed class RedisTls
+internal sealed class RedisTls
 {
     private RedisTls(X509Certificate2Collection? roots, X509Certificate2? clientCertificate)
     {

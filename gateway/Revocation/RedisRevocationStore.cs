@@ -15,7 +15,7 @@ namespace Gateway.Revocation;
 /// Every call is bounded by the operation timeout and never throws: a read that fails returns null (the caller
 /// keeps what it has), a write that fails returns false.
 /// </summary>
-public sealed partial class RedisRevocationStore
+internal sealed partial class RedisRevocationStore
 {
     private readonly RedisConnectionFactory _connections;
     private readonly string _prefix;

@@ -20,7 +20,7 @@ namespace Gateway.Revocation;
 /// With Redis configured but unreachable, a revocation is still enforced here at once and the answer is 503: retry so
 /// that it reaches the fleet.
 /// </summary>
-public sealed partial class RevocationEndpoint
+internal sealed partial class RevocationEndpoint
 {
     private const int MaxBodyBytes = 8 * 1024;
 
@@ -178,7 +178,7 @@ public sealed partial class RevocationEndpoint
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                buffer.Write(chunk.AsSpan(0, read));
                 if (buffer.Length > MaxBodyBytes)
                 {
                     return (null, $"the body is larger than {MaxBodyBytes} bytes");

@@ -8,7 +8,7 @@ namespace Gateway.Revocation;
 /// (and those without <c>iat</c>, which cannot show they are newer). Past <see cref="ExpiresAt"/> no token it could
 /// match is still valid, so the entry is dropped.
 /// </summary>
-public sealed record RevocationEntry(
+internal sealed record RevocationEntry(
     RevocationKind Kind,
     string? Issuer,
     string Value,

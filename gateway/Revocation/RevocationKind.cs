@@ -1,7 +1,7 @@
 namespace Gateway.Revocation;
 
 /// <summary>What a revocation names.</summary>
-public enum RevocationKind
+internal enum RevocationKind
 {
     /// <summary>One token, by its <c>jti</c> (of one issuer, or of any issuer).</summary>
     TokenId,

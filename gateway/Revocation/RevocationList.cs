@@ -8,7 +8,7 @@ namespace Gateway.Revocation;
 /// The request path reads one immutable <see cref="RevocationSet"/> without a lock and never waits for Redis;
 /// with no revocation at all it costs one field read and one comparison.
 /// </summary>
-public sealed class RevocationList
+internal sealed class RevocationList
 {
     private readonly object _write = new();
     private readonly TimeProvider _time;

@@ -6,7 +6,7 @@ namespace Gateway.Revocation;
 /// What an operator asks for (the <c>revoke</c> command or the management endpoint), turned into an entry with its
 /// lifetime against the configuration: one rule set for both ways in.
 /// </summary>
-public sealed record RevocationRequest(RevocationKind Kind, string Value, string? Issuer, DateTimeOffset? IssuedBefore, DateTimeOffset? ExpiresAt)
+internal sealed record RevocationRequest(RevocationKind Kind, string Value, string? Issuer, DateTimeOffset? IssuedBefore, DateTimeOffset? ExpiresAt)
 {
     /// <summary>Longest value accepted (a jti, sub or sid).</summary>
     public const int MaxValueLength = 1024;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Token revocation: the in-memory list every request checks, its Redis level and synchronisation, the management endpoint.</summary>
-public static class RevocationServiceCollectionExtensions
+internal static class RevocationServiceCollectionExtensions
 {
     // Read once at startup, like the Redis settings it shares the connection with.
     internal static void AddRevocation(this IServiceCollection services, RevocationOptions options, RedisOptions redis)

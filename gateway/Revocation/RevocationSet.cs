@@ -11,7 +11,7 @@ namespace Gateway.Revocation;
 /// <item>an entry past its <see cref="RevocationEntry.ExpiresAt"/> matches nothing, whether or not it was purged yet.</item>
 /// </list>
 /// </summary>
-public sealed class RevocationSet
+internal sealed class RevocationSet
 {
     private readonly Dictionary<string, RevocationEntry[]> _tokenIds;
     private readonly Dictionary<string, RevocationEntry[]> _subjects;
@@ -59,10 +59,6 @@ public sealed class RevocationSet
         // No iat: the token cannot show it was issued after the cutoff (fail closed).
         return token.Subject is { } sub && _subjects.Count > 0 && _subjects.TryGetValue(sub, out var bySub) && Matches(bySub, issuer, token.IssuedAt ?? long.MinValue, time);
     }
-
-    /// <summary>This set without the entries expired at <paramref name="now"/> (itself when none are).</summary>
-    public RevocationSet WithoutExpired(DateTimeOffset now) =>
-        Entries.Any(e => e.ExpiresAt <= now) ? new RevocationSet(Entries.Where(e => e.ExpiresAt > now)) : this;
 
     // issuedAt: null for jti and sid entries; for a subject, the token's iat (Unix seconds), refused when before the cutoff.
     private static bool Matches(RevocationEntry[] entries, string issuer, long? issuedAt, TimeProvider time)

@@ -5,7 +5,7 @@ namespace Gateway.SenderConstraints;
 /// <c>dpop+mtls</c>, or null for a bearer token), and a fresh DPoP nonce to send (<c>DPoP-Nonce</c>) when nonces are
 /// required and the proof's was missing or ageing.
 /// </summary>
-public readonly record struct BindingResult(BindingStatus Status, string? Binding, string? FreshNonce = null)
+internal readonly record struct BindingResult(BindingStatus Status, string? Binding, string? FreshNonce = null)
 {
     public static BindingResult Bearer { get; } = new(BindingStatus.Valid, null);
 

@@ -5,7 +5,7 @@ namespace Gateway.SenderConstraints;
 /// certificate (RFC 8705). Each value is its own <c>jwtgw.reason</c> (snake_case of the name); <c>RefusalTable</c> maps
 /// each to its HTTP answer.
 /// </summary>
-public enum BindingStatus
+internal enum BindingStatus
 {
     Valid,
     /// <summary>The request has no <c>DPoP</c> header although the token is presented with the DPoP scheme.</summary>

@@ -13,7 +13,7 @@ namespace Gateway.SenderConstraints;
 /// then only that (the proxy's own TLS certificate is not the client's). The header is removed from every request
 /// (<see cref="Capture"/>), whoever sent it: a downstream never sees a client-supplied copy.
 /// </summary>
-public sealed class ClientCertificateSource
+internal sealed class ClientCertificateSource
 {
     private const int MaxHeaderLength = 16 * 1024;
     private readonly string? _header;

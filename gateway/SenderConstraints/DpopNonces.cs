@@ -12,7 +12,7 @@ namespace Gateway.SenderConstraints;
 /// A nonce is not single-use: replays are stopped by the proof's <c>jti</c>; the nonce bounds how early a proof can be
 /// made (a pre-computed proof is useless once its nonce expired).
 /// </summary>
-public sealed class DpopNonces
+internal sealed class DpopNonces
 {
     private const int MacLength = 16;
     private readonly byte[] _key;

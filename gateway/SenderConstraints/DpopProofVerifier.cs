@@ -17,7 +17,7 @@ namespace Gateway.SenderConstraints;
 /// the request's URI → nonce (when required) → <c>iat</c> window → <c>ath</c> = base64url(SHA-256(token)) → the key's
 /// RFC 7638 thumbprint equals <c>cnf.jkt</c>. Nothing from the proof is trusted before its signature verified.
 /// </summary>
-public sealed class DpopProofVerifier
+internal sealed class DpopProofVerifier
 {
     private static readonly SearchValues<char> JwsChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
 

@@ -8,7 +8,7 @@ namespace Gateway.SenderConstraints;
 /// host lower-cased, the scheme's default port dropped, percent-encodings of unreserved characters decoded and other
 /// percent-encodings upper-cased, dot segments removed, an empty path read as <c>/</c>.
 /// </summary>
-public static class HttpTargetUri
+internal static class HttpTargetUri
 {
     /// <summary>The normalised origin (<c>https://host[:port]</c>) of an absolute http(s) URI, or null.</summary>
     public static string? Origin(string scheme, string host, int? port)

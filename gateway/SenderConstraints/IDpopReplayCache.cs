@@ -4,7 +4,7 @@ namespace Gateway.SenderConstraints;
 /// Remembers the DPoP proofs (by key and <c>jti</c>) already used, for as long as a proof could still be accepted.
 /// Failure contract: never throws; an answer it cannot give is <see cref="ReplayCheck.Unavailable"/> (fail closed).
 /// </summary>
-public interface IDpopReplayCache
+internal interface IDpopReplayCache
 {
     /// <summary>Records <paramref name="proofId"/> (a 128-bit hash of the proof key's thumbprint and the <c>jti</c>) for <paramref name="retention"/>.</summary>
     ValueTask<ReplayCheck> TryUseAsync(UInt128 proofId, TimeSpan retention, CancellationToken cancellationToken);

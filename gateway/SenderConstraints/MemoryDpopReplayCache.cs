@@ -9,7 +9,7 @@ namespace Gateway.SenderConstraints;
 /// forgetting an id early would let its proof be replayed. Expired ids are swept when the memory is full, at most
 /// every 100 ms. Alone (no Redis) it protects one replica: a proof replayed at another replica is not seen.
 /// </summary>
-public sealed class MemoryDpopReplayCache : IDpopReplayCache
+internal sealed class MemoryDpopReplayCache : IDpopReplayCache
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<UInt128, long> _expiries = new();

@@ -11,7 +11,7 @@ namespace Gateway.SenderConstraints;
 /// only requests with a valid DPoP-bound access token reach it. Providers are never disposed here: one may still be in
 /// use by a concurrent request when the cache is emptied, and the runtime finalises the key.
 /// </summary>
-public sealed class ProofKeyCache
+internal sealed class ProofKeyCache
 {
     public const int DefaultMaxEntries = 4096;
     private readonly ConcurrentDictionary<string, SignatureProvider> _providers = new(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ namespace Gateway.SenderConstraints;
 /// be replayed once at each other replica within its lifetime (the documented weakening; see
 /// docs/sender-constrained-tokens.md). Never throws.
 /// </summary>
-public sealed partial class RedisDpopReplayCache : IDpopReplayCache
+internal sealed partial class RedisDpopReplayCache : IDpopReplayCache
 {
     private readonly RedisConnectionFactory _connections;
     private readonly MemoryDpopReplayCache _memory;
@@ -46,7 +46,7 @@ public sealed partial class RedisDpopReplayCache : IDpopReplayCache
         {
             // The first requests may come while the connection is still being made: wait for it, within the operation budget.
             var pending = _connections.GetConnectionAsync();
-            var connection = pending.IsCompletedSuccessfully ? pending.Result : await pending.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            var connection = await (pending.IsCompletedSuccessfully ? pending : pending.WaitAsync(_timeout, cancellationToken)).ConfigureAwait(false);
             if (!connection.IsConnected)
             {
                 return Degrade(local, "not connected");

@@ -1,7 +1,7 @@
 namespace Gateway.SenderConstraints;
 
 /// <summary>The answer of a <see cref="IDpopReplayCache"/>.</summary>
-public enum ReplayCheck
+internal enum ReplayCheck
 {
     /// <summary>First use: remembered now.</summary>
     First,

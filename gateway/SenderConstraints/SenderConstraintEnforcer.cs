@@ -20,7 +20,7 @@ namespace Gateway.SenderConstraints;
 /// </list>
 /// The effective DPoP mode is the policy's when it sets one, else the issuer's; <c>Required</c> on either wins.
 /// </summary>
-public sealed class SenderConstraintEnforcer
+internal sealed class SenderConstraintEnforcer
 {
     public const string ProofHeader = "DPoP";
     public const string NonceHeader = "DPoP-Nonce";
@@ -120,9 +120,11 @@ public sealed class SenderConstraintEnforcer
 
         var fresh = _verifier.Nonces is { } nonces && nonces.ShouldRefresh(result.NonceAge) ? nonces.Issue(now) : null;
         var pending = replay.TryUseAsync(result.ProofId, _verifier.ReplayRetention, context.RequestAborted);
+#pragma warning disable VSTHRD103 // the synchronous fast path: Result of a task that completed successfully does not block
         return pending.IsCompletedSuccessfully
             ? new(AfterReplayCheck(pending.Result, binding, fresh))
             : AwaitReplayAsync(pending, binding, fresh);
+#pragma warning restore VSTHRD103
     }
 
     private static async ValueTask<BindingResult> AwaitReplayAsync(ValueTask<ReplayCheck> pending, string binding, string? fresh) =>

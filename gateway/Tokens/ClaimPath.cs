@@ -7,7 +7,7 @@ namespace Gateway.Tokens;
 /// namespaced claims such as <c>https://example.com/roles</c> work), then as dot-separated segments
 /// into nested objects (<c>org.tenant</c>).
 /// </summary>
-public sealed class ClaimPath
+internal sealed class ClaimPath
 {
     private readonly string[] _segments;
 

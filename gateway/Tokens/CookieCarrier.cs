@@ -9,7 +9,7 @@ namespace Gateway.Tokens;
 /// <c>,</c>, whitespace) or after a <c>$</c> (RFC 2109 attribute syntax), with optional whitespace before <c>=</c>.
 /// Every such occurrence counts, even inside another cookie's quoted value. Allocation-free.
 /// </summary>
-public static class CookieCarrier
+internal static class CookieCarrier
 {
     /// <summary>How many times <paramref name="name"/> is named, and the value of the first (trimmed, unquoted).</summary>
     public static (int Occurrences, ReadOnlyMemory<char> Value) Find(StringValues cookieHeaders, string name)

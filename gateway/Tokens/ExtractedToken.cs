@@ -4,7 +4,7 @@ namespace Gateway.Tokens;
 /// A token taken from the request, not yet trusted. <see cref="Value"/> points into the request's own
 /// header (or cookie, or query) string: extracting a token copies nothing.
 /// </summary>
-public readonly record struct ExtractedToken(TokenStatus Status, ReadOnlyMemory<char> Value, TokenSourceKind Source, string? SourceName)
+internal readonly record struct ExtractedToken(TokenStatus Status, ReadOnlyMemory<char> Value, TokenSourceKind Source, string? SourceName)
 {
     public static ExtractedToken Missing { get; } = new(TokenStatus.Missing, default, TokenSourceKind.None, null);
 

@@ -11,7 +11,7 @@ namespace Gateway.Tokens;
 /// payload shapes pass. What a route requires of a token is a policy's business, not this one's: policies see only
 /// the issuer's <see cref="Identity"/>.
 /// </summary>
-public sealed class IssuerProvider
+internal sealed class IssuerProvider
 {
     // The key set and the parameters built from it travel as one immutable object behind one reference:
     // a reader sees either the old pair or the new one, never new keys with old parameters (a tuple

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Gateway.Tokens;
 
 /// <summary>The configured issuers, found by the exact <c>iss</c> a token carries.</summary>
-public sealed class IssuerRegistry
+internal sealed class IssuerRegistry
 {
     private readonly FrozenDictionary<string, IssuerProvider> _byIssuer;
 

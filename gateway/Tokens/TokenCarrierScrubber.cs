@@ -13,7 +13,7 @@ namespace Gateway.Tokens;
 /// <c>Cookie</c>, a token query parameter hidden behind a <c>;</c> separator. The verified carrier itself is left to
 /// <c>ForwardAuthorizationHeader</c> and the query rule (a query token is never forwarded).
 /// </summary>
-public sealed class TokenCarrierScrubber
+internal sealed class TokenCarrierScrubber
 {
     private readonly string[] _headers;
     private readonly string[] _cookies;

@@ -7,7 +7,7 @@ namespace Gateway.Tokens;
 /// it without re-parsing the token. Immutable apart from lazily built lookup sets, which are published
 /// atomically: one instance is shared by concurrent requests when it comes from the validated-token cache.
 /// </summary>
-public sealed class TokenClaims
+internal sealed class TokenClaims
 {
     private volatile HashSet<string>? _scopes;
     private volatile RoleSet? _roles;

@@ -8,7 +8,7 @@ namespace Gateway.Tokens;
 /// wrong type, another confirmation method such as <c>jwk</c>) is <see cref="IsUnsupported"/>: such a token is bound
 /// to something, and is refused rather than accepted as a bearer token.
 /// </summary>
-public sealed class TokenConfirmation
+internal sealed class TokenConfirmation
 {
     public const string ClaimName = "cnf";
     public const string JwkThumbprintMember = "jkt";

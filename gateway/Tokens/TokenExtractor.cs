@@ -27,7 +27,7 @@ namespace Gateway.Tokens;
 /// (<see cref="TokenCarrierScrubber"/>).
 /// Empty cookies and custom headers carry nothing; an empty query parameter is an empty token.
 /// </summary>
-public sealed class TokenExtractor
+internal sealed class TokenExtractor
 {
     private const string Bearer = "Bearer";
     private const string Dpop = "DPoP";
@@ -51,10 +51,6 @@ public sealed class TokenExtractor
         Scrubber = new TokenCarrierScrubber(_headers, _cookies, _queryParameters);
     }
 
-    /// <summary>Header names holding tokens (so they can be removed before forwarding when asked).</summary>
-    public IReadOnlyList<string> CustomHeaders => _headers;
-
-    public IReadOnlyList<string> QueryParameters => _queryParameters;
 
     /// <summary>Removes the carriers other than the verified one before forwarding.</summary>
     public TokenCarrierScrubber Scrubber { get; }

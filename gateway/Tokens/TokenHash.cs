@@ -9,7 +9,7 @@ namespace Gateway.Tokens;
 /// The SHA-256 of a whole token (its ASCII bytes), as a value: the validated-token cache's key. Two
 /// tokens share a hash only if SHA-256 collides, so a cached verdict is never applied to another token.
 /// </summary>
-public readonly struct TokenHash : IEquatable<TokenHash>
+internal readonly struct TokenHash : IEquatable<TokenHash>
 {
     private const int StackLimit = 2048;
     private readonly ulong _a;

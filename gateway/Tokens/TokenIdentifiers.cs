@@ -6,7 +6,7 @@ namespace Gateway.Tokens;
 /// The claims a revocation can name: <c>jti</c>, <c>sub</c>, <c>sid</c> and <c>iat</c> (Unix seconds). Read once per
 /// validated token and kept on its <see cref="TokenClaims"/>, so a cached token is checked without reading JSON.
 /// </summary>
-public sealed record TokenIdentifiers(string? TokenId, string? Subject, string? SessionId, long? IssuedAt)
+internal sealed record TokenIdentifiers(string? TokenId, string? Subject, string? SessionId, long? IssuedAt)
 {
     internal static TokenIdentifiers Read(JsonElement payload) => new(
         String(payload, "jti"),

@@ -20,7 +20,7 @@ namespace Gateway.Tokens;
 /// </list>
 /// Never throws for any input: every failure is a status.
 /// </summary>
-public static class TokenShapeInspector
+internal static class TokenShapeInspector
 {
     public static TokenStatus Inspect(JsonWebToken jwt, IssuerProvider issuer, DateTimeOffset now)
     {

@@ -1,7 +1,7 @@
 namespace Gateway.Tokens;
 
 /// <summary>What <see cref="TokenShapeInspector"/> enforces for one issuer: global size limits plus the issuer's own rules.</summary>
-public sealed record TokenShapeRules
+internal sealed record TokenShapeRules
 {
     public static TokenShapeRules Default { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace Gateway.Tokens;
 
 /// <summary>Where in the request a token was found.</summary>
-public enum TokenSourceKind
+internal enum TokenSourceKind
 {
     None,
     AuthorizationHeader,

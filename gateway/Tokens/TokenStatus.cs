@@ -1,7 +1,7 @@
 namespace Gateway.Tokens;
 
 /// <summary>Why a token was accepted or refused. One table (<c>RefusalTable</c>) maps these to refusals and HTTP answers.</summary>
-public enum TokenStatus
+internal enum TokenStatus
 {
     Valid,
     Missing,

@@ -1,7 +1,7 @@
 namespace Gateway.Tokens;
 
 /// <summary>The result of validating one token: a status, and on success the issuer and verified claims.</summary>
-public sealed class TokenValidationOutcome
+internal sealed class TokenValidationOutcome
 {
     private TokenValidationOutcome(TokenStatus status, string? issuerName, TokenClaims? claims, TokenIssuer? issuer = null)
     {

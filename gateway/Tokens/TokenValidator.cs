@@ -15,7 +15,7 @@ namespace Gateway.Tokens;
 /// audience → the payload the shape inspection parsed becomes the <see cref="TokenClaims"/> (parsed once).
 /// Keys named by the token itself (<c>jku</c>, <c>x5u</c>, <c>jwk</c>, <c>x5c</c>) are never used.
 /// </summary>
-public sealed class TokenValidator
+internal sealed class TokenValidator
 {
     // The deepest nesting of containers claims may have (the limit the claims were read with before they were read
     // from the inspected payload: the configurable Limits:MaxClaimDepth may allow more for the inspection itself).
@@ -26,6 +26,8 @@ public sealed class TokenValidator
     private readonly int _maxTokenLength;
     private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
+    // The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
+    // Tokens: All, for JWTs of its own iss or of no configured issuer (see docs/introspection.md).
     private readonly Introspection.TokenIntrospector? _introspector;
 
     /// <summary>
@@ -43,12 +45,6 @@ public sealed class TokenValidator
     }
 
     public IssuerRegistry Issuers => _issuers;
-
-    /// <summary>
-    /// The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
-    /// <c>Tokens: All</c>, for JWTs of its own <c>iss</c> or of no configured issuer (see docs/introspection.md).
-    /// </summary>
-    public Introspection.TokenIntrospector? Introspector => _introspector;
 
     /// <summary>This validator's validated-token cache, or null when the cache is off.</summary>
     public ValidatedTokenCache? Cache => _cache;

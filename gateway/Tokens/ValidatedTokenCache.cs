@@ -18,7 +18,7 @@ namespace Gateway.Tokens;
 /// entries not hit since the last sweep go first, then arbitrary ones; a token that finds no room is
 /// simply validated in full again.
 /// </summary>
-public sealed class ValidatedTokenCache
+internal sealed class ValidatedTokenCache
 {
     private readonly ConcurrentDictionary<TokenHash, Entry> _entries;
     private readonly TimeProvider _time;

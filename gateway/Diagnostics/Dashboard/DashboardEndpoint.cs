@@ -156,7 +156,7 @@ internal sealed partial class DashboardEndpoint
                 return (null, $"The body is larger than {MaxExplainBodyBytes} bytes.");
             }
 
-            body.Write(buffer, 0, read);
+            body.Write(buffer.AsSpan(0, read));
         }
 
         try

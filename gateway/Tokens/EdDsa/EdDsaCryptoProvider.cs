@@ -16,7 +16,7 @@ namespace Gateway.Tokens.EdDsa;
 /// decoded point is kept per key object (held weakly: a replaced key set takes its decoded keys with it), and a
 /// verifier built per use only wraps it.
 /// </remarks>
-public sealed class EdDsaCryptoProvider : ICryptoProvider
+internal sealed class EdDsaCryptoProvider : ICryptoProvider
 {
     /// <summary>The JOSE algorithm name (RFC 8037 §3.1).</summary>
     public const string Algorithm = "EdDSA";

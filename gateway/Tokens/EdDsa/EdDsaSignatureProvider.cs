@@ -5,7 +5,7 @@ using Org.BouncyCastle.Crypto.Signers;
 namespace Gateway.Tokens.EdDsa;
 
 /// <summary>Verifies Ed25519 signatures (RFC 8032, pure EdDSA) with one public key. Cannot sign.</summary>
-public sealed class EdDsaSignatureProvider : SignatureProvider
+internal sealed class EdDsaSignatureProvider : SignatureProvider
 {
     private const int PublicKeyLength = 32;
     private const int SignatureLength = 64;

@@ -12,12 +12,13 @@ namespace Gateway.Tests.Enforcement;
 /// </summary>
 public sealed class RefusalTableTests
 {
-    public static TheoryData<TokenStatus> RefusedStatuses() => new(Enum.GetValues<TokenStatus>().Where(s => s != TokenStatus.Valid));
+    public static TheoryData<object> RefusedStatuses() => new(Enum.GetValues<TokenStatus>().Where(s => s != TokenStatus.Valid).Cast<object>());
 
     [Theory]
     [MemberData(nameof(RefusedStatuses))]
-    public void EveryTokenStatus_HasOneConsistentRefusal(TokenStatus status)
+    public void EveryTokenStatus_HasOneConsistentRefusal(object value)
     {
+        var status = (TokenStatus)value;
         var refusal = RefusalTable.For(status);
 
         Assert.Equal(RefusalCause.Token, refusal.Cause);

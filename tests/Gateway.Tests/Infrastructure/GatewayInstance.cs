@@ -35,7 +35,7 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// <summary>Every address the gateway listens on (the public one first, then a management listener if configured).</summary>
     public IReadOnlyList<Uri> Urls => _app.Urls.Select(u => new Uri(u)).ToList();
 
-    public GatewaySnapshotManager Snapshots => _app.Services.GetRequiredService<GatewaySnapshotManager>();
+    internal GatewaySnapshotManager Snapshots => _app.Services.GetRequiredService<GatewaySnapshotManager>();
 
     public static Task<GatewayInstance> StartAsync(JsonObject config, string environment = "Production", params string[] extraArgs) =>
         StartAsync(config, null, environment, extraArgs);

@@ -74,7 +74,7 @@ public sealed class IntrospectionUnitTests
         Assert.Equal(Now.AddSeconds(10), until);
     }
 
-    public static TheoryData<string, TokenStatus> Refusals() => new()
+    public static TheoryData<string, object> Refusals() => new()
     {
         { $"{{\"active\":true,\"aud\":\"api\",\"exp\":{At(TimeSpan.FromSeconds(-1))}}}", TokenStatus.Expired },
         { "{\"active\":true,\"aud\":\"api\",\"exp\":\"tomorrow\"}", TokenStatus.Malformed },
@@ -86,11 +86,11 @@ public sealed class IntrospectionUnitTests
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public void ActiveAnswer_IsStillCheckedLikeAJwt(string json, TokenStatus expected)
+    public void ActiveAnswer_IsStillCheckedLikeAJwt(string json, object expected)
     {
         var (outcome, until) = IntrospectionVerdict.Judge(Answer(json), Settings(), Now);
 
-        Assert.Equal(expected, outcome.Status);
+        Assert.Equal((TokenStatus)expected, outcome.Status);
         Assert.Equal(Now.AddSeconds(10), until);
     }
 

@@ -148,8 +148,9 @@ public sealed class RevocationListTests
     [InlineData(RevocationKind.Subject, null, "names its issuer")]
     [InlineData(RevocationKind.TokenId, "nobody", "no issuer named 'nobody'")]
     [InlineData(RevocationKind.TokenId, "", "1 to 1024 characters")]
-    public void Request_Errors(RevocationKind kind, string? issuer, string expected)
+    public void Request_Errors(object kindValue, string? issuer, string expected)
     {
+        var kind = (RevocationKind)kindValue;
         var value = issuer == "" ? "" : "x";
         var (entry, error) = new RevocationRequest(kind, value, issuer == "" ? null : issuer, null, null).ToEntry(Options(null), Now);
 

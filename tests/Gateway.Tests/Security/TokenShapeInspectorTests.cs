@@ -87,7 +87,7 @@ public sealed class TokenShapeInspectorTests
     [InlineData("{\"alg\":\"RS256\"} ", TokenStatus.Valid)]
     [InlineData("{\"alg\":\"RS256\"}{}", TokenStatus.Malformed)]
     [InlineData("\"alg\"", TokenStatus.Malformed)]
-    public void Header_Rules(string header, TokenStatus expected) => Assert.Equal(expected, Inspect(header, Payload()));
+    public void Header_Rules(string header, object expected) => Assert.Equal((TokenStatus)expected, Inspect(header, Payload()));
 
     [Fact]
     public void UndecodableParts_AreMalformed()

@@ -7,12 +7,13 @@ namespace Gateway.Tests.SenderConstraints;
 /// <summary>Every sender-constraint status maps to one refusal with its own reason and an RFC 9449 §7.1 / RFC 8705 §3 answer.</summary>
 public sealed class BindingRefusalTests
 {
-    public static TheoryData<BindingStatus> RefusedStatuses() => new(Enum.GetValues<BindingStatus>().Where(s => s != BindingStatus.Valid));
+    public static TheoryData<object> RefusedStatuses() => new(Enum.GetValues<BindingStatus>().Where(s => s != BindingStatus.Valid).Cast<object>());
 
     [Theory]
     [MemberData(nameof(RefusedStatuses))]
-    public void EveryBindingStatus_HasItsOwnReason_AndAConsistentAnswer(BindingStatus status)
+    public void EveryBindingStatus_HasItsOwnReason_AndAConsistentAnswer(object value)
     {
+        var status = (BindingStatus)value;
         var refusal = RefusalTable.For(status, "main", "dpop", "ES256 PS256", nonce: status == BindingStatus.DpopNonceRequired ? "n" : null);
 
         Assert.Equal(RefusalCause.SenderConstraint, refusal.Cause);

@@ -335,15 +335,6 @@ public sealed class TokenExtractorTests
     }
 
     [Fact]
-    public void Exposes_ConfiguredHeadersAndQueryParameters()
-    {
-        var extractor = new TokenExtractor(AllSources);
-
-        Assert.Equal(["X-Access-Token", "X-Other-Token"], extractor.CustomHeaders);
-        Assert.Equal(["access_token"], extractor.QueryParameters);
-    }
-
-    [Fact]
     public void Throws_OnNullArguments()
     {
         Assert.Throws<ArgumentNullException>(() => new TokenExtractor(null!));
