@@ -146,7 +146,7 @@ done
 say "publishing the gateway (self-contained linux-x64), as deploy/Dockerfile's build stage does"
 mkdir -p "$WORK/src" "$WORK/ctx/rootfs"
 # The same files the Dockerfile copies (and .dockerignore lets through); global.json stays out there too.
-cp Directory.Build.props Directory.Packages.props "$WORK/src/"
+cp Directory.Build.props Directory.Packages.props .editorconfig "$WORK/src/"
 tar -C "$REPO" --exclude='gateway/bin' --exclude='gateway/obj' --exclude='.dev-issuer' -cf - gateway | tar -C "$WORK/src" -xf -
 # Plus the files outside gateway/ that the project includes (checked above against the Dockerfile's COPY lines).
 grep -o 'Include="\.\.\\[^"]*"' gateway/Gateway.csproj | sed -e 's/^Include="\.\.\\//' -e 's/"$//' -e 's/\\/\//g' \
