@@ -4,8 +4,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Keys;
 
 /// <summary>Unknown-kid refresh (rotated-in keys work on their first request), its throttle, and the shared Redis copy.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class KeyRefreshTests
+public sealed class KeyRefreshTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 
