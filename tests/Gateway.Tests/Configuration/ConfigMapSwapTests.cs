@@ -17,8 +17,7 @@ namespace Gateway.Tests.Configuration;
 /// mounted directory) while kubelet updates it by its atomic symbolic-link swap: the update is applied
 /// without a restart, and an invalid update is rejected with the last good configuration still serving.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ConfigMapSwapTests
+public sealed class ConfigMapSwapTests : IClassFixture<IntegrationFixture>
 {
     // Polled every 4 s (the file provider's polling interval), plus the 300 ms debounce; generous for a loaded CI machine.
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(20);

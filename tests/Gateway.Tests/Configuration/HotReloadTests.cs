@@ -9,8 +9,7 @@ namespace Gateway.Tests.Configuration;
 /// without a restart; an invalid one is logged (event 1002) and the last good configuration keeps
 /// serving exactly as before; a later valid change still applies.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class HotReloadTests : IAsyncLifetime
+public sealed class HotReloadTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private const int ReloadRejected = 1002;
     private readonly IntegrationFixture _fixture;

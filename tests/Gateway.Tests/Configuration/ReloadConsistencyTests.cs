@@ -15,8 +15,7 @@ namespace Gateway.Tests.Configuration;
 /// is refused (401 under the admin configuration, 503 when its route and policy came from different
 /// configurations) or forwarded to the public downstream.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ReloadConsistencyTests : IAsyncLifetime
+public sealed class ReloadConsistencyTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private const int Clients = 24;
     private const int Flips = 12;

@@ -11,8 +11,7 @@ namespace Gateway.Tests.Configuration;
 /// Accepted, they made every request on the route answer 500 (CORS, timeouts) or did nothing (rate limiting, output
 /// caching); now the real gateway refuses them at startup and on reload, with the setting's path and what to use instead.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class UnwiredRouteSettingTests
+public sealed class UnwiredRouteSettingTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -18,8 +18,7 @@ namespace Gateway.Tests.Cors;
 /// A page from an origin the policy does not list cannot read anything. Chromium missing is a failure, not a skip:
 /// tests/run.sh installs it.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class BrowserCorsTests : IAsyncLifetime
+public sealed class BrowserCorsTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private TestPage _page = null!;

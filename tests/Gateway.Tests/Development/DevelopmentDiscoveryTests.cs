@@ -6,8 +6,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Development;
 
 /// <summary>The development issuer's discovery document names its own addresses, whatever <c>Host</c> a client sends.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DevelopmentDiscoveryTests
+public sealed class DevelopmentDiscoveryTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

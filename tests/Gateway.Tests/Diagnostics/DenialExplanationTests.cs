@@ -11,8 +11,7 @@ namespace Gateway.Tests.Diagnostics;
 /// <c>Gateway:Diagnostics:ExplainDenials</c> (Development only, off by default) adds the failed requirement to the 403
 /// problem JSON.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DenialExplanationTests
+public sealed class DenialExplanationTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -11,8 +11,7 @@ namespace Gateway.Tests.Diagnostics;
 /// headers, the answer and the exit code (0 forwarded, 3 refused, 1 invalid input or configuration). One case runs the
 /// built binary as the docs do.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ExplainCommandTests : IDisposable
+public sealed class ExplainCommandTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly string _directory = Directory.CreateTempSubdirectory("gateway-explain-").FullName;

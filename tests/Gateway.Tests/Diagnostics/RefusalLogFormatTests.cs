@@ -11,8 +11,7 @@ namespace Gateway.Tests.Diagnostics;
 /// the JSON format (<c>Gateway:Observability:ConsoleFormat</c>), a 403's line names the failed requirement and the
 /// same trace id as the answer's problem JSON, and a 401's line the trace id.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RefusalLogFormatTests
+public sealed class RefusalLogFormatTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -11,8 +11,7 @@ namespace Gateway.Tests.Forwarding;
 /// What reaches the downstream: client-sent identity headers are always removed, claim headers are
 /// set only from verified claims and encoded so they can never split a header.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
+public sealed class ClaimHeaderForwardingTests : IAsyncLifetime, IClassFixture<SharedGatewayFixture>
 {
     // Every header name any policy or route of the standard configuration sets, plus StripHeaders.
     private static readonly string[] OwnedHeaders =
@@ -21,12 +20,14 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
         "X-Policy-Only", "X-Route-Only", "X-Internal-Secret", "X-Debug-User",
     ];
 
+    private readonly SharedGatewayFixture _shared;
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
 
-    public ClaimHeaderForwardingTests(IntegrationFixture fixture)
+    public ClaimHeaderForwardingTests(SharedGatewayFixture shared)
     {
-        _fixture = fixture;
+        _shared = shared;
+        _fixture = shared.Integration;
     }
 
     private TestIdentityProvider Idp => _fixture.Idp;
@@ -36,10 +37,11 @@ public sealed class ClaimHeaderForwardingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Downstream.Clear();
-        _gateway = await StandardConfig().StartAsync();
+        _gateway = await _shared.GatewayAsync(() => StandardConfig().StartAsync()); // one for the class: the tests only send requests
     }
 
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    // The gateway belongs to the class (SharedGatewayFixture disposes it).
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private TestConfig StandardConfig() => _fixture.Config()
         .ClaimHeaders(

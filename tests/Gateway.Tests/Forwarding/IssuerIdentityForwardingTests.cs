@@ -11,8 +11,7 @@ namespace Gateway.Tests.Forwarding;
 /// the same), claim headers can differ per issuer, and <c>$roles</c> forwards exactly the claim the policy's
 /// role check read for that issuer.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class IssuerIdentityForwardingTests : IAsyncLifetime
+public sealed class IssuerIdentityForwardingTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private TestIdentityProvider _partners = null!;

@@ -58,13 +58,20 @@ public sealed class GracefulShutdownTests
         var inFlight = gateway.Client.GetAsync("/slow/work?ms=3000");
         await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         gateway.Terminate();
-        await Task.Delay(300);
 
-        // During the delay: not ready, but a new connection is still served.
-        using var fresh = new HttpClient { BaseAddress = gateway.Client.BaseAddress };
-        var ready = await fresh.GetAsync("/healthz/ready");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("shutting down", await ready.Content.ReadAsStringAsync());
+        // During the delay: not ready, but a new connection is still served (each poll opens one of its own).
+        var readyBody = "";
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var fresh = new HttpClient { BaseAddress = gateway.Client.BaseAddress };
+                using var ready = await fresh.GetAsync("/healthz/ready");
+                readyBody = await ready.Content.ReadAsStringAsync();
+                return ready.StatusCode == HttpStatusCode.ServiceUnavailable;
+            },
+            TimeSpan.FromSeconds(1.5),
+            "the gateway did not report not-ready within 1.5 s of SIGTERM (the shutdown delay is 2 s)");
+        Assert.Contains("shutting down", readyBody);
 
         await WaitUntilRefusedAsync(gateway.Port, TimeSpan.FromSeconds(5));
         using var response = await inFlight;

@@ -12,8 +12,7 @@ namespace Gateway.Tests.Hosting;
 /// One shutdown setting: <c>Gateway:Management:DrainTimeout</c> bounds the host's shutdown. ASP.NET Core's own
 /// <c>shutdownTimeoutSeconds</c> (which manifests used to set) is overridden, and the gateway says so at startup.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ShutdownSettingsTests
+public sealed class ShutdownSettingsTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

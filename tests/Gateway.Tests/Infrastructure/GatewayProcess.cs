@@ -10,23 +10,26 @@ namespace Gateway.Tests.Infrastructure;
 /// port, its console output captured line by line: for what only the real process shows (console log formats, SIGTERM
 /// and the exit code). Started ready (bounded), killed by its own handle in <see cref="DisposeAsync"/>.
 /// </summary>
-public sealed class GatewayProcess : IAsyncDisposable
+/// <remarks>
+/// The process binds port 0 and the address is read from its own "Now listening on:" line: a port chosen here and bound
+/// there could be taken by another test in between.
+/// </remarks>
+public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
     private readonly List<string> _lines = [];
 
-    private GatewayProcess(Process process, string directory, int port)
+    private GatewayProcess(Process process, string directory)
     {
         _process = process;
         _directory = directory;
-        Port = port;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public int Port { get; }
+    /// <summary>The port the process bound (known once it started).</summary>
+    public int Port { get; private set; }
 
-    public HttpClient Client { get; }
+    public HttpClient Client { get; private set; } = null!;
 
     /// <summary>Everything written to stdout and stderr so far, one line each.</summary>
     public string Output => string.Join('\n', Lines);
@@ -48,7 +51,6 @@ public sealed class GatewayProcess : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("gateway-process-").FullName;
         var file = Path.Combine(directory, "gateway.json");
         await File.WriteAllTextAsync(file, config.ToJsonString());
-        var port = FreePort.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -56,7 +58,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        foreach (var arg in new[] { GatewayBinary.DllPath, "--config", file, "--environment", environment, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
+        foreach (var arg in new[] { GatewayBinary.DllPath, "--config", file, "--environment", environment, "--urls", "http://127.0.0.1:0" }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }
@@ -67,14 +69,25 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var gateway = new GatewayProcess(process, directory, port);
+        var gateway = new GatewayProcess(process, directory);
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
+        while (DateTime.UtcNow < deadline && !process.HasExited && gateway.ListeningPort() is null)
+        {
+            await Task.Delay(20);
+        }
+
+        if (gateway.ListeningPort() is { } port)
+        {
+            gateway.Port = port;
+            gateway.Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        }
+
+        while (DateTime.UtcNow < deadline && !process.HasExited && gateway.Port != 0)
         {
             try
             {
@@ -95,6 +108,24 @@ public sealed class GatewayProcess : IAsyncDisposable
         await gateway.DisposeAsync();
         throw new TimeoutException("the gateway process did not become ready:\n" + output);
     }
+
+    /// <summary>The port of the first "Now listening on: http://127.0.0.1:PORT" line (ASP.NET Core's own, in any log format).</summary>
+    private int? ListeningPort()
+    {
+        foreach (var line in Lines)
+        {
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+            {
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningLine();
 
     /// <summary>Waits (bounded) for an output line matching <paramref name="match"/>.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
@@ -139,7 +170,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        Client.Dispose();
+        Client?.Dispose(); // null when the process never reported its address
         if (!_process.HasExited)
         {
             _process.Kill(); // only our own child, by its handle

@@ -27,7 +27,14 @@ public sealed class IntegrationFixture : IAsyncLifetime
     public TestConfig Config() => new(this);
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The classes that share one <see cref="IntegrationFixture"/> and run one at a time, alone, after the classes that run in
+/// parallel: they count process-wide telemetry (the gateway's meter and activity source are static, so a gateway of
+/// another class would add to their counts) or measure wall-clock deadlines that a busy CPU would stretch. A class that
+/// needs neither takes the fixture as <c>IClassFixture&lt;IntegrationFixture&gt;</c> instead: its own identity provider,
+/// downstream and redis-server, in parallel with the other classes.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IntegrationCollection : ICollectionFixture<IntegrationFixture>
 {
     public const string Name = "integration";

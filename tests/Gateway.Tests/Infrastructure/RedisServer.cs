@@ -7,12 +7,18 @@ namespace Gateway.Tests.Infrastructure;
 /// A real <c>redis-server</c> on a free loopback port, started for the tests and stopped by PID.
 /// Fails loudly when redis-server is not installed: tests/run.sh installs it.
 /// </summary>
+/// <remarks>
+/// A free port is only free until someone binds it: another test's server may take it between the choice and this
+/// server's bind. So the server counts as started only once it reported its own listener on its output (never because
+/// something answered on the port), and a port this class chose is chosen again when the server could not bind it.
+/// </remarks>
 public sealed class RedisServer : IDisposable
 {
     private readonly string _binary;
     private readonly string _directory;
     private readonly IReadOnlyList<string> _extraArguments;
     private readonly string? _configFile;
+    private readonly List<string> _output = [];
     private Process _process;
 
     /// <param name="extraArguments">Appended after the defaults; a later directive wins (e.g. <c>--port 0 --tls-port P</c>).</param>
@@ -31,7 +37,7 @@ public sealed class RedisServer : IDisposable
             File.WriteAllText(_configFile, configFileContent);
         }
 
-        _process = start ? StartProcess() : null!;
+        _process = start ? StartProcess(mayChooseAnotherPort: port is null) : null!;
     }
 
     /// <summary>The server's working directory (certificates, config files).</summary>
@@ -46,7 +52,7 @@ public sealed class RedisServer : IDisposable
         }
 
         _process?.Dispose();
-        _process = StartProcess();
+        _process = StartProcess(mayChooseAnotherPort: false); // the tests already hold its address
     }
 
     /// <summary>Kills the server (SIGKILL), as a crash would.</summary>
@@ -59,8 +65,34 @@ public sealed class RedisServer : IDisposable
         }
     }
 
-    private Process StartProcess()
+    private Process StartProcess(bool mayChooseAnotherPort)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            var process = Launch();
+            var failure = WaitUntilListening(process);
+            if (failure is null)
+            {
+                return process;
+            }
+
+            process.Dispose();
+            if (!(mayChooseAnotherPort && attempt < 5 && failure.Contains("Address already in use", StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException($"{Path.GetFileName(_binary)} did not start on port {Port}: {failure}");
+            }
+
+            Port = FreePort.Next(); // someone took the port between the choice and the bind
+        }
+    }
+
+    private Process Launch()
+    {
+        lock (_output)
+        {
+            _output.Clear();
+        }
+
         var start = new ProcessStartInfo(_binary)
         {
             WorkingDirectory = _directory,
@@ -78,13 +110,25 @@ public sealed class RedisServer : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
-        WaitUntilListening(process);
+        process.BeginErrorReadLine();
         return process;
     }
 
-    public int Port { get; }
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+
+    public int Port { get; private set; }
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
@@ -103,29 +147,45 @@ public sealed class RedisServer : IDisposable
         Thread.Sleep(50); // let the server read it before the socket closes
     }
 
-    private void WaitUntilListening(Process process)
+    /// <summary>Waits (bounded) until the server reports its listener; null then, else why it did not start.</summary>
+    /// <remarks>
+    /// redis-server logs "Ready to accept connections" and redis-sentinel "Sentinel ID is" only after binding its
+    /// listeners; a bind failure ends the process with "Address already in use".
+    /// </remarks>
+    private string? WaitUntilListening(Process process)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
+            string[] lines;
+            lock (_output)
+            {
+                lines = [.. _output];
+            }
+
+            if (lines.Any(l => l.Contains("Ready to accept connections", StringComparison.Ordinal) || l.Contains("Sentinel ID is", StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{Path.GetFileName(_binary)} exited at start: {process.StandardError.ReadToEnd()}");
+                process.WaitForExit(); // the last lines of its output
+                lock (_output)
+                {
+                    return "exited at start: " + string.Join('\n', _output);
+                }
             }
 
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect("127.0.0.1", Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(20);
-            }
+            Thread.Sleep(20);
         }
 
-        throw new TimeoutException($"{Path.GetFileName(_binary)} did not listen on {Port} within 10 s");
+        process.Kill();
+        process.WaitForExit(5000);
+        lock (_output)
+        {
+            return "no listener reported within 10 s: " + string.Join('\n', _output);
+        }
     }
 
     private static string? FindBinary(string name)

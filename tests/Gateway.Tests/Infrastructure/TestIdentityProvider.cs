@@ -75,6 +75,12 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         return key;
     }
 
+    /// <summary>
+    /// Rotates a new RSA key in until the returned scope is disposed: <c>await using var rotated = Idp.RotateInRsaKey(kid);</c>
+    /// withdraws it again when the test ends, passed or failed, instead of a <c>try/finally</c> in every test.
+    /// </summary>
+    public RotatedKey RotateInRsaKey(string kid, string? use = "sig", string? alg = null) => new(this, AddRsaKey(kid, use, alg));
+
     public SigningKey AddEcKey(string kid)
     {
         var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);

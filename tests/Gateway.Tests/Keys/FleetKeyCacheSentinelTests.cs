@@ -124,51 +124,44 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
 
             // Sharing resumes: a rotated key used on all three replicas at once costs one JWKS request (one lease
             // winner on the new master), and the entry lives there.
-            var rotated = Idp.AddRsaKey("failover-rot-" + Guid.NewGuid().ToString("N")[..8]);
-            try
+            await using var rotated = Idp.RotateInRsaKey("failover-rot-" + Guid.NewGuid().ToString("N")[..8]);
+            Idp.ResetCounters();
+            var token = Idp.Mint(kid: rotated.Kid);
+            var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
+            for (var i = 0; i < fleet.Length; i++)
             {
-                Idp.ResetCounters();
-                var token = Idp.Mint(kid: rotated.Kid);
-                var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
-                for (var i = 0; i < fleet.Length; i++)
-                {
-                    Assert.True(responses[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)responses[i].StatusCode}\n{fleet[i].Logs.AllText()}");
-                }
-
-                Assert.Equal(1, Idp.JwksFetches);
-                await using (var admin = await RedisSentinelGroup.ConnectAsync(promoted))
-                {
-                    var server = admin.GetServer(admin.GetEndPoints()[0]);
-                    Assert.NotEmpty(server.Keys(pattern: prefix + "keys:*").ToList());
-                }
-
-                // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
-                // First let the rotation's fleet-wide kid lease expire: UnknownKidRefreshInterval (2 s), but at least
-                // FetchTimeout + PeerFetchWait (5 s + 2 s).
-                await Task.Delay(TimeSpan.FromSeconds(7.5));
-                Idp.ResetCounters();
-                var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("failover-flood");
-                var rsa = ((Microsoft.IdentityModel.Tokens.RsaSecurityKey)attacker.SecurityKey).Rsa;
-                var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
-                {
-                    var forged = Idp.Mint(key: attacker with { SecurityKey = new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa) { KeyId = "failover-flood-" + i } });
-                    using var response = await fleet[i % fleet.Length].Client.GetWithTokenAsync("/api/x", forged);
-                    return response.StatusCode;
-                }));
-                Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
-                Assert.Equal(1, Idp.JwksFetches);
-
-                // Readiness no longer reports the dead master once the replicas have left it.
-                foreach (var replica in fleet)
-                {
-                    using var ready = await replica.Client.GetAsync("/healthz/ready");
-                    var body = await ready.Content.ReadAsStringAsync();
-                    Assert.True(ready.StatusCode == HttpStatusCode.OK && body.Contains("\"redis\":\"connected\"", StringComparison.Ordinal) && !body.Contains("redisErrors", StringComparison.Ordinal), body);
-                }
+                Assert.True(responses[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)responses[i].StatusCode}\n{fleet[i].Logs.AllText()}");
             }
-            finally
+
+            Assert.Equal(1, Idp.JwksFetches);
+            await using (var admin = await RedisSentinelGroup.ConnectAsync(promoted))
             {
-                Idp.Unpublish(rotated.Kid);
+                var server = admin.GetServer(admin.GetEndPoints()[0]);
+                Assert.NotEmpty(server.Keys(pattern: prefix + "keys:*").ToList());
+            }
+
+            // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
+            // First let the rotation's fleet-wide kid lease expire: UnknownKidRefreshInterval (2 s), but at least
+            // FetchTimeout + PeerFetchWait (5 s + 2 s).
+            await Task.Delay(TimeSpan.FromSeconds(7.5));
+            Idp.ResetCounters();
+            var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("failover-flood");
+            var rsa = ((Microsoft.IdentityModel.Tokens.RsaSecurityKey)attacker.SecurityKey).Rsa;
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+            {
+                var forged = Idp.Mint(key: attacker with { SecurityKey = new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa) { KeyId = "failover-flood-" + i } });
+                using var response = await fleet[i % fleet.Length].Client.GetWithTokenAsync("/api/x", forged);
+                return response.StatusCode;
+            }));
+            Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+            Assert.Equal(1, Idp.JwksFetches);
+
+            // Readiness no longer reports the dead master once the replicas have left it.
+            foreach (var replica in fleet)
+            {
+                using var ready = await replica.Client.GetAsync("/healthz/ready");
+                var body = await ready.Content.ReadAsStringAsync();
+                Assert.True(ready.StatusCode == HttpStatusCode.OK && body.Contains("\"redis\":\"connected\"", StringComparison.Ordinal) && !body.Contains("redisErrors", StringComparison.Ordinal), body);
             }
         }
         finally

@@ -12,8 +12,7 @@ namespace Gateway.Tests.Keys;
 /// A fleet sharing keys over TLS with a real redis-server (<c>--port 0 --tls-port</c>) whose certificate a test CA
 /// signed: with and without client certificates, and with a server certificate the configured CA did not sign.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class FleetRedisTlsTests : IDisposable
+public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly Xunit.Abstractions.ITestOutputHelper _output;

@@ -4,8 +4,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Keys;
 
 /// <summary>Unknown-kid refresh (rotated-in keys work on their first request), its throttle, and the shared Redis copy.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class KeyRefreshTests
+public sealed class KeyRefreshTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 
@@ -21,20 +20,13 @@ public sealed class KeyRefreshTests
     {
         await using var gateway = await _fixture.Config().StartAsync();
         await gateway.WaitUntilReadyAsync();
-        var rotated = Idp.AddRsaKey("rotated-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            Idp.ResetCounters();
+        await using var rotated = Idp.RotateInRsaKey("rotated-" + Guid.NewGuid().ToString("N")[..8]);
+        Idp.ResetCounters();
 
-            var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: rotated.Kid));
+        var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: rotated.Kid));
 
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal(1, Idp.JwksFetches);
-        }
-        finally
-        {
-            Idp.Unpublish(rotated.Kid);
-        }
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Idp.JwksFetches);
     }
 
     [Fact]
@@ -73,21 +65,14 @@ public sealed class KeyRefreshTests
         // Spend the refresh on an unknown kid, then publish a real new key.
         using var first = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(key: TestIdentityProvider.CreateUnpublishedRsaKey("spent")));
         Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
-        var rotated = Idp.AddRsaKey("late-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            var token = Idp.Mint(kid: rotated.Kid);
-            using var throttled = await gateway.Client.GetWithTokenAsync("/api/x", token);
-            Assert.Equal(HttpStatusCode.Unauthorized, throttled.StatusCode);
+        await using var rotated = Idp.RotateInRsaKey("late-" + Guid.NewGuid().ToString("N")[..8]);
+        var token = Idp.Mint(kid: rotated.Kid);
+        using var throttled = await gateway.Client.GetWithTokenAsync("/api/x", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, throttled.StatusCode);
 
-            await Task.Delay(TimeSpan.FromSeconds(2.2));
-            using var accepted = await gateway.Client.GetWithTokenAsync("/api/x", token);
-            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-        }
-        finally
-        {
-            Idp.Unpublish(rotated.Kid);
-        }
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        using var accepted = await gateway.Client.GetWithTokenAsync("/api/x", token);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
 
     [Fact]
@@ -112,40 +97,26 @@ public sealed class KeyRefreshTests
     [Fact]
     public async Task KeyPublishedForEncryption_NeverVerifiesASignature()
     {
-        var encryptionKey = Idp.AddRsaKey("enc-" + Guid.NewGuid().ToString("N")[..8], use: "enc");
-        try
-        {
-            await using var gateway = await _fixture.Config().StartAsync();
-            await gateway.WaitUntilReadyAsync();
+        await using var encryptionKey = Idp.RotateInRsaKey("enc-" + Guid.NewGuid().ToString("N")[..8], use: "enc");
+        await using var gateway = await _fixture.Config().StartAsync();
+        await gateway.WaitUntilReadyAsync();
 
-            using var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: encryptionKey.Kid));
+        using var response = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: encryptionKey.Kid));
 
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        }
-        finally
-        {
-            Idp.Unpublish(encryptionKey.Kid);
-        }
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
     public async Task KeyDeclaringAnotherAlgorithm_IsNotUsedForThisAlgorithm()
     {
-        var ps256Only = Idp.AddRsaKey("ps-" + Guid.NewGuid().ToString("N")[..8], alg: "PS256");
-        try
-        {
-            await using var gateway = await _fixture.Config().StartAsync();
-            await gateway.WaitUntilReadyAsync();
+        await using var ps256Only = Idp.RotateInRsaKey("ps-" + Guid.NewGuid().ToString("N")[..8], alg: "PS256");
+        await using var gateway = await _fixture.Config().StartAsync();
+        await gateway.WaitUntilReadyAsync();
 
-            using var rs256 = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: ps256Only.Kid, alg: "RS256"));
-            using var ps256 = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: ps256Only.Kid, alg: "PS256"));
+        using var rs256 = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: ps256Only.Kid, alg: "RS256"));
+        using var ps256 = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: ps256Only.Kid, alg: "PS256"));
 
-            Assert.Equal(HttpStatusCode.Unauthorized, rs256.StatusCode);
-            Assert.Equal(HttpStatusCode.OK, ps256.StatusCode);
-        }
-        finally
-        {
-            Idp.Unpublish(ps256Only.Kid);
-        }
+        Assert.Equal(HttpStatusCode.Unauthorized, rs256.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ps256.StatusCode);
     }
 }

@@ -59,17 +59,10 @@ public sealed class OutageTests
         await Eventually.HoldsAsync(() => IsConnected(a) && IsConnected(b), TimeSpan.FromSeconds(20), "replicas did not reconnect to Redis");
         await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the unknown-kid interval of the earlier rotation pass
 
-        var afterRestart = Idp.AddRsaKey("after-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            using var first = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: afterRestart.Kid));
-            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-            await Eventually.HoldsAsync(() => b.HoldsKey("test", afterRestart.Kid), TimeSpan.FromSeconds(2), "the change notice did not reach the other replica after Redis restarted");
-        }
-        finally
-        {
-            Idp.Unpublish(afterRestart.Kid);
-        }
+        await using var afterRestart = Idp.RotateInRsaKey("after-" + Guid.NewGuid().ToString("N")[..8]);
+        using var first = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: afterRestart.Kid));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await Eventually.HoldsAsync(() => b.HoldsKey("test", afterRestart.Kid), TimeSpan.FromSeconds(2), "the change notice did not reach the other replica after Redis restarted");
     }
 
     [Fact]
@@ -87,22 +80,15 @@ public sealed class OutageTests
 
         redis.Start();
         await Eventually.HoldsAsync(() => IsConnected(gateway), TimeSpan.FromSeconds(20), "the gateway did not connect once Redis appeared");
-        var rotated = Idp.AddRsaKey("late-redis-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            using var withNewKey = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: rotated.Kid));
-            Assert.Equal(HttpStatusCode.OK, withNewKey.StatusCode);
+        await using var rotated = Idp.RotateInRsaKey("late-redis-" + Guid.NewGuid().ToString("N")[..8]);
+        using var withNewKey = await gateway.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: rotated.Kid));
+        Assert.Equal(HttpStatusCode.OK, withNewKey.StatusCode);
 
-            // What it fetched is now in Redis for the rest of the fleet.
-            var reader = ReaderFor(redis, config);
-            var entry = await reader.GetAsync("test", Gateway.Keys.KeyManagerPool.DiscoveryAddress(Idp.Issuer), CancellationToken.None);
-            Assert.NotNull(entry);
-            Assert.Contains(rotated.Kid, entry.JwksJson);
-        }
-        finally
-        {
-            Idp.Unpublish(rotated.Kid);
-        }
+        // What it fetched is now in Redis for the rest of the fleet.
+        var reader = ReaderFor(redis, config);
+        var entry = await reader.GetAsync("test", Gateway.Keys.KeyManagerPool.DiscoveryAddress(Idp.Issuer), CancellationToken.None);
+        Assert.NotNull(entry);
+        Assert.Contains(rotated.Kid, entry.JwksJson);
     }
 
     [Fact]

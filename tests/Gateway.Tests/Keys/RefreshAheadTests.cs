@@ -4,8 +4,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Keys;
 
 /// <summary>Keys are refreshed in the background ahead of expiry, honouring the IdP's max-age within the configured bounds.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RefreshAheadTests
+public sealed class RefreshAheadTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -11,17 +11,18 @@ namespace Gateway.Tests.Policies;
 /// enforced by the real gateway on tokens from the real test IdP, with the real downstream recording
 /// what was forwarded.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class PolicyEnforcementTests : IAsyncLifetime
+public sealed class PolicyEnforcementTests : IAsyncLifetime, IClassFixture<SharedGatewayFixture>
 {
     private const string SecondIssuer = "https://second-issuer.test";
 
+    private readonly SharedGatewayFixture _shared;
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
 
-    public PolicyEnforcementTests(IntegrationFixture fixture)
+    public PolicyEnforcementTests(SharedGatewayFixture shared)
     {
-        _fixture = fixture;
+        _shared = shared;
+        _fixture = shared.Integration;
     }
 
     private TestIdentityProvider Idp => _fixture.Idp;
@@ -31,10 +32,11 @@ public sealed class PolicyEnforcementTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Downstream.Clear();
-        _gateway = await StandardConfig().StartAsync();
+        _gateway = await _shared.GatewayAsync(() => StandardConfig().StartAsync()); // one for the class: the tests only send requests
     }
 
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    // The gateway belongs to the class (SharedGatewayFixture disposes it).
+    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>One route per policy: <c>/{policy}/**</c>; <c>/api/**</c> stays on the default policy.</summary>
     private TestConfig StandardConfig()

@@ -9,8 +9,7 @@ namespace Gateway.Tests.Protocols;
 /// A rate-limited gRPC route through the real gateway to a real gRPC server: over the limit, the call ends with
 /// RESOURCE_EXHAUSTED (trailers-only), carrying <c>Retry-After</c> and the <c>RateLimit</c> fields, and never reaches the server.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class GrpcRateLimitTests : IAsyncLifetime
+public sealed class GrpcRateLimitTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly GatewayListeners _listeners = new();

@@ -12,8 +12,7 @@ namespace Gateway.Tests.Protocols;
 /// over TLS and over cleartext HTTP/2. The token is enforced at the upgrade; the claim headers are on the upgrade
 /// request the server sees (client-sent copies replaced); a refused upgrade is an HTTP answer and never reaches the server.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class WebSocketEnforcementTests : IAsyncLifetime
+public sealed class WebSocketEnforcementTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly GatewayListeners _listeners = new();

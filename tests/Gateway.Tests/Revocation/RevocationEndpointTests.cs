@@ -9,8 +9,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Revocation;
 
 /// <summary>The revocation endpoint without Redis (this instance's memory), its credential, its listener, and its configuration rules.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RevocationEndpointTests
+public sealed class RevocationEndpointTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

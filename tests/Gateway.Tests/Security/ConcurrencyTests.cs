@@ -5,8 +5,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Security;
 
 /// <summary>Many clients with different tokens at once: every forwarded request carries its own token's claims, never another's.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ConcurrencyTests
+public sealed class ConcurrencyTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

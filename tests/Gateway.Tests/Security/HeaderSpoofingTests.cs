@@ -3,8 +3,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Security;
 
 /// <summary>A client trying to supply, or make the gateway drop, its identity headers, with raw requests.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class HeaderSpoofingTests : IAsyncLifetime
+public sealed class HeaderSpoofingTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;

@@ -11,15 +11,16 @@ namespace Gateway.Tests.Security;
 /// Tokens written by an attacker (RFC 8725 §2 threats), each sent through the real gateway: every one is
 /// answered 401 with <c>error="invalid_token"</c> and a short fixed description, and never reaches the downstream.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class HostileTokenTests : IAsyncLifetime
+public sealed class HostileTokenTests : IAsyncLifetime, IClassFixture<SharedGatewayFixture>
 {
+    private readonly SharedGatewayFixture _shared;
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
 
-    public HostileTokenTests(IntegrationFixture fixture)
+    public HostileTokenTests(SharedGatewayFixture shared)
     {
-        _fixture = fixture;
+        _shared = shared;
+        _fixture = shared.Integration;
     }
 
     private TestIdentityProvider Idp => _fixture.Idp;
@@ -27,18 +28,21 @@ public sealed class HostileTokenTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fixture.Downstream.Clear();
-        Idp.Publish(new SigningKey("rsa-alg-rs256", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "rsa-alg-rs256" }, "sig", "RS256"));
-        Idp.Publish(new SigningKey("rsa-enc", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "rsa-enc" }, "enc", null));
-        _gateway = await _fixture.Config().StartAsync();
-        await _gateway.WaitUntilReadyAsync();
+
+        // One gateway for every attack (each test only sends a request; an attack that left it worse off would show in
+        // the tests after it). The two extra keys stay published for the class's own identity provider.
+        _gateway = await _shared.GatewayAsync(async () =>
+        {
+            Idp.Publish(new SigningKey("rsa-alg-rs256", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "rsa-alg-rs256" }, "sig", "RS256"));
+            Idp.Publish(new SigningKey("rsa-enc", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "rsa-enc" }, "enc", null));
+            var gateway = await _fixture.Config().StartAsync();
+            await gateway.WaitUntilReadyAsync();
+            return gateway;
+        });
     }
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        Idp.Unpublish("rsa-alg-rs256");
-        Idp.Unpublish("rsa-enc");
-    }
+    // The gateway belongs to the class (SharedGatewayFixture disposes it).
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public static TheoryData<string, string> Attacks() => new()
     {

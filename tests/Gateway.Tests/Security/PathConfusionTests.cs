@@ -9,8 +9,7 @@ namespace Gateway.Tests.Security;
 /// <c>..</c> and <c>%2e%2e</c> before routing (so the stricter route's policy applies), and the gateway
 /// refuses (400) what a downstream could still read differently.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class PathConfusionTests : IAsyncLifetime
+public sealed class PathConfusionTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;

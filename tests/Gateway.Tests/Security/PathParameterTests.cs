@@ -11,24 +11,26 @@ namespace Gateway.Tests.Security;
 /// <c>Gateway:Limits:PathNormalization: "Normalize"</c>, normalized before routing, judged by the admin route and
 /// forwarded normalized.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class PathParameterTests : IAsyncLifetime
+public sealed class PathParameterTests : IAsyncLifetime, IClassFixture<SharedGatewayFixture>
 {
+    private readonly SharedGatewayFixture _shared;
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
 
-    public PathParameterTests(IntegrationFixture fixture)
+    public PathParameterTests(SharedGatewayFixture shared)
     {
-        _fixture = fixture;
+        _shared = shared;
+        _fixture = shared.Integration;
     }
 
     public async Task InitializeAsync()
     {
         _fixture.Downstream.Clear();
-        _gateway = await Config().StartAsync();
+        _gateway = await _shared.GatewayAsync(() => Config().StartAsync()); // one for the class; a test that rewrites the configuration starts its own
     }
 
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    // The gateway belongs to the class (SharedGatewayFixture disposes it).
+    public Task DisposeAsync() => Task.CompletedTask;
 
     internal static TestConfig AdminApiConfig(IntegrationFixture fixture)
     {
@@ -175,14 +177,15 @@ public sealed class PathParameterTests : IAsyncLifetime
     [Fact]
     public async Task PathNormalization_IsHotReloadable()
     {
-        Assert.Equal(400, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+        await using var gateway = await Config().StartAsync(); // its own: this test rewrites the configuration
+        Assert.Equal(400, (await SendAsync(gateway, "/api;x/admin/secret", AdminToken())).Status);
 
-        Assert.True(await _gateway.RewriteConfigAsync(Config().Set("Limits", new JsonObject { ["PathNormalization"] = "Normalize" }).Build()));
-        Assert.Equal(200, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+        Assert.True(await gateway.RewriteConfigAsync(Config().Set("Limits", new JsonObject { ["PathNormalization"] = "Normalize" }).Build()));
+        Assert.Equal(200, (await SendAsync(gateway, "/api;x/admin/secret", AdminToken())).Status);
         Assert.Equal("/api/admin/secret", _fixture.Downstream.Single().RawTarget);
 
-        Assert.True(await _gateway.RewriteConfigAsync(Config().Build()));
-        Assert.Equal(400, (await SendAsync(_gateway, "/api;x/admin/secret", AdminToken())).Status);
+        Assert.True(await gateway.RewriteConfigAsync(Config().Build()));
+        Assert.Equal(400, (await SendAsync(gateway, "/api;x/admin/secret", AdminToken())).Status);
         Assert.Single(_fixture.Downstream.Received);
     }
 
@@ -209,13 +212,14 @@ public sealed class PathParameterTests : IAsyncLifetime
     [InlineData("TRACK /anything HTTP/1.1\nHost: t\nConnection: close\n")]
     public async Task Connect_AndTrace_Get405_NotA502(string request)
     {
+        var linesBefore = _gateway.Logs.Lines.Count; // the class's gateway: judge only what this request logged
         var response = await RawHttp.SendAsync(_gateway.Client.BaseAddress!, request);
 
         Assert.Equal(405, response.Status);
         Assert.Contains("Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", response.Head, StringComparison.Ordinal);
         Assert.Contains("application/problem+json", response.Head, StringComparison.Ordinal);
         Assert.Empty(_fixture.Downstream.Received);
-        Assert.DoesNotContain(_gateway.Logs.Lines, l => l.Exception is not null || l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.DoesNotContain(_gateway.Logs.Lines.Skip(linesBefore), l => l.Exception is not null || l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 
     private TestConfig HostConfig()

@@ -9,8 +9,7 @@ namespace Gateway.Tests.Security;
 /// Request smuggling shapes and Kestrel limits, sent as raw bytes: each is refused by Kestrel or by the
 /// gateway's request guard, and none reaches the downstream.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RequestLimitTests : IAsyncLifetime
+public sealed class RequestLimitTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;

@@ -11,8 +11,7 @@ namespace Gateway.Tests.Security;
 /// anonymous routes alike, unless a route passes them by name in <c>Metadata:PassHeaders</c>; the client's
 /// <c>X-Forwarded-*</c> are replaced by YARP's own.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RoutingHeaderTests : IAsyncLifetime
+public sealed class RoutingHeaderTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;

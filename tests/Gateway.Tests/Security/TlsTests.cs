@@ -18,8 +18,7 @@ namespace Gateway.Tests.Security;
 /// from a Kubernetes TLS secret), TLS 1.2 at least; and the identity provider backchannel trusting a private CA
 /// from <c>Gateway:Backchannel:CaBundlePath</c>.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class TlsTests : IDisposable
+public sealed class TlsTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly string _directory = Directory.CreateTempSubdirectory("gateway-tls-").FullName;

@@ -8,8 +8,7 @@ namespace Gateway.Tests.Security;
 /// (Authorization, a custom header, a cookie, a query parameter), a request offering two tokens, or one token twice, is
 /// refused (400) and nothing is forwarded; on an allowed request every other carrier is removed before forwarding.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class TokenCarrierTests : IAsyncLifetime
+public sealed class TokenCarrierTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;

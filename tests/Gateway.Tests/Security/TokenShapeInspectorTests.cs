@@ -99,8 +99,7 @@ public sealed class TokenShapeInspectorTests
 }
 
 /// <summary>The per-issuer options RequiredType and MaxTokenLifetime, through the real gateway.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class IssuerTokenRulesTests
+public sealed class IssuerTokenRulesTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

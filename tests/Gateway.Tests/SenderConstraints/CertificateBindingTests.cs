@@ -15,8 +15,7 @@ namespace Gateway.Tests.SenderConstraints;
 /// (certificates made in the test with <see cref="CertificateRequest"/>), and behind a TLS-terminating proxy through
 /// the trusted client certificate header, honoured only from the configured proxy addresses.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class CertificateBindingTests : IDisposable
+public sealed class CertificateBindingTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly TestCertificateAuthority _ca = new("binding-test-ca");

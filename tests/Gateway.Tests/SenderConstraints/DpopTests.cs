@@ -12,8 +12,7 @@ namespace Gateway.Tests.SenderConstraints;
 /// adversarial proof of §4.3 is refused with its own reason and an RFC 9449 §7.1 challenge; a bound token never
 /// passes as a bearer token, also when the validated-token cache already holds it.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DpopTests : IDisposable
+public sealed class DpopTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly DpopKey _key = new();

@@ -7,15 +7,16 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Tests.Tokens;
 
 /// <summary>Each validation rule, through the real gateway, a real IdP (discovery + JWKS) and a real downstream.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class TokenValidationTests : IAsyncLifetime
+public sealed class TokenValidationTests : IAsyncLifetime, IClassFixture<SharedGatewayFixture>
 {
+    private readonly SharedGatewayFixture _shared;
     private readonly IntegrationFixture _fixture;
     private GatewayInstance _gateway = null!;
 
-    public TokenValidationTests(IntegrationFixture fixture)
+    public TokenValidationTests(SharedGatewayFixture shared)
     {
-        _fixture = fixture;
+        _shared = shared;
+        _fixture = shared.Integration;
     }
 
     private TestIdentityProvider Idp => _fixture.Idp;
@@ -23,10 +24,11 @@ public sealed class TokenValidationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fixture.Downstream.Clear();
-        _gateway = await _fixture.Config().StartAsync();
+        _gateway = await _shared.GatewayAsync(() => _fixture.Config().StartAsync()); // one for the class: the tests only send requests
     }
 
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+    // The gateway belongs to the class (SharedGatewayFixture disposes it).
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Accepts_ValidRs256Token_AndForwardsToDownstream()

@@ -3,7 +3,7 @@ using Gateway.Enforcement.Refusals;
 using Gateway.Policies;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Tests.Enforcement;
+namespace Gateway.UnitTests.Enforcement;
 
 /// <summary>The gRPC form of a refusal: which requests get it, the status mapping, and the grpc-message encoding.</summary>
 public sealed class GrpcRefusalWriterTests

@@ -5,7 +5,7 @@ using Gateway.RateLimiting;
 using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Tests.RateLimiting;
+namespace Gateway.UnitTests.RateLimiting;
 
 /// <summary>
 /// Which requests share a counter: the same values of the key's parts under the same policy, and nothing else. A token

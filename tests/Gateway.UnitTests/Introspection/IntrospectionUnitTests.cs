@@ -4,7 +4,7 @@ using Gateway.Configuration;
 using Gateway.Introspection;
 using Gateway.Tokens;
 
-namespace Gateway.Tests.Introspection;
+namespace Gateway.UnitTests.Introspection;
 
 /// <summary>The pure parts of introspection on a manual clock: answer shape, verdict and its cache lifetime, the memory cache, token syntax.</summary>
 public sealed class IntrospectionUnitTests

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
-namespace Gateway.Tests.Enforcement;
+namespace Gateway.UnitTests.Enforcement;
 
 /// <summary>
 /// A route plan judges only requests YARP matched with the route and cluster configuration it was compiled from,

@@ -1,6 +1,6 @@
 using Gateway.Enforcement;
 
-namespace Gateway.Tests.Security;
+namespace Gateway.UnitTests.Security;
 
 public sealed class RequestGuardTests
 {

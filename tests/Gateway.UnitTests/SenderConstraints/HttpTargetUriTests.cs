@@ -1,6 +1,6 @@
 using Gateway.SenderConstraints;
 
-namespace Gateway.Tests.SenderConstraints;
+namespace Gateway.UnitTests.SenderConstraints;
 
 /// <summary>RFC 3986 §6.2.2/§6.2.3 normalisation of a proof's <c>htu</c> and of the request target it is compared with.</summary>
 public sealed class HttpTargetUriTests

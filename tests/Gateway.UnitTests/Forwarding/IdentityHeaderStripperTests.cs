@@ -2,7 +2,7 @@ using Gateway.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Gateway.Tests.Forwarding;
+namespace Gateway.UnitTests.Forwarding;
 
 public sealed class IdentityHeaderStripperTests
 {

@@ -3,7 +3,7 @@ using Gateway.Configuration;
 using Gateway.Policies;
 using Gateway.Tokens;
 
-namespace Gateway.Tests.Policies;
+namespace Gateway.UnitTests.Policies;
 
 /// <summary>
 /// The policy evaluator with and without a trace: the same decision either way (the request path evaluates untraced,

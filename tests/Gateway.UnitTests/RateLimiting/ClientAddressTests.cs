@@ -2,7 +2,7 @@ using System.Net;
 using Gateway.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Tests.RateLimiting;
+namespace Gateway.UnitTests.RateLimiting;
 
 /// <summary>
 /// Which address a rate limit counts an anonymous request by: the peer, unless the peer is a configured trusted proxy;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using CsCheck;
 using Gateway.Forwarding;
 
-namespace Gateway.Tests.Security;
+namespace Gateway.UnitTests.Security;
 
 /// <summary>Property-based tests (CsCheck) of the claim header encoder: no claim value, however hostile, yields a control character.</summary>
 public sealed class ClaimHeaderPropertyTests

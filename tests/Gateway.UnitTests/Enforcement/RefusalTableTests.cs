@@ -4,7 +4,7 @@ using Gateway.Observability;
 using Gateway.Policies;
 using Gateway.Tokens;
 
-namespace Gateway.Tests.Enforcement;
+namespace Gateway.UnitTests.Enforcement;
 
 /// <summary>
 /// The one table from a reason to an answer: every token status, policy decision and request-guard rule maps to a

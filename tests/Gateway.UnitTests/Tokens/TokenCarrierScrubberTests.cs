@@ -3,7 +3,7 @@ using Gateway.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Gateway.Tests.Tokens;
+namespace Gateway.UnitTests.Tokens;
 
 public sealed class TokenCarrierScrubberTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.Tokens;
 
-namespace Gateway.Tests.Tokens;
+namespace Gateway.UnitTests.Tokens;
 
 public sealed class ClaimPathTests
 {

@@ -2,7 +2,7 @@ using Gateway.Enforcement.Refusals;
 using Gateway.Observability;
 using Gateway.SenderConstraints;
 
-namespace Gateway.Tests.SenderConstraints;
+namespace Gateway.UnitTests.SenderConstraints;
 
 /// <summary>Every sender-constraint status maps to one refusal with its own reason and an RFC 9449 §7.1 / RFC 8705 §3 answer.</summary>
 public sealed class BindingRefusalTests
