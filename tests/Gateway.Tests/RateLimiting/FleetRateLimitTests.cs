@@ -74,8 +74,9 @@ public sealed class FleetRateLimitTests : IDisposable
     }
 
     /// <summary>
-    /// 100 requests per second for alice, fleet-wide: in each of three one-second windows (aligned on the clock Redis
-    /// and this test share), six workers spread over the three replicas send alice's requests (up to 60 each) from
+    /// 100 requests per second for alice, fleet-wide: in each of three saturated one-second windows (aligned on the clock
+    /// Redis and this test share; a window in which the fleet never reached the limit is checked for "at most 100" and
+    /// another one tried, eight at most), six workers spread over the three replicas send alice's requests (up to 60 each) from
     /// 50 ms after the window starts until 700 ms, and count what was let through: 100 distinct remaining counts
     /// (<c>RateLimit: r=99 … 0</c>), and no more than 100 answers received inside the window. Windows are measured
     /// every other second, so a late request can only be counted in a window that is not measured. Bob, meanwhile,
@@ -96,7 +97,11 @@ public sealed class FleetRateLimitTests : IDisposable
                 Assert.Equal(HttpStatusCode.OK, (await SendAsync(replica, bob)).Status); // warm: keys, connections, scripts
             }
 
-            for (var window = 0; window < 3; window++)
+            // Three saturated windows are measured. A window in which the fleet could not even offer the limit (a GC pause
+            // of the test process, a slow CI machine) proves nothing about counting "exactly 100": it is still checked for
+            // "never more than 100", then another window is tried, at most eight in all.
+            var saturated = 0;
+            for (var window = 0; saturated < 3 && window < 8; window++)
             {
                 var start = NextEvenSecond();
                 await Task.Delay(start.AddMilliseconds(50) - DateTimeOffset.UtcNow);
@@ -137,16 +142,25 @@ public sealed class FleetRateLimitTests : IDisposable
                 await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
 
                 _output.WriteLine($"window {window}: {certain} let through (+{late} answered after the window), {refused} refused, bob {bobStatuses.Count}");
-                Assert.True(refused > 0, $"window {window}: the fleet sent too few requests to reach the limit ({certain} let through); the machine is too slow for this check");
 
-                // Exactly the limit, fleet-wide: the window's 100 slots each went to one request (r = 99 … 0, each once),
-                // and no answer received inside the window was a 101st. A request answered after the window may have been
-                // counted in the next (unmeasured) one: at most one per worker.
+                // Never more than the limit, fleet-wide, saturated or not: no answer received inside the window was a 101st.
                 Assert.True(certain <= 100, $"window {window}: {certain} answers inside the window were let through");
+                Assert.All(remaining, r => Assert.InRange(r, 0, 99));
+                Assert.All(bobStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
+                if (refused == 0)
+                {
+                    continue; // the fleet never reached the limit in this window: nothing to say about "exactly"
+                }
+
+                saturated++;
+
+                // Exactly the limit, fleet-wide: the window's 100 slots each went to one request (r = 99 … 0, each once).
+                // A request answered after the window may have been counted in the next (unmeasured) one: at most one per worker.
                 Assert.Equal(Enumerable.Range(0, 100), remaining.Distinct().Order());
                 Assert.InRange(certain + late, 100, 100 + 6);
-                Assert.All(bobStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
             }
+
+            Assert.True(saturated == 3, $"only {saturated} of the windows tried saw the fleet reach the limit; the machine is too slow for this check");
 
             foreach (var replica in fleet)
             {
