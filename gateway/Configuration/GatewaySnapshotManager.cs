@@ -31,6 +31,7 @@ internal sealed partial class GatewaySnapshotManager : IDisposable
 
     // The active snapshot and the one it replaced, published together through one reference (null until the initial load).
     private volatile Generations? _generations;
+    private GatewayOptions? _startupOptions; // the first load's: what the startup-only settings were applied from
 
     private readonly TimeProvider _time;
 
@@ -170,6 +171,11 @@ internal sealed partial class GatewaySnapshotManager : IDisposable
     private async Task<List<ConfigError>> ApplyAsync()
     {
         var (gateway, proxy, errors) = await _loader.ReadAsync(_configuration).ConfigureAwait(false);
+        if (errors.Count == 0 && _startupOptions is { } startup)
+        {
+            errors.AddRange(StartupOnlySettings.ChangedBy(startup, gateway!));
+        }
+
         if (errors.Count > 0)
         {
             return errors;
@@ -192,6 +198,7 @@ internal sealed partial class GatewaySnapshotManager : IDisposable
         // The snapshot first: YARP then starts matching the new routes, and a request still matched with the old
         // ones is judged under the replaced snapshot (see Bind), never under the new one.
         _generations = new Generations(snapshot, _generations?.Current);
+        _startupOptions ??= gateway;
         _proxyConfig.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
         LoadedAt = _time.GetUtcNow();
 

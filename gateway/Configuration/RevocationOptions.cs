@@ -2,14 +2,16 @@ namespace Gateway.Configuration;
 
 /// <summary>
 /// Token revocation (<c>Gateway:Revocation</c>, see docs/revocation.md). The check itself is always on; these
-/// settings size entry lifetimes and enable the management endpoint. Read at startup only.
+/// settings size entry lifetimes and enable the management endpoint. Read at startup only, except <see cref="ApiKey"/>,
+/// which follows reloads.
 /// </summary>
 internal sealed record RevocationOptions
 {
     /// <summary>
     /// Credential of the revocation endpoint on the management listener (<c>Authorization: Bearer KEY</c>), at least
     /// 32 characters. Unset: no endpoint (the <c>revoke</c> command still works with Redis). Setting it requires
-    /// <c>Gateway:Management:Url</c>: the endpoint is never served on the public listener.
+    /// <c>Gateway:Management:Url</c>: the endpoint is never served on the public listener. Follows reloads: a rotated key
+    /// applies to the next request and the old one stops working.
     /// </summary>
     public string? ApiKey { get; init; }
 

@@ -32,8 +32,9 @@ internal sealed class ManagementMiddleware
     {
         // Like the revocation endpoint: only ever on a separate management listener (the configuration refuses it without one).
         _dashboard = settings.ManagementPort is not null ? dashboard : null;
-        // Only ever on a separate management listener (the configuration refuses the key without one).
-        _revocations = revocations is { Enabled: true } && settings.ManagementPort is not null ? revocations : null;
+        // Only ever on a separate management listener (the configuration refuses the key without one); whether it is on
+        // follows the active configuration's key (see Match).
+        _revocations = settings.ManagementPort is not null ? revocations : null;
         _next = next;
         _snapshots = snapshots;
         _drain = drain;
@@ -81,7 +82,7 @@ internal sealed class ManagementMiddleware
             return Endpoint.Ready;
         }
 
-        if (_revocations is not null && string.Equals(path, ManagementPaths.Revocations, StringComparison.OrdinalIgnoreCase))
+        if (_revocations is not null && string.Equals(path, ManagementPaths.Revocations, StringComparison.OrdinalIgnoreCase) && _revocations.Enabled)
         {
             return Endpoint.Revocations;
         }

@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +9,8 @@ namespace Gateway.Revocation;
 
 /// <summary>
 /// <c>/revocations</c> on the management listener only (the configuration refuses the key without one), guarded by
-/// <c>Gateway:Revocation:ApiKey</c> (<c>Authorization: Bearer KEY</c>, compared in constant time):
+/// <c>Gateway:Revocation:ApiKey</c> (<c>Authorization: Bearer KEY</c>, compared in constant time; the active configuration's key,
+/// so a reload that rotates or removes it applies to the next request):
 /// <list type="bullet">
 /// <item><c>GET</c>: every revocation in force on this replica;</item>
 /// <item><c>POST</c> <c>{"jti": "...", "issuer"?: "...", "expiresAt"?: "..."}</c>, <c>{"issuer": "...", "sub": "...", "before"?: "..."}</c>
@@ -24,16 +24,16 @@ internal sealed partial class RevocationEndpoint
 {
     private const int MaxBodyBytes = 8 * 1024;
 
-    private readonly byte[]? _keyHash;
+    private readonly ManagementApiKey _key;
     private readonly RevocationList _list;
     private readonly RedisRevocationStore? _store;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly TimeProvider _time;
     private readonly ILogger<RevocationEndpoint> _logger;
 
-    public RevocationEndpoint(string? apiKey, RevocationList list, RedisRevocationStore? store, GatewaySnapshotManager snapshots, TimeProvider time, ILogger<RevocationEndpoint> logger)
+    public RevocationEndpoint(ManagementApiKey key, RevocationList list, RedisRevocationStore? store, GatewaySnapshotManager snapshots, TimeProvider time, ILogger<RevocationEndpoint> logger)
     {
-        _keyHash = apiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(apiKey.Trim()));
+        _key = key;
         _list = list;
         _store = store;
         _snapshots = snapshots;
@@ -41,8 +41,11 @@ internal sealed partial class RevocationEndpoint
         _logger = logger;
     }
 
-    /// <summary>Whether the endpoint is configured (it is then served on the management listener).</summary>
-    public bool Enabled => _keyHash is not null;
+    /// <summary>
+    /// Whether the active configuration sets the key (the endpoint is then served on the management listener). A reload
+    /// that sets, rotates or removes the key applies to the next request.
+    /// </summary>
+    public bool Enabled => _key.IsSet;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -78,14 +81,7 @@ internal sealed partial class RevocationEndpoint
     private bool IsAuthorized(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (_keyHash is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        // Hashes of equal length: the comparison time says nothing about the key, not even its length.
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, _keyHash);
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && _key.Matches(header["Bearer ".Length..].Trim());
     }
 
     private async Task RevokeAsync(HttpContext context)

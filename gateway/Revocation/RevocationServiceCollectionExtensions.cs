@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Hosting;
 using Gateway.Redis;
 using Gateway.Revocation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Token revocation: the in-memory list every request checks, its Redis level and synchronisation, the management endpoint.</summary>
 internal static class RevocationServiceCollectionExtensions
 {
-    // Read once at startup, like the Redis settings it shares the connection with.
+    // Read once at startup, like the Redis settings it shares the connection with; only the endpoint's key follows reloads.
     internal static void AddRevocation(this IServiceCollection services, RevocationOptions options, RedisOptions redis)
     {
         services.TryAddSingleton(options);
@@ -32,12 +33,17 @@ internal static class RevocationServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RevocationSyncService>>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<RevocationSyncService>());
-        services.TryAddSingleton(sp => new RevocationEndpoint(
-            options.ApiKey,
-            sp.GetRequiredService<RevocationList>(),
-            sp.GetService<RedisRevocationStore>(),
-            sp.GetRequiredService<GatewaySnapshotManager>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RevocationEndpoint>>()));
+        services.TryAddSingleton(sp =>
+        {
+            // The key is the active configuration's, not the startup one's: rotating a leaked key by reload applies at once.
+            var snapshots = sp.GetRequiredService<GatewaySnapshotManager>();
+            return new RevocationEndpoint(
+                new ManagementApiKey(() => snapshots.Current.Options.Revocation.ApiKey),
+                sp.GetRequiredService<RevocationList>(),
+                sp.GetService<RedisRevocationStore>(),
+                snapshots,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RevocationEndpoint>>());
+        });
     }
 }

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using Gateway.Configuration;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Diagnostics.Dashboard;
@@ -10,16 +10,17 @@ namespace Gateway.Diagnostics.Dashboard;
 /// (<c>Gateway:Diagnostics:Dashboard:Enabled</c> and <c>ApiKey</c>): a reload that rotates a leaked key or switches the
 /// dashboard off applies to the next request; the old key never keeps working. The credential is HTTP Basic with any user
 /// name and the key as the password (what a browser prompts for), or <c>Authorization: Bearer KEY</c> (scripts). Compared as
-/// SHA-256 hashes in constant time, like the revocation endpoint's key. Without a key (Development only) every request passes.
+/// SHA-256 hashes in constant time (<see cref="ManagementApiKey"/>), like the revocation endpoint's key. Without a key (Development only) every request passes.
 /// </summary>
 internal sealed class DashboardCredential
 {
     private readonly Func<DashboardOptions> _current;
-    private volatile HashedKey? _hashed; // the hash of the key last read: it changes only with a reload
+    private readonly ManagementApiKey _key;
 
     public DashboardCredential(Func<DashboardOptions> current)
     {
         _current = current;
+        _key = new ManagementApiKey(() => current().ApiKey);
     }
 
     /// <summary>Whether the active configuration enables the dashboard.</summary>
@@ -27,8 +28,7 @@ internal sealed class DashboardCredential
 
     public bool IsAuthorized(HttpRequest request)
     {
-        var keyHash = HashOf(_current().ApiKey);
-        if (keyHash is null)
+        if (!_key.IsSet)
         {
             return true;
         }
@@ -44,19 +44,7 @@ internal sealed class DashboardCredential
             presented = BasicPassword(header["Basic ".Length..].Trim());
         }
 
-        return presented is not null && CryptographicOperations.FixedTimeEquals(Hash(presented), keyHash);
-    }
-
-    private byte[]? HashOf(string? apiKey)
-    {
-        var hashed = _hashed;
-        if (hashed is null || !string.Equals(hashed.Key, apiKey, StringComparison.Ordinal))
-        {
-            hashed = new HashedKey(apiKey, apiKey is null ? null : Hash(apiKey.Trim()));
-            _hashed = hashed;
-        }
-
-        return hashed.Hash;
+        return _key.Matches(presented);
     }
 
     private static string? BasicPassword(string encoded)
@@ -72,8 +60,4 @@ internal sealed class DashboardCredential
             return null;
         }
     }
-
-    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
-
-    private sealed record HashedKey(string? Key, byte[]? Hash);
 }

@@ -76,6 +76,68 @@ public sealed class RevocationEndpointTests : IClassFixture<IntegrationFixture>
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/api/x", token)).StatusCode);
     }
 
+    /// <summary>
+    /// A reload the gateway accepts is never weaker than what it says: rotating a leaked key by reload makes the old key
+    /// stop working at the next request, removing the key switches the endpoint off, and setting one switches it on.
+    /// Review finding: the key was read at startup only, so the old key kept revoking (and un-revoking) after a reload.
+    /// </summary>
+    [Fact]
+    public async Task ARotatedKey_ARemovedKey_AndAnAddedKey_ApplyOnReload()
+    {
+        const string newKey = "revocation-rotated-key-0123456789abcdef0123";
+        var port = FreePort.Next();
+        var config = _fixture.Config()
+            .Set("Management", new JsonObject { ["Url"] = $"http://127.0.0.1:{port}" })
+            .Set("Revocation", new JsonObject { ["ApiKey"] = FleetRevocationTests.ApiKey });
+        await using var gateway = await config.StartAsync();
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "not ready");
+        Assert.Equal(HttpStatusCode.OK, await ListAsync(management, FleetRevocationTests.ApiKey));
+
+        config.Set("Revocation", new JsonObject { ["ApiKey"] = newKey });
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()), gateway.Logs.AllText());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await ListAsync(management, FleetRevocationTests.ApiKey));
+        Assert.Equal(HttpStatusCode.OK, await ListAsync(management, newKey));
+
+        config.Set("Revocation", new JsonObject());
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()), gateway.Logs.AllText());
+
+        Assert.Equal(HttpStatusCode.NotFound, await ListAsync(management, newKey));
+
+        config.Set("Revocation", new JsonObject { ["ApiKey"] = FleetRevocationTests.ApiKey });
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()), gateway.Logs.AllText());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await ListAsync(management, newKey));
+        Assert.Equal(HttpStatusCode.OK, await ListAsync(management, FleetRevocationTests.ApiKey));
+    }
+
+    /// <summary>Without a key at startup the endpoint is off (404); a reload that sets one switches it on.</summary>
+    [Fact]
+    public async Task WithoutAKeyAtStartup_TheEndpointIsOff_UntilAReloadSetsOne()
+    {
+        var port = FreePort.Next();
+        var config = _fixture.Config().Set("Management", new JsonObject { ["Url"] = $"http://127.0.0.1:{port}" });
+        await using var gateway = await config.StartAsync();
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        await Eventually.HoldsAsync(async () => (await management.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "not ready");
+        Assert.Equal(HttpStatusCode.NotFound, await ListAsync(management, FleetRevocationTests.ApiKey));
+
+        config.Set("Revocation", new JsonObject { ["ApiKey"] = FleetRevocationTests.ApiKey });
+        Assert.True(await gateway.RewriteConfigAsync(config.Build()), gateway.Logs.AllText());
+
+        Assert.Equal(HttpStatusCode.OK, await ListAsync(management, FleetRevocationTests.ApiKey));
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/revocations")).StatusCode); // never on the public listener
+    }
+
+    private static async Task<HttpStatusCode> ListAsync(HttpClient management, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/revocations");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await management.SendAsync(request);
+        return response.StatusCode;
+    }
+
     [Fact]
     public async Task RevokeCommand_WithoutRedis_ExplainsItNeedsRedis()
     {
