@@ -34,11 +34,12 @@ public sealed class ConfigMutationPropertyTests
         return builder.Services.BuildServiceProvider().GetRequiredService<IConfigValidator>();
     });
 
+    // Policies are evaluated directly: no key is ever fetched.
     private static readonly KeyManagerPool Keys = new(
-        new NoHttpClients(), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
+        new NoNetworkHttpClientFactory(), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
 
     private static readonly Gateway.Introspection.TokenIntrospectorFactory Introspection = new(
-        new NoHttpClients(), Gateway.Introspection.NoSharedIntrospectionCache.Instance, TimeProvider.System, NullLoggerFactory.Instance);
+        new NoNetworkHttpClientFactory(), Gateway.Introspection.NoSharedIntrospectionCache.Instance, TimeProvider.System, NullLoggerFactory.Instance);
 
     private static JsonObject Base() => JsonNode.Parse("""
         {
@@ -327,17 +328,5 @@ public sealed class ConfigMutationPropertyTests
 
         // Both outcomes happened: the check judged accepted mutations, not only refusals.
         Assert.True(accepted > 0 && rejected > 0, $"accepted {accepted}, rejected {rejected}");
-    }
-
-    private sealed class NoHttpClients : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => new(new RefusingHandler());
-    }
-
-    // Policies are evaluated directly: no key is ever fetched.
-    private sealed class RefusingHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("no key is fetched in this test");
     }
 }
