@@ -179,7 +179,7 @@ public sealed class CommandLineTests : IDisposable
         var issuers = config["Gateway"]!["Issuers"]!.DeepClone();
         config["Gateway"]!.AsObject().Remove("Issuers");
         var file = WriteConfig(config);
-        File.WriteAllText(Path.Combine(_directory, "appsettings.json"), new JsonObject { ["Gateway"] = new JsonObject { ["Issuers"] = issuers } }.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(_directory, "appsettings.json"), new JsonObject { ["Gateway"] = new JsonObject { ["Issuers"] = issuers } }.ToJsonString());
 
         var check = await GatewayBinary.RunAsync(["check-config", file, "--environment", "Production"], workingDirectory: _directory);
         var start = await GatewayBinary.RunAsync(["--config", file, "--environment", "Production", "--urls", "http://127.0.0.1:" + FreePort.Next()], workingDirectory: _directory, timeout: TimeSpan.FromSeconds(30));

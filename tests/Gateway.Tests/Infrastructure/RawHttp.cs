@@ -34,7 +34,7 @@ public static class RawHttp
         {
             while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
             {
-                memory.Write(buffer, 0, read);
+                await memory.WriteAsync(buffer.AsMemory(0, read), timeout.Token);
             }
         }
         catch (IOException) when (memory.Length > 0)

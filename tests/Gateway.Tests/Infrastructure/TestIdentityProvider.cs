@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -69,8 +67,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public SigningKey AddRsaKey(string kid, string? use = "sig", string? alg = null)
     {
-        var rsa = RSA.Create(2048);
-        var key = new SigningKey(kid, new RsaSecurityKey(rsa) { KeyId = kid }, use, alg);
+        var key = SigningKey.CreateRsa(kid, use, alg);
         Publish(key);
         return key;
     }
@@ -83,8 +80,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public SigningKey AddEcKey(string kid)
     {
-        var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var key = new SigningKey(kid, new ECDsaSecurityKey(ec) { KeyId = kid }, "sig", null);
+        var key = SigningKey.CreateEc(kid);
         Publish(key);
         return key;
     }
@@ -111,7 +107,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     }
 
     /// <summary>Creates a key that is not published (yet): tokens signed with it have an unknown kid.</summary>
-    public static SigningKey CreateUnpublishedRsaKey(string kid) => new(kid, new RsaSecurityKey(RSA.Create(2048)) { KeyId = kid }, "sig", null);
+    public static SigningKey CreateUnpublishedRsaKey(string kid) => SigningKey.CreateRsa(kid);
 
     public void Publish(SigningKey key)
     {
@@ -243,8 +239,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         await context.Response.WriteAsync(JsonSerializer.Serialize(new { keys }));
     }
 
-    public static string JwksJson(IEnumerable<SigningKey> keys) =>
-        JsonSerializer.Serialize(new { keys = keys.Select(k => k.PublicJwk()).ToArray() });
+    public static string JwksJson(IEnumerable<SigningKey> keys) => SigningKey.Jwks(keys);
 
     private async Task<bool> FailAsync(HttpContext context)
     {
@@ -291,143 +286,4 @@ public enum IdpFailure
     MalformedJwks,
     /// <summary>A well-formed JWKS without a single key that can verify a signature.</summary>
     NoSigningKeys,
-}
-
-/// <summary>A signing key of the test issuer, with what it publishes.</summary>
-public sealed record SigningKey(string Kid, AsymmetricSecurityKey SecurityKey, string? Use, string? Alg)
-{
-    public Dictionary<string, string> PublicJwk()
-    {
-        var jwk = SecurityKey switch
-        {
-            RsaSecurityKey rsa => JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.Rsa.ExportParameters(false))),
-            ECDsaSecurityKey ec => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(ec.ECDsa.ExportParameters(false)))),
-            _ => throw new NotSupportedException(),
-        };
-        var result = new Dictionary<string, string> { ["kty"] = jwk.Kty, ["kid"] = Kid };
-        if (Use is not null)
-        {
-            result["use"] = Use;
-        }
-
-        if (Alg is not null)
-        {
-            result["alg"] = Alg;
-        }
-
-        if (jwk.Kty == "RSA")
-        {
-            result["n"] = jwk.N;
-            result["e"] = jwk.E;
-        }
-        else
-        {
-            result["crv"] = jwk.Crv;
-            result["x"] = jwk.X;
-            result["y"] = jwk.Y;
-        }
-
-        return result;
-    }
-}
-
-/// <summary>Builds raw compact JWS strings for hostile cases (alg none, HMAC with a public key, forged headers).</summary>
-public static class RawJwt
-{
-    public static string Encode(object header, object payload, string signature = "") =>
-        $"{B64(JsonSerializer.Serialize(header))}.{B64(JsonSerializer.Serialize(payload))}.{signature}";
-
-    public static string B64(string text) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(text));
-
-    /// <summary>Signs header and payload given as raw JSON text (duplicate members, odd shapes) with an RSA key (RS256) or an EC key (ES256).</summary>
-    public static string SignRaw(string headerJson, string payloadJson, SigningKey key)
-    {
-        var signingInput = Encoding.ASCII.GetBytes($"{B64(headerJson)}.{B64(payloadJson)}");
-        var signature = key.SecurityKey switch
-        {
-            RsaSecurityKey rsa => rsa.Rsa.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-            ECDsaSecurityKey ec => ec.ECDsa.SignData(signingInput, HashAlgorithmName.SHA256),
-            _ => throw new NotSupportedException(),
-        };
-        return $"{B64(headerJson)}.{B64(payloadJson)}.{Base64UrlEncoder.Encode(signature)}";
-    }
-
-    /// <summary>Signs with RSA-PSS (PS256).</summary>
-    public static string SignPss(string headerJson, string payloadJson, SigningKey key)
-    {
-        var signingInput = Encoding.ASCII.GetBytes($"{B64(headerJson)}.{B64(payloadJson)}");
-        var signature = ((RsaSecurityKey)key.SecurityKey).Rsa.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
-        return $"{B64(headerJson)}.{B64(payloadJson)}.{Base64UrlEncoder.Encode(signature)}";
-    }
-
-    public static string HmacSign(object header, object payload, byte[] secret)
-    {
-        var signingInput = $"{B64(JsonSerializer.Serialize(header))}.{B64(JsonSerializer.Serialize(payload))}";
-        var mac = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signingInput));
-        return signingInput + "." + Base64UrlEncoder.Encode(mac);
-    }
-}
-
-/// <summary>An Ed25519 key pair of the test issuer (BouncyCastle), published as an OKP JWK.</summary>
-public sealed class Ed25519TestKey
-{
-    private readonly Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters _private;
-
-    private Ed25519TestKey(string kid, Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters privateKey)
-    {
-        Kid = kid;
-        _private = privateKey;
-    }
-
-    public string Kid { get; }
-
-    public byte[] PublicKey => _private.GeneratePublicKey().GetEncoded();
-
-    public static Ed25519TestKey Create(string kid) =>
-        new(kid, new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom()));
-
-    public Dictionary<string, string> PublicJwk() => new()
-    {
-        ["kty"] = "OKP",
-        ["crv"] = "Ed25519",
-        ["kid"] = Kid,
-        ["use"] = "sig",
-        ["x"] = Base64UrlEncoder.Encode(PublicKey),
-    };
-
-    public byte[] Sign(byte[] data)
-    {
-        var signer = new Org.BouncyCastle.Crypto.Signers.Ed25519Signer();
-        signer.Init(true, _private);
-        signer.BlockUpdate(data, 0, data.Length);
-        return signer.GenerateSignature();
-    }
-
-    /// <summary>A compact JWS (alg EdDSA) over raw header and payload JSON.</summary>
-    public string SignRaw(string headerJson, string payloadJson)
-    {
-        var signingInput = $"{RawJwt.B64(headerJson)}.{RawJwt.B64(payloadJson)}";
-        return signingInput + "." + Base64UrlEncoder.Encode(Sign(Encoding.ASCII.GetBytes(signingInput)));
-    }
-
-    /// <summary>A token for <paramref name="idp"/>, alg EdDSA, this key's kid (unless <paramref name="withKid"/> is false).</summary>
-    public string Mint(TestIdentityProvider idp, IDictionary<string, object?>? claims = null, bool withKid = true)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var payload = new Dictionary<string, object?>
-        {
-            ["iss"] = idp.Issuer,
-            ["aud"] = "api",
-            ["sub"] = "eddie",
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["exp"] = now.AddMinutes(10).ToUnixTimeSeconds(),
-        };
-        foreach (var (name, value) in claims ?? new Dictionary<string, object?>())
-        {
-            payload[name] = value;
-        }
-
-        var header = withKid ? new Dictionary<string, string> { ["alg"] = "EdDSA", ["kid"] = Kid, ["typ"] = "JWT" } : new Dictionary<string, string> { ["alg"] = "EdDSA" };
-        return SignRaw(JsonSerializer.Serialize(header), JsonSerializer.Serialize(payload.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value)));
-    }
 }

@@ -27,9 +27,14 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     {
     }
 
-    protected override TestConfig FleetConfig() => ConfigAs(EnsureUser(DocumentedUser));
+    protected override TestConfig FleetConfig() => ConfigAs(DocumentedUser);
 
-    public async Task InitializeAsync() => await AdminAsync("ACL", "LOG", "RESET");
+    // The documented user, created (or reset) before every test: FleetConfig and the tests below connect as it.
+    public async Task InitializeAsync()
+    {
+        await AdminAsync("ACL", "LOG", "RESET");
+        await EnsureUserAsync(DocumentedUser);
+    }
 
     public async Task DisposeAsync()
     {
@@ -40,7 +45,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     [Fact]
     public async Task DocumentedGrants_AreAllTheFleetNeeds_RedisRefusesNothing()
     {
-        var user = EnsureUser(DocumentedUser);
+        var user = DocumentedUser;
         var fleet = await StartFleetAsync(ConfigAs(user), 2);
         var rotated = Idp.AddRsaKey("acl-rot-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -75,7 +80,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     [Fact]
     public async Task MissingGrant_IsReportedByName_InTheLogMetricsAndReadiness()
     {
-        var user = EnsureUser("gateway-acl-nosetex", without: "+setex");
+        var user = await EnsureUserAsync("gateway-acl-nosetex", without: "+setex");
         await using var gateway = await ConfigAs(user).StartAsync();
         await gateway.WaitUntilReadyAsync(); // keys come from the identity provider: the gateway works
 
@@ -99,7 +104,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     [Fact]
     public async Task DocumentedGrants_CoverTheDpopReplayCheck()
     {
-        await using var gateway = await ConfigAs(EnsureUser(DocumentedUser)).StartAsync();
+        await using var gateway = await ConfigAs(DocumentedUser).StartAsync();
         using var key = new DpopKey();
         var token = Idp.MintBound(jkt: key.Thumbprint);
         var proof = key.Proof("GET", new Uri(gateway.Client.BaseAddress!, "/api/x").ToString(), token);
@@ -117,7 +122,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     public async Task DocumentedGrants_CoverRevocations_AddListRemove()
     {
         var port = FreePort.Next();
-        var config = ConfigAs(EnsureUser(DocumentedUser))
+        var config = ConfigAs(DocumentedUser)
             .Set("Management", new System.Text.Json.Nodes.JsonObject { ["Url"] = $"http://127.0.0.1:{port}" })
             .Set("Revocation", new System.Text.Json.Nodes.JsonObject { ["ApiKey"] = Gateway.Tests.Revocation.FleetRevocationTests.ApiKey });
         await using var gateway = await config.StartAsync();
@@ -139,7 +144,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     [Fact]
     public async Task DocumentedGrants_CoverRateLimitChecks_FixedWindowAndTokenBucket()
     {
-        var config = ConfigAs(EnsureUser(DocumentedUser));
+        var config = ConfigAs(DocumentedUser);
         config.Set("RateLimits", new System.Text.Json.Nodes.JsonObject
         {
             ["window"] = new System.Text.Json.Nodes.JsonObject { ["Limit"] = 5, ["Window"] = "01:00:00", ["Key"] = new System.Text.Json.Nodes.JsonArray("sub") },
@@ -180,9 +185,9 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
     }
 
     /// <summary>Creates (or resets) <paramref name="user"/> with the documented grants, optionally without one of them.</summary>
-    private string EnsureUser(string user, string? without = null)
+    private async Task<string> EnsureUserAsync(string user, string? without = null)
     {
-        var documented = File.ReadAllLines(RepositoryRoot.Combine("docs", "key-cache.md"))
+        var documented = (await File.ReadAllLinesAsync(RepositoryRoot.Combine("docs", "key-cache.md")))
             .Single(l => l.StartsWith("ACL SETUSER gateway ", StringComparison.Ordinal));
         var rules = documented.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Skip(3)
@@ -190,7 +195,7 @@ public sealed class FleetKeyCacheAclTests : FleetKeyCacheTests, IAsyncLifetime
             .Select(rule => rule.Replace("{password}", Password, StringComparison.Ordinal).Replace("{prefix}", Prefix, StringComparison.Ordinal));
         Assert.True(without is null || rules.Count() == documented.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 4, $"the documented line has no '{without}'");
         string[] command = ["ACL", "SETUSER", user, "reset", .. rules];
-        Task.Run(() => AdminAsync(command)).GetAwaiter().GetResult();
+        await AdminAsync(command);
         return user;
     }
 

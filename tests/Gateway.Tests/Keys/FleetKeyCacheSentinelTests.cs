@@ -137,7 +137,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             await using (var admin = await RedisSentinelGroup.ConnectAsync(promoted))
             {
                 var server = admin.GetServer(admin.GetEndPoints()[0]);
-                Assert.NotEmpty(server.Keys(pattern: prefix + "keys:*").ToList());
+                Assert.NotEmpty(await server.KeysAsync(pattern: prefix + "keys:*").ToListAsync());
             }
 
             // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
@@ -175,7 +175,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
     {
         var connection = await replica.Services.GetRequiredService<RedisConnectionFactory>().GetConnectionAsync();
         var database = connection.GetDatabase();
-        var endpoint = database.IdentifyEndpoint("probe", CommandFlags.DemandMaster);
+        var endpoint = await database.IdentifyEndpointAsync("probe", CommandFlags.DemandMaster);
         return endpoint is System.Net.IPEndPoint ip && ip.Port == port && connection.GetServer(ip).IsConnected && !connection.GetServer(ip).IsReplica;
     }
 

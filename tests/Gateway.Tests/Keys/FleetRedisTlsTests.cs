@@ -102,7 +102,7 @@ public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationF
 
             await using var admin = await AdminAsync(redis, _otherCa);
             Assert.True(admin.IsConnected, "the admin connection failed: the server is up and serves TLS");
-            Assert.Empty(admin.GetServer(admin.GetEndPoints()[0]).Keys(pattern: "*").ToList());
+            Assert.Empty(await admin.GetServer(admin.GetEndPoints()[0]).KeysAsync(pattern: "*").ToListAsync());
         }
         finally
         {

@@ -89,7 +89,7 @@ public sealed class LocalKeyManagerTests : IDisposable
         await manager.RefreshIfDueAsync();
         var good = manager.Current;
 
-        System.IO.File.WriteAllText(File, """{"keys":[{"kty":"oct","kid":"hmac","k":"c2VjcmV0"}]}""");
+        await System.IO.File.WriteAllTextAsync(File, """{"keys":[{"kty":"oct","kid":"hmac","k":"c2VjcmV0"}]}""");
         await manager.RefreshIfDueAsync();
         Assert.Same(good, manager.Current);
         var failure = manager.LastFailure;

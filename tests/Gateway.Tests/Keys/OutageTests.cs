@@ -213,6 +213,9 @@ public sealed class OutageTests
         TimeSpan.FromSeconds(2),
         Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisSharedKeyStore>.Instance);
 
+    // Deliberately synchronous: a poll predicate that reads the connection only once it has completed, never waits for it.
+#pragma warning disable VSTHRD002 // Result is read only after IsCompletedSuccessfully
     private static bool IsConnected(GatewayInstance gateway) =>
         gateway.Services.GetRequiredService<RedisConnectionFactory>().GetConnectionAsync() is { IsCompletedSuccessfully: true } task && task.Result.IsConnected;
+#pragma warning restore VSTHRD002
 }

@@ -48,7 +48,7 @@ public sealed class CertificateBindingTests : IDisposable, IClassFixture<Integra
         var (otherPath, otherKeyPath) = _ca.IssueClient("client-b");
         using var client = X509Certificate2.CreateFromPemFile(clientPath, clientKeyPath);
         using var other = X509Certificate2.CreateFromPemFile(otherPath, otherKeyPath);
-        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(serverCertificate));
+        using var server = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(serverCertificate));
         var config = Config().Set("CertificateBinding", new JsonObject { ["ValidateClientCertificateChain"] = false }).Build();
         config["Kestrel"] = new JsonObject
         {
@@ -91,7 +91,7 @@ public sealed class CertificateBindingTests : IDisposable, IClassFixture<Integra
         var (serverCertificate, serverKey) = _ca.IssueServer("gateway");
         var (clientPath, clientKeyPath) = _ca.IssueClient("client-a");
         using var client = X509Certificate2.CreateFromPemFile(clientPath, clientKeyPath);
-        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(serverCertificate));
+        using var server = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(serverCertificate));
         var config = _fixture.Config().Build();
         config["Kestrel"] = new JsonObject
         {
@@ -119,7 +119,7 @@ public sealed class CertificateBindingTests : IDisposable, IClassFixture<Integra
     public async Task TrustedHeader_IsHonouredFromAConfiguredProxy_AndNeverForwarded()
     {
         var (clientPath, _) = _ca.IssueClient("client-a");
-        using var client = X509Certificate2.CreateFromPem(File.ReadAllText(clientPath));
+        using var client = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(clientPath));
         var config = Config().Set("CertificateBinding", new JsonObject { ["ClientCertificateHeader"] = "X-Client-Cert", ["TrustedProxies"] = new JsonArray("10.9.9.9", "127.0.0.0/8") });
         await using var gateway = await config.StartAsync();
         var header = Uri.EscapeDataString(client.ExportCertificatePem());
@@ -142,7 +142,7 @@ public sealed class CertificateBindingTests : IDisposable, IClassFixture<Integra
     public async Task TrustedHeader_FromAnAddressNotConfigured_IsIgnored_AndRemoved()
     {
         var (clientPath, _) = _ca.IssueClient("client-a");
-        using var client = X509Certificate2.CreateFromPem(File.ReadAllText(clientPath));
+        using var client = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(clientPath));
         var config = Config().Set("CertificateBinding", new JsonObject { ["ClientCertificateHeader"] = "X-Client-Cert", ["TrustedProxies"] = new JsonArray("10.9.9.9") });
         await using var gateway = await config.StartAsync();
         var header = Uri.EscapeDataString(client.ExportCertificatePem());
@@ -159,7 +159,7 @@ public sealed class CertificateBindingTests : IDisposable, IClassFixture<Integra
     public async Task DpopAndCertificate_BothBindingsOfOneToken_AreChecked()
     {
         var (clientPath, _) = _ca.IssueClient("client-a");
-        using var client = X509Certificate2.CreateFromPem(File.ReadAllText(clientPath));
+        using var client = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(clientPath));
         using var key = new DpopKey();
         var config = _fixture.Config().Set("CertificateBinding", new JsonObject { ["ClientCertificateHeader"] = "X-Client-Cert", ["TrustedProxies"] = new JsonArray("127.0.0.1") });
         await using var gateway = await config.StartAsync();

@@ -76,9 +76,9 @@ public sealed class DpopTests : IDisposable, IClassFixture<IntegrationFixture>
         // its thumbprint (n, e) named the victim's: a stolen DPoP-bound token was accepted with the attacker's proofs.
         await using var gateway = await _fixture.Config().StartAsync();
         using var victim = System.Security.Cryptography.RSA.Create(2048);
-        var (_, victimThumbprint) = DpopProofKeyConfusionTests.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", "https://unused.example", "unused");
+        var (_, victimThumbprint) = HostileDpopProofs.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", "https://unused.example", "unused", DateTimeOffset.UtcNow);
         var stolen = _fixture.Idp.MintBound(jkt: victimThumbprint);
-        var (proof, thumbprint) = DpopProofKeyConfusionTests.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", Url(gateway), stolen);
+        var (proof, thumbprint) = HostileDpopProofs.RsaProofSignedByAnotherCertificate(victim, "RS256", "GET", Url(gateway), stolen, DateTimeOffset.UtcNow);
         Assert.Equal(victimThumbprint, thumbprint); // the proof names the victim's key
 
 

@@ -25,7 +25,7 @@ public sealed class GatewaySnapshotManagerTests : IDisposable
     public GatewaySnapshotManagerTests()
     {
         Use(Config("a", "b"));
-        _pool = new KeyManagerPool(new NoNetwork(), new NoticeOnlyKeyStore(), _time, NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
+        _pool = new KeyManagerPool(new NoNetworkHttpClientFactory(), new NoticeOnlyKeyStore(), _time, NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
         _manager = new GatewaySnapshotManager(
             _configuration,
             new GatewayConfigLoader(null, "Production"),
@@ -34,7 +34,7 @@ public sealed class GatewaySnapshotManagerTests : IDisposable
                 _poolRequests++;
                 return _pool;
             },
-            new TokenIntrospectorFactory(new NoNetwork(), NoSharedIntrospectionCache.Instance, _time, NullLoggerFactory.Instance),
+            new TokenIntrospectorFactory(new NoNetworkHttpClientFactory(), NoSharedIntrospectionCache.Instance, _time, NullLoggerFactory.Instance),
             _proxy,
             NullLogger<GatewaySnapshotManager>.Instance,
             _time);

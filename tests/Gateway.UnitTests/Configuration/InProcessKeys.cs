@@ -17,20 +17,6 @@ internal static class InProcessKeys
     }
 }
 
-/// <summary>An HttpClient factory whose clients never reach a network: these tests load keys from fakes only.</summary>
-internal sealed class NoNetwork : IHttpClientFactory
-{
-#pragma warning disable RS0030 // this is the factory: the one place a test may build a client, around a handler that refuses
-    public HttpClient CreateClient(string name) => new(new Refusing());
-#pragma warning restore RS0030
-
-    private sealed class Refusing : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("no network in unit tests");
-    }
-}
-
 /// <summary>A key source that counts its fetches.</summary>
 internal sealed class CountingFetcher(string jwks, TimeProvider time) : IKeyDocumentFetcher
 {

@@ -16,7 +16,7 @@ public sealed class KeyManagerPoolTests : IDisposable
 
     public KeyManagerPoolTests()
     {
-        _pool = new KeyManagerPool(new NoNetwork(), _store, new FakeTimeProvider(), NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
+        _pool = new KeyManagerPool(new NoNetworkHttpClientFactory(), _store, new FakeTimeProvider(), NullLoggerFactory.Instance, _ => throw new InvalidOperationException("no development issuer here"));
     }
 
     public void Dispose() => _pool.Dispose();

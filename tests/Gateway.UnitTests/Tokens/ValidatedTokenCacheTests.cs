@@ -1,28 +1,27 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Keys;
-using Gateway.Tests.Infrastructure;
 using Gateway.Tokens;
+using Gateway.UnitTests.Keys;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Tests.Tokens;
+namespace Gateway.UnitTests.Tokens;
 
 /// <summary>The validated-token cache on its own and with the validator: what it serves, and every way an entry stops being served.</summary>
 public sealed class ValidatedTokenCacheTests
 {
     private const string Iss = "https://idp.example.test";
-    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
-    private readonly SwappableFetcher _fetcher = new();
-    private readonly SigningKey _key = new("k1", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k1" }, "sig", null);
+    private readonly FakeTimeProvider _clock = TokenClock.Create();
+    private readonly ScriptedOrigin _fetcher;
+    private readonly SigningKey _key = SigningKey.CreateRsa("k1");
     private readonly IssuerKeyManager _keys;
     private readonly IssuerRegistry _issuers;
 
     public ValidatedTokenCacheTests()
     {
-        _fetcher.Jwks = TestIdentityProvider.JwksJson([_key]);
-        _fetcher.Clock = _clock;
+        _fetcher = new ScriptedOrigin(_clock) { Jwks = SigningKey.Jwks([_key]) };
         var settings = new KeySourceSettings("main", "test:jwks", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(24), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromHours(24), TimeSpan.FromSeconds(1));
         _keys = new IssuerKeyManager(settings, _fetcher, MemoryOnlyKeyStore.Instance, _clock, NullLogger.Instance);
         _issuers = Registry();
@@ -35,17 +34,18 @@ public sealed class ValidatedTokenCacheTests
 
     private string Mint(TimeSpan? lifetime = null, string audience = "api", SigningKey? key = null)
     {
-        var now = DateTimeOffset.UtcNow;
+        // iat, not nbf: JsonWebTokenHandler would check an nbf against the wall clock (TokenClock); iat is checked on _clock.
+        var now = _clock.GetUtcNow();
         var payload = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["iss"] = Iss, ["aud"] = audience, ["sub"] = "alice", ["jti"] = Guid.NewGuid().ToString("N"),
-            ["nbf"] = now.AddSeconds(-5).ToUnixTimeSeconds(), ["exp"] = now.Add(lifetime ?? TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
+            ["iat"] = now.AddSeconds(-5).ToUnixTimeSeconds(), ["exp"] = now.Add(lifetime ?? TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
         });
         return new JsonWebTokenHandler().CreateToken(payload, new SigningCredentials((key ?? _key).SecurityKey, SecurityAlgorithms.RsaSha256));
     }
 
     private ValueTask<TokenValidationOutcome> ValidateAsync(string token, ValidatedTokenCache? cache, IssuerRegistry? issuers = null) =>
-        new TokenValidator(issuers ?? _issuers, 8192, cache).ValidateAsync(token.AsMemory(), CancellationToken.None);
+        new TokenValidator(issuers ?? _issuers, 8192, cache, _clock).ValidateAsync(token.AsMemory(), CancellationToken.None);
 
     private static TokenHash Hash(string token) => TokenHash.TryCompute(token, out var hash) ? hash : throw new InvalidOperationException();
 
@@ -74,10 +74,10 @@ public sealed class ValidatedTokenCacheTests
         Assert.True((await ValidateAsync(token, cache)).IsValid);
         var exp = DateTimeOffset.FromUnixTimeSeconds(new JsonWebToken(token).GetPayloadValue<long>("exp"));
 
-        _clock.Now = exp.AddTicks(-1);
+        _clock.SetUtcNow(exp.AddTicks(-1));
         Assert.True(cache.TryGet(Hash(token), _issuers, out _));
 
-        _clock.Now = exp;
+        _clock.SetUtcNow(exp);
         Assert.False(cache.TryGet(Hash(token), _issuers, out _));
         Assert.Equal(0, cache.Count);
     }
@@ -89,7 +89,7 @@ public sealed class ValidatedTokenCacheTests
         var token = Mint();
         Assert.True((await ValidateAsync(token, cache)).IsValid);
 
-        _clock.Now += TimeSpan.FromSeconds(10);
+        _clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.False(cache.TryGet(Hash(token), _issuers, out _));
     }
@@ -103,7 +103,7 @@ public sealed class ValidatedTokenCacheTests
         var before = _keys.Current;
 
         // Any new key set (here: an unknown kid makes the manager load the JWKS again) ends every entry of the issuer.
-        _clock.Now += TimeSpan.FromSeconds(1);
+        _clock.Advance(TimeSpan.FromSeconds(1));
         await _keys.RefreshForUnknownKidAsync("k2", CancellationToken.None);
         Assert.NotSame(before, _keys.Current);
 
@@ -119,8 +119,8 @@ public sealed class ValidatedTokenCacheTests
         var token = Mint();
         Assert.True((await ValidateAsync(token, cache)).IsValid);
 
-        _fetcher.Jwks = TestIdentityProvider.JwksJson([new SigningKey("k2", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k2" }, "sig", null)]);
-        _clock.Now += TimeSpan.FromSeconds(1);
+        _fetcher.Jwks = SigningKey.Jwks([SigningKey.CreateRsa("k2")]);
+        _clock.Advance(TimeSpan.FromSeconds(1));
         await _keys.RefreshForUnknownKidAsync("k2", CancellationToken.None);
 
         var outcome = await ValidateAsync(token, cache);
@@ -146,7 +146,7 @@ public sealed class ValidatedTokenCacheTests
     {
         var cache = Cache();
         var wrongAudience = Mint(audience: "other");
-        var forged = Mint(key: new SigningKey("k1", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "k1" }, "sig", null));
+        var forged = Mint(key: SigningKey.CreateRsa("k1"));
 
         Assert.Equal(TokenStatus.WrongAudience, (await ValidateAsync(wrongAudience, cache)).Status);
         Assert.Equal(TokenStatus.BadSignature, (await ValidateAsync(forged, cache)).Status);
@@ -169,7 +169,7 @@ public sealed class ValidatedTokenCacheTests
         for (var i = 0; i < 5000; i++)
         {
             Assert.True(cache.TryGet(Hash(hot), _issuers, out _), $"hot entry evicted at {i}");
-            cache.Add(Hash($"h.p.{i}"), issuer, keys, hotOutcome, DateTimeOffset.UtcNow.AddMinutes(5));
+            cache.Add(Hash($"h.p.{i}"), issuer, keys, hotOutcome, _clock.GetUtcNow().AddMinutes(5));
             Assert.InRange(cache.Count, 1, 64);
         }
     }
@@ -187,7 +187,7 @@ public sealed class ValidatedTokenCacheTests
         {
             for (var i = 0; i < 20_000; i++)
             {
-                cache.Add(Hash($"t{t}.p.{i}"), issuer, keys, outcome, DateTimeOffset.UtcNow.AddMinutes(5));
+                cache.Add(Hash($"t{t}.p.{i}"), issuer, keys, outcome, _clock.GetUtcNow().AddMinutes(5));
                 var count = cache.Count;
                 int seen;
                 while (count > (seen = Volatile.Read(ref max)) && Interlocked.CompareExchange(ref max, count, seen) != seen)
@@ -207,23 +207,5 @@ public sealed class ValidatedTokenCacheTests
         Assert.NotEqual(Hash("a.b.c"), Hash("a.b.d"));
         Assert.Equal(Hash("a.b.c"), Hash("a.b.c"));
         Assert.NotEqual(default, longHash);
-    }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private sealed class SwappableFetcher : IKeyDocumentFetcher
-    {
-        public string Jwks { get; set; } = "";
-
-        public TimeProvider Clock { get; set; } = TimeProvider.System;
-
-        public string SourceAddress => "test:jwks";
-
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(Jwks, Clock.GetUtcNow()));
     }
 }

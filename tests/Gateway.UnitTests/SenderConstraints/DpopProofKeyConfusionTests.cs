@@ -4,10 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Configuration;
 using Gateway.SenderConstraints;
-using Gateway.Tests.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Tests.SenderConstraints;
+namespace Gateway.UnitTests.SenderConstraints;
 
 /// <summary>
 /// The proof's signature must be checked with exactly the key its thumbprint is computed from. A JWK may carry other
@@ -20,6 +19,7 @@ public sealed class DpopProofKeyConfusionTests
 {
     private const string Url = "https://api.example.com/orders";
     private const string Token = "a.b.c";
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Theory]
     [InlineData("x5c")]
@@ -32,7 +32,7 @@ public sealed class DpopProofKeyConfusionTests
     {
         using var victim = new DpopKey();
         using var attacker = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var certificate = new CertificateRequest("CN=attacker", attacker, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = new CertificateRequest("CN=attacker", attacker, HashAlgorithmName.SHA256).CreateSelfSigned(Now.AddDays(-1), Now.AddDays(1));
         var jwk = victim.PublicJwk();
         jwk[member] = member switch
         {
@@ -43,7 +43,7 @@ public sealed class DpopProofKeyConfusionTests
         };
 
         var proof = SignWith(attacker, jwk);
-        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, victim.Thumbprint, DateTimeOffset.UtcNow);
+        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, victim.Thumbprint, Now);
 
         Assert.NotEqual(BindingStatus.Valid, result.Status);
     }
@@ -54,37 +54,11 @@ public sealed class DpopProofKeyConfusionTests
     public void AnRsaProofKeyWithTheAttackersCertificateBeside_IsRefused(string alg)
     {
         using var victim = RSA.Create(2048);
-        var (proof, thumbprint) = RsaProofSignedByAnotherCertificate(victim, alg, "GET", Url, Token);
+        var (proof, thumbprint) = HostileDpopProofs.RsaProofSignedByAnotherCertificate(victim, alg, "GET", Url, Token, Now);
 
-        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, thumbprint, DateTimeOffset.UtcNow);
+        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, thumbprint, Now);
 
         Assert.NotEqual(BindingStatus.Valid, result.Status);
-    }
-
-    /// <summary>
-    /// A proof whose <c>jwk</c> holds a victim's RSA public key (the thumbprint returned) and an attacker's certificate in
-    /// <c>x5c</c>, signed by the attacker's key.
-    /// </summary>
-    internal static (string Proof, string VictimThumbprint) RsaProofSignedByAnotherCertificate(RSA victim, string alg, string method, string url, string accessToken)
-    {
-        using var attacker = RSA.Create(2048);
-        using var certificate = new CertificateRequest("CN=attacker", attacker, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        var parameters = victim.ExportParameters(false);
-        var victimJwk = new JsonWebKey { Kty = "RSA", N = Base64UrlEncoder.Encode(parameters.Modulus), E = Base64UrlEncoder.Encode(parameters.Exponent) };
-        var thumbprint = Base64UrlEncoder.Encode(victimJwk.ComputeJwkThumbprint());
-        var jwk = new Dictionary<string, object?> { ["kty"] = "RSA", ["n"] = victimJwk.N, ["e"] = victimJwk.E, ["x5c"] = new[] { Convert.ToBase64String(certificate.RawData) } };
-        var header = new Dictionary<string, object?> { ["typ"] = "dpop+jwt", ["alg"] = alg, ["jwk"] = jwk };
-        var payload = new Dictionary<string, object?>
-        {
-            ["jti"] = Guid.NewGuid().ToString("N"),
-            ["htm"] = method,
-            ["htu"] = url,
-            ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-            ["ath"] = DpopKey.AccessTokenHash(accessToken),
-        };
-        var input = Base64UrlEncoder.Encode(JsonSerializer.Serialize(header)) + "." + Base64UrlEncoder.Encode(JsonSerializer.Serialize(payload));
-        var padding = alg.StartsWith("PS", StringComparison.Ordinal) ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
-        return (input + "." + Base64UrlEncoder.Encode(attacker.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, padding)), thumbprint);
     }
 
     private static Dictionary<string, object?> Payload() => new()
@@ -92,7 +66,7 @@ public sealed class DpopProofKeyConfusionTests
         ["jti"] = Guid.NewGuid().ToString("N"),
         ["htm"] = "GET",
         ["htu"] = Url,
-        ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        ["iat"] = Now.ToUnixTimeSeconds(),
         ["ath"] = DpopKey.AccessTokenHash(Token),
     };
 
@@ -119,7 +93,7 @@ public sealed class DpopProofKeyConfusionTests
         var input = Base64UrlEncoder.Encode(JsonSerializer.Serialize(header)) + "." + Base64UrlEncoder.Encode(JsonSerializer.Serialize(Payload()));
         var proof = input + "." + Base64UrlEncoder.Encode(signer.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256));
 
-        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, "thumbprint", DateTimeOffset.UtcNow);
+        var result = Verifier().Verify(proof, "GET", "https://api.example.com", "/orders", Token, "thumbprint", Now);
 
         Assert.NotEqual(BindingStatus.Valid, result.Status);
     }

@@ -1,13 +1,12 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Keys;
-using Gateway.Tests.Infrastructure;
 using Gateway.Tokens;
 using Gateway.Tokens.EdDsa;
+using Gateway.UnitTests.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Tests.Tokens;
+namespace Gateway.UnitTests.Tokens;
 
 /// <summary>
 /// A cache miss reads the claims from the payload the shape inspection parsed (no second decode and parse): the claims
@@ -16,14 +15,14 @@ namespace Gateway.Tests.Tokens;
 public sealed class ParseOnceTests
 {
     private const string Issuer = "https://idp.parse-once.test";
-    private static readonly SigningKey Rsa = new("rsa-1", new RsaSecurityKey(RSA.Create(2048)) { KeyId = "rsa-1" }, "sig", null);
+    private static readonly SigningKey Rsa = SigningKey.CreateRsa("rsa-1");
     private static readonly Ed25519TestKey Ed = Ed25519TestKey.Create("ed-1");
 
     [Fact]
-    public void Claims_AreTheVerifiedPayload()
+    public async Task Claims_AreTheVerifiedPayload()
     {
         var payload = $"{{\"iss\":\"{Issuer}\",\"aud\":\"api\",\"sub\":\"alice\",\"roles\":[\"admin\"],\"nested\":{{\"a\":[1,{{\"b\":\"c\"}}]}},\"exp\":{Exp()}}}";
-        var outcome = Validate(Validator(), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
+        var outcome = await ValidateAsync(Validator(), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
 
         Assert.True(outcome.IsValid, outcome.Status.ToString());
         Assert.Equal(JsonDocument.Parse(payload).RootElement.GetRawText(), outcome.Claims!.Payload.GetRawText());
@@ -34,20 +33,20 @@ public sealed class ParseOnceTests
     [Theory]
     [InlineData(31, true)] // 32 nested containers, counting the payload object
     [InlineData(32, false)]
-    public void Claims_NestDeeperThan32_AreMalformed_EvenWhenMaxClaimDepthAllowsMore(int depth, bool valid)
+    public async Task Claims_NestDeeperThan32_AreMalformed_EvenWhenMaxClaimDepthAllowsMore(int depth, bool valid)
     {
         var nested = new string('[', depth) + new string(']', depth);
         var payload = $"{{\"iss\":\"{Issuer}\",\"aud\":\"api\",\"sub\":\"alice\",\"deep\":{nested},\"exp\":{Exp()}}}";
-        var outcome = Validate(Validator(maxDepth: 64), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
+        var outcome = await ValidateAsync(Validator(maxDepth: 64), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
 
         Assert.Equal(valid ? TokenStatus.Valid : TokenStatus.Malformed, outcome.Status);
     }
 
     [Fact]
-    public void Payload_WithALoneSurrogate_IsMalformed()
+    public async Task Payload_WithALoneSurrogate_IsMalformed()
     {
         var payload = $"{{\"iss\":\"{Issuer}\",\"aud\":\"api\",\"sub\":\"\\ud800\",\"exp\":{Exp()}}}";
-        var outcome = Validate(Validator(), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
+        var outcome = await ValidateAsync(Validator(), RawJwt.SignRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", payload, Rsa));
 
         Assert.Equal(TokenStatus.Malformed, outcome.Status);
     }
@@ -67,7 +66,7 @@ public sealed class ParseOnceTests
     }
 
     [Fact]
-    public void EdDsa_Tokens_StillVerify_AndForgeriesStillFail()
+    public async Task EdDsa_Tokens_StillVerify_AndForgeriesStillFail()
     {
         var validator = Validator();
         var payload = $"{{\"iss\":\"{Issuer}\",\"aud\":\"api\",\"sub\":\"alice\",\"exp\":{Exp()}}}";
@@ -76,30 +75,24 @@ public sealed class ParseOnceTests
 
         for (var i = 0; i < 3; i++) // the second and third use the decoded key
         {
-            Assert.Equal(TokenStatus.Valid, Validate(validator, token).Status);
-            Assert.Equal(TokenStatus.BadSignature, Validate(validator, forged).Status);
+            Assert.Equal(TokenStatus.Valid, (await ValidateAsync(validator, token)).Status);
+            Assert.Equal(TokenStatus.BadSignature, (await ValidateAsync(validator, forged)).Status);
         }
     }
 
-    private static long Exp() => DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+    private static long Exp() => TokenClock.Expiry.ToUnixTimeSeconds();
 
-    private static TokenValidationOutcome Validate(TokenValidator validator, string token) =>
-        Task.Run(() => validator.ValidateAsync(token, CancellationToken.None).AsTask()).GetAwaiter().GetResult();
+    private static ValueTask<TokenValidationOutcome> ValidateAsync(TokenValidator validator, string token) =>
+        validator.ValidateAsync(token, CancellationToken.None);
 
     private static TokenValidator Validator(int maxDepth = 16)
     {
         var jwks = JsonSerializer.Serialize(new { keys = new[] { Rsa.PublicJwk(), Ed.PublicJwk() } });
         var settings = new KeySourceSettings("test", "memory:test", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), TimeSpan.FromDays(1), TimeSpan.FromHours(1), TimeSpan.FromSeconds(5), TimeSpan.FromDays(1), TimeSpan.FromSeconds(1));
-        var keys = new IssuerKeyManager(settings, new StaticFetcher(jwks), MemoryOnlyKeyStore.Instance, TimeProvider.System, NullLogger.Instance);
+        var clock = TokenClock.Create();
+        var keys = new IssuerKeyManager(settings, new CountingFetcher(jwks, clock), MemoryOnlyKeyStore.Instance, clock, NullLogger.Instance);
         var shape = TokenShapeRules.Default with { MaxDepth = maxDepth, ClockSkew = TimeSpan.FromSeconds(60) };
         var issuer = new IssuerProvider("test", Issuer, ["api"], true, ["RS256", "EdDSA"], TimeSpan.FromSeconds(60), ClaimPath.Parse("roles"), keys, shape);
-        return new TokenValidator(new IssuerRegistry([issuer]), 65536);
-    }
-
-    private sealed class StaticFetcher(string jwks) : IKeyDocumentFetcher
-    {
-        public string SourceAddress => "memory:test";
-
-        public Task<KeyDocument> FetchAsync(CancellationToken cancellationToken) => Task.FromResult(new KeyDocument(jwks, DateTimeOffset.UtcNow));
+        return new TokenValidator(new IssuerRegistry([issuer]), 65536, time: clock);
     }
 }

@@ -1,18 +1,18 @@
 using Gateway.SenderConstraints;
-using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Gateway.Tests.SenderConstraints;
+namespace Gateway.UnitTests.SenderConstraints;
 
 /// <summary>The bounded in-memory replay store and the stateless nonces, on a manual clock.</summary>
 public sealed class ReplayAndNonceTests
 {
     private static readonly TimeSpan Retention = TimeSpan.FromMinutes(1);
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public void Memory_RefusesAReplay_UntilTheRetentionEnded()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(Start);
         var cache = new MemoryDpopReplayCache(10, time);
 
         Assert.Equal(ReplayCheck.First, cache.TryUse(1, Retention));
@@ -26,7 +26,7 @@ public sealed class ReplayAndNonceTests
     [Fact]
     public void Memory_NeverHoldsMoreThanItsBound_AndFailsClosedWhenFull()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(Start);
         var cache = new MemoryDpopReplayCache(3, time);
         for (UInt128 id = 0; id < 3; id++)
         {
@@ -45,7 +45,7 @@ public sealed class ReplayAndNonceTests
     [Fact]
     public void Memory_ConcurrentUsesOfOneId_AcceptExactlyOne()
     {
-        var cache = new MemoryDpopReplayCache(1000, TimeProvider.System);
+        var cache = new MemoryDpopReplayCache(1000, new FakeTimeProvider(Start));
         var results = new ReplayCheck[64];
         Parallel.For(0, results.Length, i => results[i] = cache.TryUse(42, Retention));
 
@@ -56,7 +56,7 @@ public sealed class ReplayAndNonceTests
     [Fact]
     public void Nonce_IsValid_ForItsLifetime_AndOnlyWithTheKey()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = Start;
         var nonces = new DpopNonces("nonce-key-0123456789abcdef0123456789", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5));
         var other = new DpopNonces("another-key-0123456789abcdef01234567", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5));
         var nonce = nonces.Issue(now);

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Tests.Infrastructure;
+namespace Gateway.TestSupport;
 
 /// <summary>
 /// A DPoP client's key pair (EC P-256) and the proofs it signs (RFC 9449 §4.2), written out by hand so that tests can
@@ -41,7 +41,8 @@ public sealed class DpopKey : IDisposable
 
     /// <summary>
     /// A proof for <paramref name="method"/> <paramref name="url"/> with <paramref name="accessToken"/>; <paramref name="header"/>
-    /// and <paramref name="payload"/> may change or remove (null value) members before signing.
+    /// and <paramref name="payload"/> may change or remove (null value) members before signing. <paramref name="issuedAt"/> is the
+    /// <c>iat</c>: the wall clock when left out, for a proof sent to a real gateway; a unit test passes its own clock's time.
     /// </summary>
     public string Proof(string method, string url, string? accessToken, DateTimeOffset? issuedAt = null, string? nonce = null,
         Action<Dictionary<string, object?>>? header = null, Action<Dictionary<string, object?>>? payload = null)
@@ -52,7 +53,9 @@ public sealed class DpopKey : IDisposable
             ["jti"] = Guid.NewGuid().ToString("N"),
             ["htm"] = method,
             ["htu"] = url,
+#pragma warning disable RS0030 // the one wall-clock read here: a proof sent to a real gateway is judged against its wall clock; unit tests pass issuedAt
             ["iat"] = (issuedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds(),
+#pragma warning restore RS0030
         };
         if (accessToken is not null)
         {
