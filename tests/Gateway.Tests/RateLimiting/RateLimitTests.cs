@@ -12,8 +12,7 @@ namespace Gateway.Tests.RateLimiting;
 /// an anonymous route (with and without a trusted proxy), token buckets, and the metrics. Windows of an hour, so no
 /// window ends during a test.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class RateLimitTests
+public sealed class RateLimitTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 
