@@ -19,7 +19,8 @@ namespace Gateway.Tests.Keys;
 /// rotates them; an invalid, private or missing replacement keeps the last good keys and is reported in the log,
 /// the metrics and readiness.
 /// </summary>
-public sealed class LocalKeySourceTests : IClassFixture<IntegrationFixture>
+[Collection(IntegrationCollection.Name)]
+public sealed class LocalKeySourceTests
 {
     // The key refresh tick compares the file every second; generous for a loaded CI machine.
     private static readonly TimeSpan RotationTimeout = TimeSpan.FromSeconds(15);
