@@ -103,7 +103,7 @@ internal static class GatewaySnapshotBuilder
             ? new ValidatedTokenCache(options.TokenCache.MaxEntries, options.TokenCache.MaxEntryLifetime, time)
             : null;
         var extractor = new TokenExtractor(options.TokenSources, dpopScheme: true);
-        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, time, introspection.Create(options));
+        var validator = new TokenValidator(issuers, options.Limits.MaxTokenLength, cache, time, introspection.Create(options), introspection.Metrics);
         var forwarding = new VerifiedTokenForwarding(extractor.Scrubber, options.ForwardAuthorizationHeader);
         return new GatewaySnapshot(options, proxy, issuers, routes, new IdentityHeaderStripper(owned, passedHeaders), extractor, validator, forwarding, Cors.CorsPolicyCompiler.Compile(options.Cors), BuildSenderConstraints(options, time));
     }

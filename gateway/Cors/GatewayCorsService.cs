@@ -20,9 +20,11 @@ internal sealed partial class GatewayCorsService : ICorsService
 {
     private readonly CorsService _inner;
     private readonly ILogger<GatewayCorsService> _logger;
+    private readonly GatewayMetrics _metrics;
 
-    public GatewayCorsService(IOptions<CorsOptions> options, ILoggerFactory loggers)
+    public GatewayCorsService(IOptions<CorsOptions> options, ILoggerFactory loggers, GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _inner = new CorsService(options, loggers);
         _logger = loggers.CreateLogger<GatewayCorsService>();
     }
@@ -51,9 +53,9 @@ internal sealed partial class GatewayCorsService : ICorsService
                 activity.SetTag(Tags.Reason, refusal ?? GatewayTelemetry.Reasons.None);
             }
 
-            if (Preflights.Enabled)
+            if (_metrics.CorsPreflights.Enabled)
             {
-                Preflights.Add(1, new TagList
+                _metrics.CorsPreflights.Add(1, new TagList
                 {
                     { Tags.Route, routeId },
                     { Tags.CorsPolicy, policyName },
@@ -67,9 +69,6 @@ internal sealed partial class GatewayCorsService : ICorsService
     }
 
     public void ApplyResult(CorsResult result, HttpResponse response) => _inner.ApplyResult(result, response);
-
-    internal static readonly System.Diagnostics.Metrics.Counter<long> Preflights = GatewayTelemetry.Meter.CreateCounter<long>(
-        Metrics.CorsPreflights, "{request}", "CORS preflights answered by the gateway (never forwarded), by route, CORS policy, decision (allowed, refused) and reason.");
 
     private static partial class Log
     {

@@ -18,17 +18,19 @@ namespace Gateway.Enforcement;
 internal sealed class DestinationFence
 {
     private readonly ILogger _logger;
+    private readonly Observability.GatewayMetrics _metrics;
 
-    internal DestinationFence(ILogger logger)
+    internal DestinationFence(ILogger logger, Observability.GatewayMetrics? metrics = null)
     {
         _logger = logger;
+        _metrics = metrics ?? Observability.GatewayMetrics.Unscoped;
     }
 
     /// <summary>Adds the fence to every route's transforms (routes are built once per configuration).</summary>
     public static void AddTo(TransformBuilderContext builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var fence = new DestinationFence(builder.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DestinationFence>());
+        var fence = new DestinationFence(builder.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DestinationFence>(), builder.Services.GetRequiredService<Observability.GatewayMetrics>());
         builder.AddRequestTransform(fence.CheckAsync);
     }
 
@@ -44,6 +46,6 @@ internal sealed class DestinationFence
         }
 
         context.Response.Clear();
-        return new ValueTask(RefusalResponder.RespondAsync(context, RefusalTable.DestinationChanged, plan?.RouteId ?? "(none)", plan?.Policy.Name ?? "", _logger));
+        return new ValueTask(RefusalResponder.RespondAsync(context, RefusalTable.DestinationChanged, plan?.RouteId ?? "(none)", plan?.Policy.Name ?? "", _metrics, _logger));
     }
 }

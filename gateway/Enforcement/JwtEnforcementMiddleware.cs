@@ -26,9 +26,11 @@ internal sealed partial class JwtEnforcementMiddleware
     private readonly DecisionCounters _counters;
     private readonly IDpopReplayCache _replay;
     private readonly ILogger<JwtEnforcementMiddleware> _logger;
+    private readonly GatewayMetrics _metrics;
 
-    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, DecisionCounters counters, IDpopReplayCache replay, ILogger<JwtEnforcementMiddleware> logger)
+    public JwtEnforcementMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, RevocationList revocations, RateLimitGate rateLimits, DecisionCounters counters, IDpopReplayCache replay, ILogger<JwtEnforcementMiddleware> logger, GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _next = next;
         _snapshots = snapshots;
         _revocations = revocations;
@@ -84,11 +86,11 @@ internal sealed partial class JwtEnforcementMiddleware
 
     private Task RefuseUnboundRoute(HttpContext context, GatewaySnapshot snapshot, string routeId) =>
         snapshot.Routes.TryGetValue(routeId, out var current)
-            ? RefusalResponder.RespondAsync(context, RefusalTable.ConfigurationChanged, routeId, current.Policy.Name, _logger)
-            : RefusalResponder.RespondAsync(context, RefusalTable.RouteNotConfigured, routeId, "", _logger);
+            ? RefusalResponder.RespondAsync(context, RefusalTable.ConfigurationChanged, routeId, current.Policy.Name, _metrics, _logger)
+            : RefusalResponder.RespondAsync(context, RefusalTable.RouteNotConfigured, routeId, "", _metrics, _logger);
 
     private Task Refuse(HttpContext context, RoutePlan plan, Refusal refusal) =>
-        RefusalResponder.RespondAsync(context, refusal, plan.RouteId, plan.Policy.Name, _logger);
+        RefusalResponder.RespondAsync(context, refusal, plan.RouteId, plan.Policy.Name, _metrics, _logger);
 
     // The hot path stays synchronous up to the downstream call while validation completes synchronously
     // (a cached token): no async state machine is allocated for a request that is let through.
@@ -167,7 +169,7 @@ internal sealed partial class JwtEnforcementMiddleware
 
         if (binding.Binding is not null)
         {
-            EnforcementTelemetry.Binding(context, binding.Binding, GatewayTelemetry.Reasons.None, outcome.IssuerName, plan.RouteId);
+            EnforcementTelemetry.Binding(_metrics, context, binding.Binding, GatewayTelemetry.Reasons.None, outcome.IssuerName, plan.RouteId);
         }
 
         if (binding.FreshNonce is { } nonce)
@@ -185,7 +187,7 @@ internal sealed partial class JwtEnforcementMiddleware
         var decision = PolicyEvaluation.Evaluate(plan.Policy, outcome.Claims!, issuer);
         if (plan.ShadowPolicy is { } shadow)
         {
-            ShadowPolicyEvaluation.Observe(context, plan, shadow, decision, outcome.Claims!, issuer, _counters, _logger);
+            ShadowPolicyEvaluation.Observe(context, plan, shadow, decision, outcome.Claims!, issuer, _counters, _metrics, _logger);
         }
 
         if (decision != PolicyDecision.Allow)

@@ -21,9 +21,11 @@ internal sealed class RequestGuardMiddleware
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly ILogger<RequestGuardMiddleware> _logger;
+    private readonly Observability.GatewayMetrics _metrics;
 
-    public RequestGuardMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, ILogger<RequestGuardMiddleware> logger)
+    public RequestGuardMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, ILogger<RequestGuardMiddleware> logger, Observability.GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _next = next;
         _snapshots = snapshots;
         _logger = logger;
@@ -99,5 +101,5 @@ internal sealed class RequestGuardMiddleware
 
     // Before routing: no route, no policy.
     private Task Refuse(HttpContext context, string rule) =>
-        RefusalResponder.RespondAsync(context, RefusalTable.ForGuard(rule), "", "", _logger);
+        RefusalResponder.RespondAsync(context, RefusalTable.ForGuard(rule), "", "", _metrics, _logger);
 }

@@ -20,14 +20,14 @@ internal static partial class ShadowPolicyEvaluation
     public const string Allow = "allow";
     public const string Deny = "deny";
 
-    public static void Observe(HttpContext context, RoutePlan plan, CompiledPolicy shadow, PolicyDecision enforced, TokenClaims claims, TokenIssuer issuer, DecisionCounters counters, ILogger logger)
+    public static void Observe(HttpContext context, RoutePlan plan, CompiledPolicy shadow, PolicyDecision enforced, TokenClaims claims, TokenIssuer issuer, DecisionCounters counters, GatewayMetrics metrics, ILogger logger)
     {
         var shadowDecision = shadow.Evaluate(claims, issuer) == PolicyDecision.Allow ? Allow : Deny;
         var enforcedDecision = enforced == PolicyDecision.Allow ? Allow : Deny;
         var key = new ShadowKey(plan.RouteId, shadow.Name, shadowDecision, enforcedDecision);
-        if (GatewayTelemetry.ShadowDecisions.Enabled)
+        if (metrics.ShadowDecisions.Enabled)
         {
-            GatewayTelemetry.ShadowDecisions.Add(1, new TagList
+            metrics.ShadowDecisions.Add(1, new TagList
             {
                 { Tags.Route, plan.RouteId },
                 { Tags.Policy, shadow.Name },

@@ -40,6 +40,8 @@ internal static class GatewayServiceCollectionExtensions
         AddDpopReplayCache(services, settings);
         services.AddRevocation(settings.Revocation, settings.Redis);
         services.AddRateLimiting(settings.Redis);
+        // The request-path instruments of this host, on its own meter (IMeterFactory), so that two hosts in one process never count each other's requests.
+        services.TryAddSingleton(sp => new Gateway.Observability.GatewayMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new Gateway.Observability.DecisionCounters(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Gateway.Diagnostics.ExplainRoutes>();
         services.TryAddSingleton(sp => new KeyManagerPool(
@@ -47,9 +49,10 @@ internal static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ISharedKeyStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<DevelopmentKeyStores>().Get));
+            sp.GetRequiredService<DevelopmentKeyStores>().Get,
+            sp.GetRequiredService<Gateway.Observability.GatewayMetrics>()));
         services.TryAddSingleton(sp => new Gateway.Introspection.TokenIntrospectorFactory(
-            sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<Gateway.Introspection.ISharedIntrospectionCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<Gateway.Observability.GatewayMetrics>()));
 
         // YARP reads routes and clusters from the snapshot manager, never straight from the files:
         // a configuration change reaches YARP only once the whole gateway configuration is valid.
@@ -98,7 +101,8 @@ internal static class GatewayServiceCollectionExtensions
             redis.KeyPrefix,
             redis.OperationTimeout,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RedisIntrospectionCache>>()));
+            sp.GetRequiredService<ILogger<RedisIntrospectionCache>>(),
+            sp.GetRequiredService<Gateway.Observability.GatewayMetrics>()));
     }
 
     // The used DPoP proof ids: in Redis for the fleet when Redis is configured (with this replica's memory as its first
@@ -119,7 +123,8 @@ internal static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Gateway.SenderConstraints.MemoryDpopReplayCache>(),
             redis.KeyPrefix,
             redis.OperationTimeout,
-            sp.GetRequiredService<ILogger<Gateway.SenderConstraints.RedisDpopReplayCache>>()));
+            sp.GetRequiredService<ILogger<Gateway.SenderConstraints.RedisDpopReplayCache>>(),
+            sp.GetRequiredService<Gateway.Observability.GatewayMetrics>()));
     }
 
     // The first load, here, and every reload take the same path (GatewaySnapshotManager.ApplyAsync).

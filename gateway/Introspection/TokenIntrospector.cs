@@ -25,8 +25,9 @@ internal sealed partial class TokenIntrospector
     private readonly ISharedIntrospectionCache _shared;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Gateway.Observability.GatewayMetrics _metrics;
 
-    public TokenIntrospector(IntrospectionSettings settings, IntrospectionClient client, ISharedIntrospectionCache shared, TimeProvider time, ILogger<TokenIntrospector> logger)
+    public TokenIntrospector(IntrospectionSettings settings, IntrospectionClient client, ISharedIntrospectionCache shared, TimeProvider time, ILogger<TokenIntrospector> logger, Gateway.Observability.GatewayMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
@@ -34,6 +35,7 @@ internal sealed partial class TokenIntrospector
         _shared = shared;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? Gateway.Observability.GatewayMetrics.Unscoped;
         Cache = new IntrospectionCache(settings.MaxCacheEntries, time);
     }
 
@@ -146,8 +148,8 @@ internal sealed partial class TokenIntrospector
         }
 
         var tags = new TagList { { GatewayDiagnostics.Tags.Issuer, IssuerName }, { GatewayDiagnostics.Tags.Outcome, result.Outcome } };
-        GatewayTelemetry.IntrospectionCalls.Add(1, tags);
-        GatewayTelemetry.IntrospectionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        _metrics.IntrospectionCalls.Add(1, tags);
+        _metrics.IntrospectionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         if (result.Answer is not { } answer)
         {
             LogFailure(result);
@@ -176,8 +178,8 @@ internal sealed partial class TokenIntrospector
         }
     }
 
-    private static void CacheLookup(string level, string result) =>
-        GatewayTelemetry.IntrospectionCacheLookups.Add(1, new(GatewayDiagnostics.Tags.CacheLevel, level), new(GatewayDiagnostics.Tags.CacheResult, result));
+    private void CacheLookup(string level, string result) =>
+        _metrics.IntrospectionCacheLookups.Add(1, new(GatewayDiagnostics.Tags.CacheLevel, level), new(GatewayDiagnostics.Tags.CacheResult, result));
 
     private static partial class Log
     {

@@ -15,13 +15,17 @@ internal sealed class TokenIntrospectorFactory
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
 
-    public TokenIntrospectorFactory(IHttpClientFactory httpClients, ISharedIntrospectionCache shared, TimeProvider time, ILoggerFactory loggers)
+    public TokenIntrospectorFactory(IHttpClientFactory httpClients, ISharedIntrospectionCache shared, TimeProvider time, ILoggerFactory loggers, Observability.GatewayMetrics? metrics = null)
     {
+        Metrics = metrics ?? Observability.GatewayMetrics.Unscoped;
         _httpClients = httpClients;
         _shared = shared;
         _time = time;
         _loggers = loggers;
     }
+
+    /// <summary>The host's instruments, counted in by the introspector and the token validator of each configuration.</summary>
+    public Observability.GatewayMetrics Metrics { get; }
 
     /// <summary>The introspector of the (at most one, validated) introspecting issuer, or null.</summary>
     public TokenIntrospector? Create(GatewayOptions options)
@@ -36,7 +40,7 @@ internal sealed class TokenIntrospectorFactory
                     ?? throw new GatewayConfigurationException([new ConfigError($"Gateway:Issuers:{name}:Introspection", "the client secret could not be read")]);
                 var settings = new IntrospectionSettings(name, issuer, expected, secret);
                 var client = new IntrospectionClient(_httpClients.CreateClient(Keys.KeyManagerPool.HttpClientName), settings);
-                return new TokenIntrospector(settings, client, _shared, _time, _loggers.CreateLogger<TokenIntrospector>());
+                return new TokenIntrospector(settings, client, _shared, _time, _loggers.CreateLogger<TokenIntrospector>(), Metrics);
             }
         }
 

@@ -23,10 +23,12 @@ internal sealed class FileKeyDocumentFetcher : ILocalKeySource
     private static readonly byte[] Unreadable = [];
     private readonly string _issuerName;
     private readonly TimeProvider _time;
+    private readonly Observability.GatewayMetrics _metrics;
     private byte[]? _lastReadHash;
 
-    public FileKeyDocumentFetcher(string issuerName, string path, TimeProvider time)
+    public FileKeyDocumentFetcher(string issuerName, string path, TimeProvider time, Observability.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics ?? Observability.GatewayMetrics.Unscoped;
         _issuerName = issuerName;
         Path = path;
         _time = time;
@@ -48,7 +50,7 @@ internal sealed class FileKeyDocumentFetcher : ILocalKeySource
         var refusal = json is null ? new LocalKeySourceException("unreadable", $"the JWKS file '{Path}' could not be read: {error}")
             : LocalJwks.Problem(json) is { } problem ? new LocalKeySourceException("invalid", $"the JWKS file '{Path}' was refused: {problem}")
             : null;
-        Observability.KeyTelemetry.LocalRead(_issuerName, refusal?.Reason ?? "success");
+        Observability.KeyTelemetry.LocalRead(_metrics, _issuerName, refusal?.Reason ?? "success");
         return refusal is null ? new KeyDocument(json!, _time.GetUtcNow()) : throw refusal;
     }
 

@@ -52,7 +52,7 @@ internal sealed partial class FleetKeySource : IKeySource
             {
                 shared = await _store.GetAsync(settings.IssuerName, settings.SourceAddress, sharedBudget.Token).ConfigureAwait(false);
                 var fromShared = shared is not null && SharedCopyWillDo(shared, request.Reason, memory) ? Parse(shared, settings) : null;
-                KeyTelemetry.SharedLookup(settings.IssuerName, fromShared is not null);
+                KeyTelemetry.SharedLookup(_origin.Metrics, settings.IssuerName, fromShared is not null);
                 if (fromShared is not null)
                 {
                     var applied = memory.Apply(fromShared);

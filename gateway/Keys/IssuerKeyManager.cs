@@ -28,6 +28,7 @@ internal sealed partial class IssuerKeyManager : IKeyMemory
     private readonly IKeySource _source;
     private readonly TimeProvider _time;
     private readonly Random _jitter;
+    private readonly Observability.GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly UnknownKidCache _unknownKids = new();
     private readonly Lock _gate = new();
@@ -43,8 +44,8 @@ internal sealed partial class IssuerKeyManager : IKeyMemory
     /// A manager whose loads go to <paramref name="fetcher"/>, through the fleet protocol when <paramref name="shared"/> is
     /// a real shared store (not <see cref="MemoryOnlyKeyStore.Instance"/>).
     /// </summary>
-    public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
-        : this(settings, KeySources.Create(fetcher, shared, time, logger), time, logger)
+    public IssuerKeyManager(KeySourceSettings settings, IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger, Observability.GatewayMetrics? metrics = null)
+        : this(settings, KeySources.Create(fetcher, shared, time, logger, metrics), time, logger, metrics: metrics)
     {
     }
 
@@ -53,8 +54,10 @@ internal sealed partial class IssuerKeyManager : IKeyMemory
     /// <param name="time">The clock of every schedule (tests pass a <c>FakeTimeProvider</c>).</param>
     /// <param name="logger">The manager's log.</param>
     /// <param name="jitter">Draws the backoff's jitter (a seeded one in tests); <see cref="Random.Shared"/> by default.</param>
-    internal IssuerKeyManager(KeySourceSettings settings, IKeySource source, TimeProvider time, ILogger logger, Random? jitter = null)
+    /// <param name="metrics">The host's instruments (<see cref="Observability.GatewayMetrics.Unscoped"/> outside a host).</param>
+    internal IssuerKeyManager(KeySourceSettings settings, IKeySource source, TimeProvider time, ILogger logger, Random? jitter = null, Observability.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics ?? Observability.GatewayMetrics.Unscoped;
         Settings = settings;
         _source = source;
         _time = time;
@@ -79,11 +82,11 @@ internal sealed partial class IssuerKeyManager : IKeyMemory
         var current = _current;
         if (current is not null && _time.GetUtcNow() <= current.UsableUntil)
         {
-            KeyTelemetry.MemoryLookup(Settings.IssuerName, hit: true);
+            KeyTelemetry.MemoryLookup(_metrics, Settings.IssuerName, hit: true);
             return new ValueTask<IssuerKeySet?>(current);
         }
 
-        KeyTelemetry.MemoryLookup(Settings.IssuerName, hit: false);
+        KeyTelemetry.MemoryLookup(_metrics, Settings.IssuerName, hit: false);
         return LoadForRequestAsync(cancellationToken);
     }
 

@@ -21,12 +21,14 @@ internal sealed class KeyManagerPool : IDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly Func<string?, DevelopmentKeyStore> _developmentKeys;
+    private readonly Observability.GatewayMetrics? _metrics;
 
     // Copy on write: the change-notice handler reads it without the lock.
     private volatile Dictionary<KeySourceDefinition, IssuerKeyManager> _managers = [];
 
-    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys)
+    public KeyManagerPool(IHttpClientFactory httpClients, ISharedKeyStore shared, TimeProvider time, ILoggerFactory loggers, Func<string?, DevelopmentKeyStore> developmentKeys, Observability.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _httpClients = httpClients;
         _shared = shared;
         _time = time;
@@ -104,7 +106,8 @@ internal sealed class KeyManagerPool : IDisposable
         CreateFetcher(definition),
         definition.Development || definition.JwksFile is not null || definition.InlineJwks is not null ? MemoryOnlyKeyStore.Instance : _shared, // local keys: each replica reads its own
         _time,
-        _loggers.CreateLogger<IssuerKeyManager>());
+        _loggers.CreateLogger<IssuerKeyManager>(),
+        _metrics);
 
     private IKeyDocumentFetcher CreateFetcher(KeySourceDefinition definition)
     {
@@ -115,7 +118,7 @@ internal sealed class KeyManagerPool : IDisposable
 
         if (definition.JwksFile is not null)
         {
-            return new FileKeyDocumentFetcher(definition.IssuerName, definition.JwksFile, _time);
+            return new FileKeyDocumentFetcher(definition.IssuerName, definition.JwksFile, _time, _metrics);
         }
 
         if (definition.InlineJwks is not null)

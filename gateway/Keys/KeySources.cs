@@ -9,9 +9,9 @@ internal static class KeySources
     /// The fleet protocol exists only with a real shared store: <see cref="MemoryOnlyKeyStore.Instance"/> (no Redis, or a
     /// local or development source, which each replica reads itself) means loads go straight to the origin.
     /// </summary>
-    public static IKeySource Create(IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger)
+    public static IKeySource Create(IKeyDocumentFetcher fetcher, ISharedKeyStore shared, TimeProvider time, ILogger logger, Observability.GatewayMetrics? metrics = null)
     {
-        var origin = new OriginKeySource(fetcher, time);
+        var origin = new OriginKeySource(fetcher, time, metrics);
         return ReferenceEquals(shared, MemoryOnlyKeyStore.Instance) ? origin : new FleetKeySource(origin, shared, time, logger);
     }
 }

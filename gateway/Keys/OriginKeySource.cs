@@ -11,11 +11,15 @@ internal sealed class OriginKeySource : IKeySource
 {
     private readonly TimeProvider _time;
 
-    public OriginKeySource(IKeyDocumentFetcher origin, TimeProvider time)
+    public OriginKeySource(IKeyDocumentFetcher origin, TimeProvider time, Observability.GatewayMetrics? metrics = null)
     {
         Origin = origin;
         _time = time;
+        Metrics = metrics ?? Observability.GatewayMetrics.Unscoped;
     }
+
+    /// <summary>The host's instruments the identity provider fetches (and, through the fleet source, shared lookups) are counted in.</summary>
+    public Observability.GatewayMetrics Metrics { get; }
 
     public IKeyDocumentFetcher Origin { get; }
 
@@ -40,14 +44,14 @@ internal sealed class OriginKeySource : IKeySource
             var keys = IssuerKeySet.FromDocument(document, local?.Kind ?? KeySetSource.IdentityProvider, settings) ?? throw new NoUsableSigningKeyException();
             if (local is null)
             {
-                KeyTelemetry.IdpFetched(settings.IssuerName, success: true, _time.GetElapsedTime(started));
+                KeyTelemetry.IdpFetched(Metrics, settings.IssuerName, success: true, _time.GetElapsedTime(started));
             }
 
             return (document, keys);
         }
         catch (Exception) when (local is null)
         {
-            KeyTelemetry.IdpFetched(settings.IssuerName, success: false, _time.GetElapsedTime(started));
+            KeyTelemetry.IdpFetched(Metrics, settings.IssuerName, success: false, _time.GetElapsedTime(started));
             throw;
         }
     }

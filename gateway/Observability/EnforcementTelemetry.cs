@@ -23,13 +23,13 @@ internal static class EnforcementTelemetry
     /// Records <paramref name="refusal"/> as the request's decision and counts it: token refusals in
     /// <c>jwtgw.validation.failures</c>, request-guard refusals in <c>jwtgw.requests.refused</c>.
     /// </summary>
-    public static void Refused(HttpContext context, Refusal refusal, string routeId, string policy)
+    public static void Refused(GatewayMetrics metrics, HttpContext context, Refusal refusal, string routeId, string policy)
     {
         Record(context, policy, refusal.Decision, refusal.Reason, refusal.Issuer, null);
         switch (refusal.Cause)
         {
-            case RefusalCause.Token when GatewayTelemetry.ValidationFailures.Enabled:
-                GatewayTelemetry.ValidationFailures.Add(1, new TagList
+            case RefusalCause.Token when metrics.ValidationFailures.Enabled:
+                metrics.ValidationFailures.Add(1, new TagList
                 {
                     { Tags.Reason, refusal.Reason },
                     { Tags.Issuer, refusal.Issuer ?? "unknown" },
@@ -37,21 +37,21 @@ internal static class EnforcementTelemetry
                 });
                 break;
             case RefusalCause.SenderConstraint:
-                Binding(context, refusal.Binding ?? "none", refusal.Reason, refusal.Issuer, routeId);
+                Binding(metrics, context, refusal.Binding ?? "none", refusal.Reason, refusal.Issuer, routeId);
                 break;
-            case RefusalCause.RequestGuard when GatewayTelemetry.RequestsRefused.Enabled:
-                GatewayTelemetry.RequestsRefused.Add(1, new TagList { { Tags.Reason, refusal.Reason } });
+            case RefusalCause.RequestGuard when metrics.RequestsRefused.Enabled:
+                metrics.RequestsRefused.Add(1, new TagList { { Tags.Reason, refusal.Reason } });
                 break;
         }
     }
 
     /// <summary>Counts a sender-constraint check in <c>jwtgw.binding.checks</c> and tags the request's span with the binding.</summary>
-    public static void Binding(HttpContext context, string binding, string reason, string? issuer, string routeId)
+    public static void Binding(GatewayMetrics metrics, HttpContext context, string binding, string reason, string? issuer, string routeId)
     {
         (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>()?.Activity ?? Activity.Current)?.SetTag(Tags.Binding, binding);
-        if (GatewayTelemetry.BindingChecks.Enabled)
+        if (metrics.BindingChecks.Enabled)
         {
-            GatewayTelemetry.BindingChecks.Add(1, new TagList
+            metrics.BindingChecks.Add(1, new TagList
             {
                 { Tags.Binding, binding },
                 { Tags.Reason, reason },

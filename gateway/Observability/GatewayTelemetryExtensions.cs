@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Gateway.Configuration;
 using Gateway.Observability;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -60,6 +62,7 @@ internal static class GatewayTelemetryExtensions
             .AddMeter(GatewayDiagnostics.MeterName, RuntimeMeterName)
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation());
+        services.ConfigureOpenTelemetryMeterProvider(KeepOnlyThisHost);
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         if (!otlp && metricsPath is null)
@@ -82,6 +85,18 @@ internal static class GatewayTelemetryExtensions
             telemetry.WithMetrics(metrics => metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         }
     }
+
+    /// <summary>
+    /// A view that keeps only this host's instruments among those created through a meter factory (the gateway's and
+    /// ASP.NET Core's meters): OpenTelemetry listens to meters by name across the process, so with several hosts in one
+    /// process (the tests) each provider would otherwise add up every host's measurements. Meters that belong to no
+    /// factory (the runtime's, HttpClient's) stay as they are. One gateway per process, as deployed, drops nothing.
+    /// </summary>
+    private static void KeepOnlyThisHost(IServiceProvider provider, MeterProviderBuilder metrics) =>
+        metrics.AddView(OnlyThisHost(provider.GetRequiredService<IMeterFactory>()));
+
+    internal static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null;
 
     /// <summary>The gateway's per-request telemetry (metrics, span tags, access log): first in YARP's proxy pipeline.</summary>
     public static IApplicationBuilder UseRequestTelemetry(this IApplicationBuilder proxyPipeline) =>

@@ -7,9 +7,9 @@ namespace Gateway.Observability;
 /// <summary>Hooks of <see cref="IssuerKeyManager"/>: the <c>jwtgw.keys.load</c> span and the key cache and identity provider metrics.</summary>
 internal static class KeyTelemetry
 {
-    public static void MemoryLookup(string issuer, bool hit) => Lookup(issuer, "memory", hit);
+    public static void MemoryLookup(GatewayMetrics metrics, string issuer, bool hit) => Lookup(metrics, issuer, "memory", hit);
 
-    public static void SharedLookup(string issuer, bool hit) => Lookup(issuer, "redis", hit);
+    public static void SharedLookup(GatewayMetrics metrics, string issuer, bool hit) => Lookup(metrics, issuer, "redis", hit);
 
     public static Activity? StartLoad(string issuer, KeyLoadReason reason)
     {
@@ -40,22 +40,22 @@ internal static class KeyTelemetry
         }
     }
 
-    public static void IdpFetched(string issuer, bool success, TimeSpan elapsed)
+    public static void IdpFetched(GatewayMetrics metrics, string issuer, bool success, TimeSpan elapsed)
     {
         var tags = new TagList { { Tags.Issuer, issuer }, { Tags.Outcome, success ? "success" : "failure" } };
-        GatewayTelemetry.IdpFetches.Add(1, tags);
-        GatewayTelemetry.IdpFetchDuration.Record(elapsed.TotalSeconds, tags);
+        metrics.IdpFetches.Add(1, tags);
+        metrics.IdpFetchDuration.Record(elapsed.TotalSeconds, tags);
     }
 
     /// <summary>A read of a local JWKS file: <c>success</c>, <c>unreadable</c> (missing, not readable) or <c>invalid</c> (refused by its rules).</summary>
-    public static void LocalRead(string issuer, string outcome) =>
-        GatewayTelemetry.LocalKeyReads.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.Outcome, outcome } });
+    public static void LocalRead(GatewayMetrics metrics, string issuer, string outcome) =>
+        metrics.LocalKeyReads.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.Outcome, outcome } });
 
-    private static void Lookup(string issuer, string level, bool hit)
+    private static void Lookup(GatewayMetrics metrics, string issuer, string level, bool hit)
     {
-        if (GatewayTelemetry.KeyCacheLookups.Enabled)
+        if (metrics.KeyCacheLookups.Enabled)
         {
-            GatewayTelemetry.KeyCacheLookups.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.CacheLevel, level }, { Tags.CacheResult, hit ? "hit" : "miss" } });
+            metrics.KeyCacheLookups.Add(1, new TagList { { Tags.Issuer, issuer }, { Tags.CacheLevel, level }, { Tags.CacheResult, hit ? "hit" : "miss" } });
         }
     }
 }

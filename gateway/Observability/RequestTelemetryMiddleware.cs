@@ -20,10 +20,12 @@ internal sealed partial class RequestTelemetryMiddleware
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotManager _snapshots;
     private readonly ILogger _accessLog;
+    private readonly GatewayMetrics _metrics;
 
-    public RequestTelemetryMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, ILoggerFactory loggers)
+    public RequestTelemetryMiddleware(RequestDelegate next, GatewaySnapshotManager snapshots, ILoggerFactory loggers, GatewayMetrics metrics)
     {
         _next = next;
+        _metrics = metrics;
         _snapshots = snapshots;
         _accessLog = loggers.CreateLogger(AccessLogCategory);
     }
@@ -33,9 +35,9 @@ internal sealed partial class RequestTelemetryMiddleware
 
     // Nothing listens (no metrics exporter, no access log, no sampled span): no feature, no state machine.
     private bool IsObserved(HttpContext context) =>
-        GatewayTelemetry.Requests.Enabled
-        || GatewayTelemetry.RequestDuration.Enabled
-        || GatewayTelemetry.ForwarderErrors.Enabled
+        _metrics.Requests.Enabled
+        || _metrics.RequestDuration.Enabled
+        || _metrics.ForwarderErrors.Enabled
         || (_snapshots.Current.Observability.AccessLog && _accessLog.IsEnabled(LogLevel.Information))
         || (context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current) is { IsAllDataRequested: true };
 
@@ -64,13 +66,13 @@ internal sealed partial class RequestTelemetryMiddleware
             { Tags.Policy, outcome.Policy },
             { Tags.Decision, decision },
         };
-        GatewayTelemetry.Requests.Add(1, tags);
-        GatewayTelemetry.RequestDuration.Record(elapsed.TotalSeconds, tags);
+        _metrics.Requests.Add(1, tags);
+        _metrics.RequestDuration.Record(elapsed.TotalSeconds, tags);
 
         var error = context.Features.Get<IForwarderErrorFeature>();
-        if (error is not null && GatewayTelemetry.ForwarderErrors.Enabled)
+        if (error is not null && _metrics.ForwarderErrors.Enabled)
         {
-            GatewayTelemetry.ForwarderErrors.Add(1, new TagList { { Tags.Route, routeId }, { Tags.ForwarderError, error.Error.ToString() } });
+            _metrics.ForwarderErrors.Add(1, new TagList { { Tags.Route, routeId }, { Tags.ForwarderError, error.Error.ToString() } });
         }
 
         var options = _snapshots.Current.Observability;

@@ -18,14 +18,16 @@ internal sealed partial class RateLimitGate
     private readonly RedisRateLimitStore? _redis;
     private readonly LocalRateLimiters _local;
     private readonly ILogger _logger;
+    private readonly Gateway.Observability.GatewayMetrics _metrics;
     private int _fleetWide; // 1 while the last check with Redis configured was answered by Redis
 
-    public RateLimitGate(RedisRateLimitStore? redis, LocalRateLimiters local, ILogger<RateLimitGate> logger)
+    public RateLimitGate(RedisRateLimitStore? redis, LocalRateLimiters local, ILogger<RateLimitGate> logger, Gateway.Observability.GatewayMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(local);
         _redis = redis;
         _local = local;
         _logger = logger;
+        _metrics = metrics ?? Gateway.Observability.GatewayMetrics.Unscoped;
         if (redis is not null)
         {
             _fleetWide = 1;
@@ -74,11 +76,11 @@ internal sealed partial class RateLimitGate
         return Record(policy, _local.Acquire(policy.Settings, partition));
     }
 
-    private static RateLimitDecision Record(RateLimitPolicy policy, RateLimitDecision decision)
+    private RateLimitDecision Record(RateLimitPolicy policy, RateLimitDecision decision)
     {
-        if (GatewayTelemetry.RateLimitDecisions.Enabled)
+        if (_metrics.RateLimitDecisions.Enabled)
         {
-            GatewayTelemetry.RateLimitDecisions.Add(1, new TagList
+            _metrics.RateLimitDecisions.Add(1, new TagList
             {
                 { Tags.RateLimitPolicy, policy.Name },
                 { Tags.Outcome, decision.Allowed ? "allowed" : "limited" },

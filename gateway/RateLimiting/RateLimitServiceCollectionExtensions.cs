@@ -21,6 +21,7 @@ internal static class RateLimitServiceCollectionExtensions
         services.TryAddSingleton(sp => new RateLimitGate(
             sp.GetService<RedisRateLimitStore>(),
             sp.GetRequiredService<LocalRateLimiters>(),
-            sp.GetRequiredService<ILogger<RateLimitGate>>()));
+            sp.GetRequiredService<ILogger<RateLimitGate>>(),
+            sp.GetRequiredService<Gateway.Observability.GatewayMetrics>()));
     }
 }

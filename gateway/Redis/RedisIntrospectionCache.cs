@@ -22,8 +22,9 @@ internal sealed partial class RedisIntrospectionCache : ISharedIntrospectionCach
     private readonly TimeSpan _operationTimeout;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisIntrospectionCache> _logger;
+    private readonly Gateway.Observability.GatewayMetrics _metrics;
 
-    public RedisIntrospectionCache(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, TimeProvider time, ILogger<RedisIntrospectionCache> logger)
+    public RedisIntrospectionCache(RedisConnectionFactory connections, KeyEntryProtector protector, string prefix, TimeSpan operationTimeout, TimeProvider time, ILogger<RedisIntrospectionCache> logger, Gateway.Observability.GatewayMetrics? metrics = null)
     {
         _connections = connections;
         _protector = protector;
@@ -31,6 +32,7 @@ internal sealed partial class RedisIntrospectionCache : ISharedIntrospectionCach
         _operationTimeout = operationTimeout;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? Gateway.Observability.GatewayMetrics.Unscoped;
     }
 
     public string EntryKey(string issuerName, string tokenHash) => $"{_prefix}introspection:{issuerName}:{tokenHash}";
@@ -54,7 +56,7 @@ internal sealed partial class RedisIntrospectionCache : ISharedIntrospectionCach
             var entry = Open(issuerName, expectedIssuer, tokenHash, value.ToString());
             if (entry is null)
             {
-                GatewayTelemetry.IntrospectionCacheLookups.Add(1, new(GatewayDiagnostics.Tags.CacheLevel, "redis"), new(GatewayDiagnostics.Tags.CacheResult, "rejected"));
+                _metrics.IntrospectionCacheLookups.Add(1, new(GatewayDiagnostics.Tags.CacheLevel, "redis"), new(GatewayDiagnostics.Tags.CacheResult, "rejected"));
                 Log.EntryRejected(_logger, issuerName);
             }
 

@@ -21,15 +21,17 @@ internal sealed partial class RedisDpopReplayCache : IDpopReplayCache
     private readonly string _prefix;
     private readonly TimeSpan _timeout;
     private readonly ILogger<RedisDpopReplayCache> _logger;
+    private readonly Gateway.Observability.GatewayMetrics _metrics;
     private volatile bool _degraded;
 
-    public RedisDpopReplayCache(RedisConnectionFactory connections, MemoryDpopReplayCache memory, string prefix, TimeSpan timeout, ILogger<RedisDpopReplayCache> logger)
+    public RedisDpopReplayCache(RedisConnectionFactory connections, MemoryDpopReplayCache memory, string prefix, TimeSpan timeout, ILogger<RedisDpopReplayCache> logger, Gateway.Observability.GatewayMetrics? metrics = null)
     {
         _connections = connections;
         _memory = memory;
         _prefix = prefix + "dpop:";
         _timeout = timeout;
         _logger = logger;
+        _metrics = metrics ?? Gateway.Observability.GatewayMetrics.Unscoped;
     }
 
     public string Store => _degraded ? "memory" : "redis";
@@ -71,7 +73,7 @@ internal sealed partial class RedisDpopReplayCache : IDpopReplayCache
 
     private ReplayCheck Degrade(ReplayCheck local, string why)
     {
-        GatewayTelemetry.DpopReplayFallbacks.Add(1);
+        _metrics.DpopReplayFallbacks.Add(1);
         if (!_degraded)
         {
             _degraded = true;

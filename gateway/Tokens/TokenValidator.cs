@@ -26,6 +26,7 @@ internal sealed class TokenValidator
     private readonly int _maxTokenLength;
     private readonly ValidatedTokenCache? _cache;
     private readonly TimeProvider _time;
+    private readonly GatewayMetrics _metrics;
     // The introspecting issuer's introspector, or null: it answers for tokens that are not JWTs and, with
     // Tokens: All, for JWTs of its own iss or of no configured issuer (see docs/introspection.md).
     private readonly Introspection.TokenIntrospector? _introspector;
@@ -34,8 +35,9 @@ internal sealed class TokenValidator
     /// A validator for one configuration: its issuers, its token size limit and, when the cache is on, its own
     /// validated-token cache (a reload builds a new validator, so a token validated under old rules is never served).
     /// </summary>
-    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null, Introspection.TokenIntrospector? introspector = null)
+    public TokenValidator(IssuerRegistry issuers, int maxTokenLength, ValidatedTokenCache? cache = null, TimeProvider? time = null, Introspection.TokenIntrospector? introspector = null, GatewayMetrics? metrics = null)
     {
+        _metrics = metrics ?? GatewayMetrics.Unscoped;
         _introspector = introspector;
         ArgumentNullException.ThrowIfNull(issuers);
         _issuers = issuers;
@@ -102,7 +104,7 @@ internal sealed class TokenValidator
         if (cache is not null && TokenHash.TryCompute(token.Span, out hash))
         {
             var hit = cache.TryGet(hash, _issuers, out var cached);
-            GatewayTelemetry.TokenCacheLookups.Add(1, new KeyValuePair<string, object?>(GatewayDiagnostics.Tags.CacheResult, hit ? "hit" : "miss"));
+            _metrics.TokenCacheLookups.Add(1, new KeyValuePair<string, object?>(GatewayDiagnostics.Tags.CacheResult, hit ? "hit" : "miss"));
             if (hit)
             {
                 activity?.SetTag("jwtgw.token.cached", true);

@@ -16,12 +16,12 @@ namespace Gateway.Enforcement.Refusals;
 internal static partial class RefusalResponder
 {
     /// <summary>Logs, counts, records and answers <paramref name="refusal"/> for route <paramref name="routeId"/> under policy <paramref name="policy"/>.</summary>
-    public static Task RespondAsync(HttpContext context, Refusal refusal, string routeId, string policy, ILogger logger)
+    public static Task RespondAsync(HttpContext context, Refusal refusal, string routeId, string policy, GatewayMetrics metrics, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(refusal);
         Write(logger, refusal, routeId, policy, TraceId(context));
-        EnforcementTelemetry.Refused(context, refusal, routeId, policy);
+        EnforcementTelemetry.Refused(metrics, context, refusal, routeId, policy);
         context.RequestServices?.GetService<DecisionCounters>()?.Refused(refusal.Decision, refusal.Reason);
         return ChallengeWriter.WriteAsync(context, refusal);
     }

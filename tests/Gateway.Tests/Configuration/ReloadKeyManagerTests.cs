@@ -10,8 +10,7 @@ namespace Gateway.Tests.Configuration;
 /// judged under the replaced configuration), and an issuer it keeps unchanged keeps its manager and its loaded keys
 /// (no fetch at all after the reload).
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ReloadKeyManagerTests
+public sealed class ReloadKeyManagerTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -17,8 +17,7 @@ namespace Gateway.Tests.Cors;
 /// downstream's answers and on the gateway's own 401/403/503, the downstream's CORS headers never widening the
 /// policy, preflights on routes without CORS judged like any request, and a policy change applied on reload.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class CorsTests : IAsyncLifetime
+public sealed class CorsTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private const string App = "http://app.test:8080";
     private const string DeadIssuer = "https://dead-issuer.test";

@@ -12,8 +12,7 @@ namespace Gateway.Tests.Diagnostics;
 /// the form, which shows the failed requirement; the public listener does not serve the page. Chromium missing is a
 /// failure, not a skip: tests/run.sh installs it.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DashboardBrowserTests : IAsyncLifetime
+public sealed class DashboardBrowserTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private static readonly float Timeout = 15_000;
 

@@ -13,8 +13,7 @@ namespace Gateway.Tests.Diagnostics;
 /// enabled; the explain endpoint takes JSON from the same origin only, explains against the live revocations, and never
 /// logs the token.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DashboardEndpointTests : IAsyncLifetime
+public sealed class DashboardEndpointTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     public const string ApiKey = "dashboard-key-0123456789abcdef0123456789";
 

@@ -10,8 +10,7 @@ namespace Gateway.Tests.Diagnostics;
 /// switching the dashboard off takes effect on the next request, without a restart. Review finding: both were read at
 /// startup only, so the old key kept working after a reload that replaced it.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class DashboardReloadTests
+public sealed class DashboardReloadTests : IClassFixture<IntegrationFixture>
 {
     private const string OldKey = "dashboard-old-key-0123456789abcdef0123456789";
     private const string NewKey = "dashboard-new-key-0123456789abcdef0123456789";

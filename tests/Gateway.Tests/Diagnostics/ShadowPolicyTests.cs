@@ -13,8 +13,7 @@ namespace Gateway.Tests.Diagnostics;
 /// <c>jwtgw.shadow.decisions</c> by route and policy, logged with the failed requirement and trace id when they disagree,
 /// and never changing the answer, in both directions.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ShadowPolicyTests : IAsyncLifetime
+public sealed class ShadowPolicyTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private readonly TelemetryCapture _telemetry = new();

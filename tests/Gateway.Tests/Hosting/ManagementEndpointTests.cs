@@ -10,8 +10,7 @@ namespace Gateway.Tests.Hosting;
 /// Health and metrics endpoints: readiness follows the keys, they are never proxied (even with a
 /// catch-all route), the management listener serves them alone, Prometheus text when enabled.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class ManagementEndpointTests
+public sealed class ManagementEndpointTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

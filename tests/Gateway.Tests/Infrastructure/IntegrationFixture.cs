@@ -29,10 +29,12 @@ public sealed class IntegrationFixture : IAsyncLifetime
 
 /// <summary>
 /// The classes that share one <see cref="IntegrationFixture"/> and run one at a time, alone, after the classes that run in
-/// parallel: they count process-wide telemetry (the gateway's meter and activity source are static, so a gateway of
-/// another class would add to their counts) or measure wall-clock deadlines that a busy CPU would stretch. A class that
-/// needs neither takes the fixture as <c>IClassFixture&lt;IntegrationFixture&gt;</c> instead: its own identity provider,
-/// downstream and redis-server, in parallel with the other classes.
+/// parallel: those that assert wall-clock deadlines a busy CPU would stretch past what they guard (a request answered
+/// within 1 s while Redis hangs, a key on every replica within 1 s, a fleet that fetches once while its peers wait,
+/// requests counted per rate-limit window, a process exiting within its drain time). Each says why in its comment. Every
+/// other class takes the fixture as <c>IClassFixture&lt;IntegrationFixture&gt;</c> instead: its own identity provider,
+/// downstream and redis-server, in parallel with the other classes. Telemetry is no reason to be here: each gateway
+/// host has its own meter, and <see cref="TelemetryCapture"/> reads only its own gateway's metrics and traces.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IntegrationCollection : ICollectionFixture<IntegrationFixture>

@@ -10,6 +10,9 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>
 /// In-memory OpenTelemetry exporters attached to a gateway under test (on top of the gateway's own
 /// wiring of sources and meters). Spans are kept as they end; metrics are collected on demand.
+/// Both are this gateway's only, so that classes run in parallel with other in-process gateways: the metrics because
+/// each host has its own meter (the gateway's view drops other hosts' instruments); the spans because activity sources
+/// are process-wide, so only the traces this host's own ASP.NET Core source started (its requests) are kept.
 /// </summary>
 public sealed class TelemetryCapture
 {
@@ -18,7 +21,7 @@ public sealed class TelemetryCapture
 
     public void Configure(WebApplicationBuilder builder) =>
         builder.Services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
+            .WithTracing(tracing => tracing.AddProcessor(services => new ThisHostsTraces(services.GetRequiredService<ActivitySource>(), _spans)))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics, reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 3_600_000));
 
     public IReadOnlyList<Activity> Spans => _spans.ToList();
@@ -100,6 +103,32 @@ public sealed class TelemetryCapture
             foreach (var tag in activityEvent.Tags)
             {
                 yield return tag.Key + "=" + tag.Value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the ended spans of the traces this host served: a trace counts once a span of the host's own ASP.NET Core
+    /// activity source (one per host, from its container) started in it; every span of such a trace is kept (the
+    /// gateway's, YARP's, HttpClient's), spans of other hosts' requests are not.
+    /// </summary>
+    private sealed class ThisHostsTraces(ActivitySource hostSource, LockedCollection<Activity> spans) : BaseProcessor<Activity>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<ActivityTraceId, byte> _traces = new();
+
+        public override void OnStart(Activity data)
+        {
+            if (ReferenceEquals(data.Source, hostSource))
+            {
+                _traces.TryAdd(data.TraceId, 0);
+            }
+        }
+
+        public override void OnEnd(Activity data)
+        {
+            if (_traces.ContainsKey(data.TraceId))
+            {
+                spans.Add(data);
             }
         }
     }

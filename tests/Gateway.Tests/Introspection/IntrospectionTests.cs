@@ -19,8 +19,7 @@ namespace Gateway.Tests.Introspection;
 /// an authorization server that cannot answer → 503 (never 200, never 401), caching by token hash in memory and,
 /// with Redis, for the fleet (HMAC-signed), one call for concurrent requests.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class IntrospectionTests : IAsyncLifetime
+public sealed class IntrospectionTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
     private TestAuthorizationServer _as = null!;

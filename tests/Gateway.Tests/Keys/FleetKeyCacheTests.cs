@@ -8,6 +8,10 @@ namespace Gateway.Tests.Keys;
 /// <summary>
 /// Several gateway replicas sharing one real redis-server and one identity provider that counts requests.
 /// <see cref="FleetKeyCacheAclTests"/> runs every test here again as a least-privilege Redis ACL user.
+/// Serial (<see cref="IntegrationCollection"/>): the promises measured are wall-clock ones (every replica holds a rotated
+/// key within 1 s; one fetch for the fleet while the peers wait, 3.6 s of a slow identity provider inside the 5 s fetch
+/// budget), and a CPU shared with parallel classes stretches them: the same fleet check run in parallel
+/// (<c>FleetRedisTlsTests</c>) was seen fetching twice under load.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
 public class FleetKeyCacheTests

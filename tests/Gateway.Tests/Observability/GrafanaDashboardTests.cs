@@ -6,8 +6,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Observability;
 
 /// <summary>The Grafana dashboard in deploy/grafana/ only queries metrics the gateway really exposes.</summary>
-[Collection(IntegrationCollection.Name)]
-public sealed partial class GrafanaDashboardTests
+public sealed partial class GrafanaDashboardTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -13,8 +13,7 @@ namespace Gateway.Tests.Observability;
 /// OTLP export is switched on by the standard variables alone: a fake OTLP/HTTP collector on loopback
 /// receives traces, metrics and logs; without the variables nothing is sent.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class OtlpExportTests
+public sealed class OtlpExportTests : IClassFixture<IntegrationFixture>
 {
     private readonly IntegrationFixture _fixture;
 

@@ -11,11 +11,10 @@ namespace Gateway.Tests.Observability;
 
 /// <summary>
 /// Spans, metric points and access log lines for allow, each 401 reason, 403 and anonymous, through
-/// the real gateway with in-memory OpenTelemetry exporters. The issuer and routes have names no
-/// other test uses, because the gateway's source and meter are process-wide.
+/// the real gateway with in-memory OpenTelemetry exporters, in parallel with other classes: the capture reads this
+/// gateway's own meter and the traces of its own requests only (<see cref="TelemetryCapture"/>).
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class TelemetryTests : IAsyncLifetime
+public sealed class TelemetryTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private const string SecretClaimValue = "secret-claim-value-7f3a9";
     private readonly IntegrationFixture _fixture;

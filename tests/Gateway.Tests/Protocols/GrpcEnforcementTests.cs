@@ -14,8 +14,7 @@ namespace Gateway.Tests.Protocols;
 /// Every call is judged on its own token; claim headers arrive as metadata; a refusal is a gRPC status
 /// (trailers-only, HTTP 200) that the client reads as <see cref="RpcException"/>, and never reaches the downstream.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class GrpcEnforcementTests : IAsyncLifetime
+public sealed class GrpcEnforcementTests : IAsyncLifetime, IClassFixture<IntegrationFixture>
 {
     private const string OfflineIssuer = "https://offline-issuer.test";
     private readonly IntegrationFixture _fixture;

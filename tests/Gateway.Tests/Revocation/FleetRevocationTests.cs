@@ -12,8 +12,7 @@ namespace Gateway.Tests.Revocation;
 /// Three real gateways on one real redis-server (their own, so it can be killed), each with a management listener
 /// that serves <c>/revocations</c>: a revocation made on one replica is enforced by all, cached tokens included.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
-public sealed class FleetRevocationTests : IDisposable
+public sealed class FleetRevocationTests : IDisposable, IClassFixture<IntegrationFixture>
 {
     internal const string ApiKey = "revocation-test-key-0123456789abcdef0123";
 
