@@ -47,6 +47,16 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
     {
         using var group = await RedisSentinelGroup.StartAsync(); // its own: this test kills the master
         var config = ConfigThrough(group);
+
+        // Shorter than the defaults (5 s, 2 s), so the fleet-wide kid lease this test waits out twice lasts 3 s, not 7 s:
+        // the lease is UnknownKidRefreshInterval (2 s), but at least FetchTimeout + PeerFetchWait. Loopback fetches take
+        // milliseconds; 2 s still covers a Redis command timing out (1 s) while the master is down.
+        var fetchTimeout = TimeSpan.FromSeconds(2);
+        var peerFetchWait = TimeSpan.FromSeconds(1);
+        config.Issuer["FetchTimeout"] = "00:00:02";
+        config.Gateway["KeyCache"] = new System.Text.Json.Nodes.JsonObject { ["PeerFetchWait"] = "00:00:01" };
+        var kidLease = fetchTimeout + peerFetchWait;
+        var kidLeaseMargin = TimeSpan.FromSeconds(0.5);
         var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
         Idp.ResetCounters();
         var fleet = await StartFleetAsync(config, 3);
@@ -74,7 +84,8 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 }
             })));
 
-            await Task.Delay(300);
+            // Traffic before the failover: every replica answered a few requests.
+            await Eventually.HoldsAsync(() => Volatile.Read(ref answered) >= 3 * fleet.Length, TimeSpan.FromSeconds(10), "no traffic before the failover");
             var oldMaster = await group.KillMasterAsync();
 
             // A key rotated in while there is no master (the sentinels need about a second to declare it down,
@@ -91,7 +102,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                     Assert.True(mid[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)mid[i].StatusCode} with the master down\n{fleet[i].Logs.AllText()}");
                 }
 
-                Assert.True(elapsed < TimeSpan.FromSeconds(6), $"requests with the master down took {elapsed} (FetchTimeout is 5 s)");
+                Assert.True(elapsed < TimeSpan.FromSeconds(6), $"requests with the master down took {elapsed} (FetchTimeout is {fetchTimeout})");
             }
             finally
             {
@@ -106,7 +117,9 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 async () => (await Task.WhenAll(fleet.Select(r => WritesToAsync(r, promoted.Port)))).All(on => on),
                 TimeSpan.FromSeconds(20),
                 $"a replica did not move to the new master (port {promoted.Port}) within 20 s");
-            await Task.Delay(300);
+            // Traffic after the failover: a few more requests on every replica.
+            var answeredAfterMove = Volatile.Read(ref answered);
+            await Eventually.HoldsAsync(() => Volatile.Read(ref answered) >= answeredAfterMove + (3 * fleet.Length), TimeSpan.FromSeconds(10), "no traffic after the failover");
             await traffic.CancelAsync();
             await load.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -115,8 +128,8 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
 
             // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and the
             // fleet-wide kid lease are over (UnknownKidRefreshInterval 2 s, the lease at least FetchTimeout + PeerFetchWait,
-            // 5 s + 2 s) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
-            var throttleLeft = TimeSpan.FromSeconds(7.5) - Stopwatch.GetElapsedTime(midRotationDone);
+            // 2 s + 1 s here) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
+            var throttleLeft = kidLease + kidLeaseMargin - Stopwatch.GetElapsedTime(midRotationDone);
             if (throttleLeft > TimeSpan.Zero)
             {
                 await Task.Delay(throttleLeft);
@@ -127,6 +140,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             await using var rotated = Idp.RotateInRsaKey("failover-rot-" + Guid.NewGuid().ToString("N")[..8]);
             Idp.ResetCounters();
             var token = Idp.Mint(kid: rotated.Kid);
+            var rotationStarted = Stopwatch.GetTimestamp(); // its kid lease is taken after this
             var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
             for (var i = 0; i < fleet.Length; i++)
             {
@@ -141,9 +155,13 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             }
 
             // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
-            // First let the rotation's fleet-wide kid lease expire: UnknownKidRefreshInterval (2 s), but at least
-            // FetchTimeout + PeerFetchWait (5 s + 2 s).
-            await Task.Delay(TimeSpan.FromSeconds(7.5));
+            // First let the rotation's fleet-wide kid lease expire (a real interval of Redis: the lease key's expiry).
+            var rotationLeaseLeft = kidLease + kidLeaseMargin - Stopwatch.GetElapsedTime(rotationStarted);
+            if (rotationLeaseLeft > TimeSpan.Zero)
+            {
+                await Task.Delay(rotationLeaseLeft);
+            }
+
             Idp.ResetCounters();
             var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("failover-flood");
             var rsa = ((Microsoft.IdentityModel.Tokens.RsaSecurityKey)attacker.SecurityKey).Rsa;
