@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using StackExchange.Redis;
 
 namespace Gateway.Tests.Infrastructure;
@@ -29,58 +27,32 @@ public sealed class RedisSentinelGroup : IDisposable
 
     public static async Task<RedisSentinelGroup> StartAsync()
     {
-        for (var attempt = 1; ; attempt++)
+        var group = new RedisSentinelGroup();
+        try
         {
-            var group = new RedisSentinelGroup();
-            try
+            var primary = new RedisServer();
+            group._servers.Add(primary);
+            group._servers.Add(new RedisServer(extraArguments: ["--replicaof", "127.0.0.1", Port(primary)]));
+            for (var i = 0; i < 3; i++)
             {
-                await group.StartServersAsync();
-                return group;
+                var config = $"sentinel monitor {ServiceName} 127.0.0.1 {Port(primary)} 2\n" +
+                             $"sentinel down-after-milliseconds {ServiceName} 1000\n" +
+                             $"sentinel failover-timeout {ServiceName} 5000\n";
+                group._sentinels.Add(new RedisServer(binaryName: "redis-sentinel", configFileContent: config));
             }
-            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("Address already in use", StringComparison.Ordinal))
-            {
-                group.Dispose(); // another test took a sentinel's port between the choice and the bind: choose again
-            }
-            catch
-            {
-                group.Dispose();
-                throw;
-            }
+
+            // Ready when every sentinel knows the replica and the two other sentinels (hello messages every 2 s).
+            await group.WaitAsync(
+                async () => (await Task.WhenAll(group._sentinels.Select(group.SentinelViewAsync))).All(view => view.Replicas == 1 && view.OtherSentinels == 2),
+                TimeSpan.FromSeconds(20),
+                "the sentinels did not discover the replica and each other within 20 s");
+            return group;
         }
-    }
-
-    private async Task StartServersAsync()
-    {
-        var primary = new RedisServer();
-        _servers.Add(primary);
-        var replica = new RedisServer(extraArguments: ["--replicaof", "127.0.0.1", Port(primary)]);
-        _servers.Add(replica);
-
-        // Each sentinel is told its own ID, the replica and the two other sentinels (ports and IDs chosen here), as
-        // a sentinel's rewritten config file would after a discovery. Without that they discover each other only
-        // through hello messages, published every 2 s: about 3 s per group instead of a fraction of one.
-        var sentinels = Enumerable.Range(0, 3).Select(_ => (Port: FreePort.Next(), Id: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20)))).ToList();
-        foreach (var sentinel in sentinels)
+        catch
         {
-            var config = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"sentinel myid {sentinel.Id}\n")
-                .Append(CultureInfo.InvariantCulture, $"sentinel monitor {ServiceName} 127.0.0.1 {Port(primary)} 2\n")
-                .Append(CultureInfo.InvariantCulture, $"sentinel down-after-milliseconds {ServiceName} 1000\n")
-                .Append(CultureInfo.InvariantCulture, $"sentinel failover-timeout {ServiceName} 5000\n")
-                .Append(CultureInfo.InvariantCulture, $"sentinel known-replica {ServiceName} 127.0.0.1 {Port(replica)}\n");
-            foreach (var other in sentinels.Where(other => other != sentinel))
-            {
-                config.Append(CultureInfo.InvariantCulture, $"sentinel known-sentinel {ServiceName} 127.0.0.1 {other.Port} {other.Id}\n");
-            }
-
-            _sentinels.Add(new RedisServer(port: sentinel.Port, binaryName: "redis-sentinel", configFileContent: config.ToString()));
+            group.Dispose();
+            throw;
         }
-
-        // Ready when every sentinel knows the replica and the two other sentinels.
-        await WaitAsync(
-            async () => (await Task.WhenAll(_sentinels.Select(SentinelViewAsync))).All(view => view.Replicas == 1 && view.OtherSentinels == 2),
-            TimeSpan.FromSeconds(20),
-            "the sentinels did not know the replica and each other within 20 s");
     }
 
     /// <summary>The port of the server the sentinels currently name as master.</summary>
