@@ -24,11 +24,14 @@ public sealed class LocalKeySourceTests
 {
     // The key refresh tick compares the file every second; generous for a loaded CI machine.
     private static readonly TimeSpan RotationTimeout = TimeSpan.FromSeconds(15);
-    private readonly IntegrationFixture _fixture;
-    private readonly ITestOutputHelper _output;
+
     // Made once for the class: an RSA key takes a while on a busy machine, and xunit builds the class anew for every test.
     private static readonly SigningKey KeyA = TestIdentityProvider.CreateUnpublishedRsaKey("file-a");
     private static readonly SigningKey KeyB = TestIdentityProvider.CreateUnpublishedRsaKey("file-b");
+    private readonly IntegrationFixture _fixture;
+    private readonly ITestOutputHelper _output;
+    private readonly SigningKey _keyA = KeyA;
+    private readonly SigningKey _keyB = KeyB;
 
     public LocalKeySourceTests(IntegrationFixture fixture, ITestOutputHelper output)
     {
@@ -80,11 +83,11 @@ public sealed class LocalKeySourceTests
     public async Task FileKeys_VerifyTokens_AndReadinessNamesTheFile()
     {
         using var directory = new TempDirectory();
-        var file = directory.Write("jwks.json", Jwks(KeyA));
+        var file = directory.Write("jwks.json", Jwks(_keyA));
         await using var gateway = await WithLocalIssuer("file-start", new JsonObject { ["JwksFile"] = file }).StartAsync();
 
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(KeyB)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(_keyB)));
 
         var readiness = await ReadinessOfAsync(gateway, "file-start");
         Assert.True(readiness.GetProperty("keysLoaded").GetBoolean());
@@ -97,13 +100,13 @@ public sealed class LocalKeySourceTests
     public async Task PlainWrite_OfARotatedKey_MakesTheNewKeyValid_AndTheOldOneInvalid()
     {
         using var directory = new TempDirectory();
-        var file = directory.Write("jwks.json", Jwks(KeyA));
+        var file = directory.Write("jwks.json", Jwks(_keyA));
         await using var gateway = await WithLocalIssuer("file-write", new JsonObject { ["JwksFile"] = file }).StartAsync();
-        var tokenA = Token(KeyA);
+        var tokenA = Token(_keyA);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, tokenA)); // now in the validated-token cache
 
-        await File.WriteAllTextAsync(file, Jwks(KeyB));
-        var elapsed = await WaitForRotationAsync(gateway, KeyB, KeyA);
+        await File.WriteAllTextAsync(file, Jwks(_keyB));
+        var elapsed = await WaitForRotationAsync(gateway, _keyB, _keyA);
         _output.WriteLine($"plain write applied after {elapsed.TotalSeconds:0.0} s");
 
         // The cached validation of the retired key's token went with its key set.
@@ -114,19 +117,19 @@ public sealed class LocalKeySourceTests
     public async Task KubeletSecretSwap_OfARotatedKey_MakesTheNewKeyValid_AndTheOldOneInvalid()
     {
         // A Secret volume is updated exactly like a ConfigMap volume: ..data swapped to a new timestamped directory.
-        using var volume = ConfigMapVolume.Create(new Dictionary<string, string> { ["jwks.json"] = Jwks(KeyA) });
+        using var volume = ConfigMapVolume.Create(new Dictionary<string, string> { ["jwks.json"] = Jwks(_keyA) });
         var file = Path.Combine(volume.Path, "jwks.json");
         Assert.NotNull(new FileInfo(file).LinkTarget); // jwks.json -> ..data/jwks.json
         await using var gateway = await WithLocalIssuer("file-swap", new JsonObject { ["JwksFile"] = file }).StartAsync();
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
 
         // Overlap first, as a rotation does: both keys valid; then the old key retired.
-        volume.Update(new Dictionary<string, string> { ["jwks.json"] = Jwks(KeyA, KeyB) });
-        await Eventually.HoldsAsync(async () => await StatusAsync(gateway, Token(KeyB)) == HttpStatusCode.OK, RotationTimeout, "the swapped Secret was not applied");
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        volume.Update(new Dictionary<string, string> { ["jwks.json"] = Jwks(_keyA, _keyB) });
+        await Eventually.HoldsAsync(async () => await StatusAsync(gateway, Token(_keyB)) == HttpStatusCode.OK, RotationTimeout, "the swapped Secret was not applied");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
 
-        volume.Update(new Dictionary<string, string> { ["jwks.json"] = Jwks(KeyB) });
-        var elapsed = await WaitForRotationAsync(gateway, KeyB, KeyA);
+        volume.Update(new Dictionary<string, string> { ["jwks.json"] = Jwks(_keyB) });
+        var elapsed = await WaitForRotationAsync(gateway, _keyB, _keyA);
         _output.WriteLine($"kubelet swap applied after {elapsed.TotalSeconds:0.0} s");
     }
 
@@ -134,21 +137,21 @@ public sealed class LocalKeySourceTests
     public async Task InvalidReplacements_KeepTheLastGoodKeys_AndAreReported_InLogMetricAndReadiness()
     {
         using var directory = new TempDirectory();
-        var file = directory.Write("jwks.json", Jwks(KeyA));
+        var file = directory.Write("jwks.json", Jwks(_keyA));
         var telemetry = new TelemetryCapture();
         await using var gateway = await GatewayInstance.StartAsync(WithLocalIssuer("file-invalid", new JsonObject { ["JwksFile"] = file }).Build(), telemetry.Configure);
-        var tokenA = Token(KeyA);
+        var tokenA = Token(_keyA);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, tokenA));
 
-        var privateJwk = KeyB.PublicJwk();
-        privateJwk["d"] = Base64UrlEncoder.Encode(((RsaSecurityKey)KeyB.SecurityKey).Rsa.ExportParameters(true).D);
-        var encryptionOnly = (KeyB with { Use = "enc" }).PublicJwk();
+        var privateJwk = _keyB.PublicJwk();
+        privateJwk["d"] = Base64UrlEncoder.Encode(((RsaSecurityKey)_keyB.SecurityKey).Rsa.ExportParameters(true).D);
+        var encryptionOnly = (_keyB with { Use = "enc" }).PublicJwk();
         var invalid = new (string Content, string Reported)[]
         {
             ("{ \"keys\": [ { \"kty\": ", "not JSON"),
             (JsonSerializer.Serialize(new { keys = new[] { privateJwk } }), "holds the private or symmetric key part 'd'"),
             (JsonSerializer.Serialize(new { keys = new[] { encryptionOnly } }), "no usable signing key"),
-            (JsonSerializer.Serialize(new { keys = new[] { (KeyB with { Alg = "ES256" }).PublicJwk() } }), "'alg' ES256 does not fit the key"),
+            (JsonSerializer.Serialize(new { keys = new[] { (_keyB with { Alg = "ES256" }).PublicJwk() } }), "'alg' ES256 does not fit the key"),
         };
         foreach (var (content, reported) in invalid)
         {
@@ -162,8 +165,8 @@ public sealed class LocalKeySourceTests
             Assert.DoesNotContain(privateJwk["d"], gateway.Logs.AllText()); // never the key material
 
             Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, tokenA));
-            Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA))); // a new token: the keys serve, not only the cache
-            Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(KeyB)));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA))); // a new token: the keys serve, not only the cache
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(_keyB)));
 
             var readiness = await ReadinessOfAsync(gateway, "file-invalid"); // still ready: the last good keys serve
             Assert.True(readiness.GetProperty("keysLoaded").GetBoolean());
@@ -177,8 +180,8 @@ public sealed class LocalKeySourceTests
         Assert.Equal(1, Assert.Single(TelemetryCapture.Points(metrics, Metrics.KeysLoaded, (Tags.Issuer, "file-invalid"))).GetGaugeLastValueLong());
 
         // A valid file again: applied, and the failure is over.
-        await File.WriteAllTextAsync(file, Jwks(KeyB));
-        await WaitForRotationAsync(gateway, KeyB, KeyA);
+        await File.WriteAllTextAsync(file, Jwks(_keyB));
+        await WaitForRotationAsync(gateway, _keyB, _keyA);
         Assert.False((await ReadinessOfAsync(gateway, "file-invalid")).GetProperty("lastLoadFailed").GetBoolean());
     }
 
@@ -186,33 +189,33 @@ public sealed class LocalKeySourceTests
     public async Task RemovedFile_KeepsTheLastGoodKeys_ThenItsReturnIsApplied()
     {
         using var directory = new TempDirectory();
-        var file = directory.Write("jwks.json", Jwks(KeyA));
+        var file = directory.Write("jwks.json", Jwks(_keyA));
         await using var gateway = await WithLocalIssuer("file-removed", new JsonObject { ["JwksFile"] = file }).StartAsync();
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
 
         File.Delete(file);
         await WaitForFailedReadAsync(gateway, 0);
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
         Assert.Contains("could not be read: no such file", (await ReadinessOfAsync(gateway, "file-removed")).GetProperty("lastError").GetString());
 
-        await File.WriteAllTextAsync(file, Jwks(KeyB));
-        await WaitForRotationAsync(gateway, KeyB, KeyA);
+        await File.WriteAllTextAsync(file, Jwks(_keyB));
+        await WaitForRotationAsync(gateway, _keyB, _keyA);
     }
 
     [Fact]
     public async Task ConfigurationReload_KeepsTheFilesKeys_AndIsRefused_WhileTheFileIsMissing()
     {
         using var directory = new TempDirectory();
-        var file = directory.Write("jwks.json", Jwks(KeyA));
+        var file = directory.Write("jwks.json", Jwks(_keyA));
         var config = WithLocalIssuer("file-reload", new JsonObject { ["JwksFile"] = file });
         await using var gateway = await config.StartAsync();
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
         var manager = gateway.Snapshots.Current.Issuers.ByName["file-reload"].Keys;
 
         // An unrelated change: applied, and the issuer keeps its key manager (its source did not change).
         Assert.True(await gateway.RewriteConfigAsync(config.Route("reports", null).Build()));
         Assert.Same(manager, gateway.Snapshots.Current.Issuers.ByName["file-reload"].Keys);
-        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(KeyA))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(_keyA))).StatusCode);
 
         // The file gone: the running keys stay, but a configuration naming a missing file is refused, with its path.
         File.Delete(file);
@@ -220,20 +223,20 @@ public sealed class LocalKeySourceTests
         Assert.False(await gateway.RewriteConfigAsync(config.Route("more", null).Build()));
         var rejected = Assert.Single(gateway.Logs.Lines, l => l.EventId == EventIds.ConfigurationReloadFailed);
         Assert.Contains($"Gateway:Issuers:file-reload:JwksFile: '{file}' could not be read: no such file", rejected.Message);
-        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(KeyA))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetWithTokenAsync("/reports/q1", Token(_keyA))).StatusCode);
     }
 
     [Fact]
     public async Task InlineJwks_WithRsaAndEd25519Keys_VerifyTokens()
     {
         var ed25519 = Ed25519TestKey.Create("inline-ed");
-        var jwks = JsonSerializer.Serialize(new { keys = new object[] { KeyA.PublicJwk(), ed25519.PublicJwk() } });
+        var jwks = JsonSerializer.Serialize(new { keys = new object[] { _keyA.PublicJwk(), ed25519.PublicJwk() } });
         var config = WithLocalIssuer("inline", new JsonObject { ["Jwks"] = jwks, ["Algorithms"] = new JsonArray("RS256", "EdDSA") });
         await using var gateway = await config.StartAsync();
 
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, ed25519.Mint(_fixture.Idp)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(KeyB)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(_keyB)));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Ed25519TestKey.Create("inline-ed").Mint(_fixture.Idp))); // same kid, other key
         Assert.Equal("inline", (await ReadinessOfAsync(gateway, "inline")).GetProperty("source").GetString());
     }
@@ -242,19 +245,19 @@ public sealed class LocalKeySourceTests
     public async Task InlineJwks_ThroughAnEnvironmentStyleOverride_RoundTripsExactly()
     {
         // The value a Kubernetes Secret would put in Gateway__Issuers__inline__Jwks: a command-line override here.
-        var config = WithLocalIssuer("inline-env", new JsonObject { ["Jwks"] = Jwks(KeyB) });
-        await using var gateway = await GatewayInstance.StartAsync(config.Build(), "Production", $"--Gateway:Issuers:inline-env:Jwks={Jwks(KeyA)}");
+        var config = WithLocalIssuer("inline-env", new JsonObject { ["Jwks"] = Jwks(_keyB) });
+        await using var gateway = await GatewayInstance.StartAsync(config.Build(), "Production", $"--Gateway:Issuers:inline-env:Jwks={Jwks(_keyA)}");
 
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(KeyA)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(KeyB)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, Token(_keyA)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(gateway, Token(_keyB)));
     }
 
     [Fact]
     public async Task Startup_WithAPrivateKeyOrAMissingFile_IsRefused_AtTheKeysPath()
     {
         using var directory = new TempDirectory();
-        var privateJwk = KeyA.PublicJwk();
-        privateJwk["d"] = Base64UrlEncoder.Encode(((RsaSecurityKey)KeyA.SecurityKey).Rsa.ExportParameters(true).D);
+        var privateJwk = _keyA.PublicJwk();
+        privateJwk["d"] = Base64UrlEncoder.Encode(((RsaSecurityKey)_keyA.SecurityKey).Rsa.ExportParameters(true).D);
         var file = directory.Write("private.json", JsonSerializer.Serialize(new { keys = new[] { privateJwk } }));
 
         var ex = await Assert.ThrowsAsync<GatewayConfigurationException>(() => WithLocalIssuer("private", new JsonObject { ["JwksFile"] = file }).StartAsync());
@@ -277,17 +280,17 @@ public sealed class LocalKeySourceTests
     public async Task WithRedis_EachReplicaReadsItsOwnFile_NothingIsShared()
     {
         using var directory = new TempDirectory();
-        var fileA = directory.Write("a.json", Jwks(KeyA));
-        var fileB = directory.Write("b.json", Jwks(KeyB));
+        var fileA = directory.Write("a.json", Jwks(_keyA));
+        var fileB = directory.Write("b.json", Jwks(_keyB));
         var prefix = $"jwtgw-local-{Guid.NewGuid():N}:";
         await using var replicaA = await WithLocalIssuer("fleet", new JsonObject { ["JwksFile"] = fileA }).WithRedis(_fixture.Redis, prefix).StartAsync();
         await using var replicaB = await WithLocalIssuer("fleet", new JsonObject { ["JwksFile"] = fileB }).WithRedis(_fixture.Redis, prefix).StartAsync();
 
         // Same issuer name and Redis prefix: were the keys shared, one replica would serve the other's key.
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(replicaA, Token(KeyA)));
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(replicaB, Token(KeyB)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(replicaA, Token(KeyB)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(replicaB, Token(KeyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(replicaA, Token(_keyA)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(replicaB, Token(_keyB)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(replicaA, Token(_keyB)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(replicaB, Token(_keyA)));
         Assert.Equal("file", (await ReadinessOfAsync(replicaA, "fleet")).GetProperty("source").GetString());
     }
 
