@@ -48,13 +48,13 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
         using var group = await RedisSentinelGroup.StartAsync(); // its own: this test kills the master
         var config = ConfigThrough(group);
 
-        // Shorter than the defaults (5 s, 2 s), so the fleet-wide kid lease this test waits out twice lasts 3 s, not 7 s:
-        // the lease is UnknownKidRefreshInterval (2 s), but at least FetchTimeout + PeerFetchWait. Loopback fetches take
-        // milliseconds; 2 s still covers a Redis command timing out (1 s) while the master is down.
-        var fetchTimeout = TimeSpan.FromSeconds(2);
-        var peerFetchWait = TimeSpan.FromSeconds(1);
-        config.Issuer["FetchTimeout"] = "00:00:02";
-        config.Gateway["KeyCache"] = new System.Text.Json.Nodes.JsonObject { ["PeerFetchWait"] = "00:00:01" };
+        // A shorter PeerFetchWait than the default 2 s, so the fleet-wide kid lease this test waits out twice lasts 5.5 s, not
+        // 7 s: the lease is UnknownKidRefreshInterval (2 s), but at least FetchTimeout + PeerFetchWait. The FetchTimeout
+        // stays 5 s: with the master down, the Redis steps of a load (read, lease) use up part of a request's wait for keys
+        // (a 2 s FetchTimeout was seen answering 503 here), and the loopback IdP answers well within the grace.
+        var fetchTimeout = TimeSpan.FromSeconds(5);
+        var peerFetchWait = TimeSpan.FromSeconds(0.5);
+        config.Gateway["KeyCache"] = new System.Text.Json.Nodes.JsonObject { ["PeerFetchWait"] = "00:00:00.500" };
         var kidLease = fetchTimeout + peerFetchWait;
         var kidLeaseMargin = TimeSpan.FromSeconds(0.5);
         var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
@@ -128,7 +128,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
 
             // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and the
             // fleet-wide kid lease are over (UnknownKidRefreshInterval 2 s, the lease at least FetchTimeout + PeerFetchWait,
-            // 2 s + 1 s here) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
+            // 5 s + 0.5 s here) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
             var throttleLeft = kidLease + kidLeaseMargin - Stopwatch.GetElapsedTime(midRotationDone);
             if (throttleLeft > TimeSpan.Zero)
             {
