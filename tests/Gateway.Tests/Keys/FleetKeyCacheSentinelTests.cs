@@ -56,7 +56,6 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
         var peerFetchWait = TimeSpan.FromSeconds(0.5);
         config.Gateway["KeyCache"] = new System.Text.Json.Nodes.JsonObject { ["PeerFetchWait"] = "00:00:00.500" };
         var kidLease = fetchTimeout + peerFetchWait;
-        var kidLeaseMargin = TimeSpan.FromSeconds(0.5);
         var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
         Idp.ResetCounters();
         var fleet = await StartFleetAsync(config, 3);
@@ -126,14 +125,10 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             Assert.True(refused.IsEmpty, "valid tokens refused during the failover: " + string.Join("; ", refused));
             Assert.True(answered >= 30, $"only {answered} requests were made during the failover");
 
-            // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and the
-            // fleet-wide kid lease are over (UnknownKidRefreshInterval 2 s, the lease at least FetchTimeout + PeerFetchWait,
-            // 5 s + 0.5 s here) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
-            var throttleLeft = kidLease + kidLeaseMargin - Stopwatch.GetElapsedTime(midRotationDone);
-            if (throttleLeft > TimeSpan.Zero)
-            {
-                await Task.Delay(throttleLeft);
-            }
+            // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and any
+            // fleet-wide kid lease are over another unknown kid is answered 401 at once by design. With the master down no
+            // lease was written, so usually there is none to wait for.
+            await WaitForUnknownKidIntervalAsync(promoted, prefix, midRotationDone, kidLease);
 
             // Sharing resumes: a rotated key used on all three replicas at once costs one JWKS request (one lease
             // winner on the new master), and the entry lives there.
@@ -155,12 +150,8 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             }
 
             // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
-            // First let the rotation's fleet-wide kid lease expire (a real interval of Redis: the lease key's expiry).
-            var rotationLeaseLeft = kidLease + kidLeaseMargin - Stopwatch.GetElapsedTime(rotationStarted);
-            if (rotationLeaseLeft > TimeSpan.Zero)
-            {
-                await Task.Delay(rotationLeaseLeft);
-            }
+            // First let the rotation's fleet-wide kid lease expire on the new master (5.5 s after it was taken).
+            await WaitForUnknownKidIntervalAsync(promoted, prefix, rotationStarted, kidLease);
 
             Idp.ResetCounters();
             var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("failover-flood");
@@ -186,6 +177,27 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
         {
             await StopAsync(fleet);
         }
+    }
+
+    /// <summary>
+    /// Waits until an unknown kid may cause a load again after one that started at <paramref name="loadStarted"/>: each
+    /// replica's own UnknownKidRefreshInterval (2 s, in memory: nothing to poll but the clock) is over, and no fleet-wide
+    /// kid lease is left on <paramref name="master"/> (polled: it ends with its expiry, FetchTimeout + PeerFetchWait).
+    /// </summary>
+    private static async Task WaitForUnknownKidIntervalAsync(RedisServer master, string prefix, long loadStarted, TimeSpan leaseDuration)
+    {
+        var intervalLeft = TimeSpan.FromSeconds(2.5) - Stopwatch.GetElapsedTime(loadStarted);
+        if (intervalLeft > TimeSpan.Zero)
+        {
+            await Task.Delay(intervalLeft);
+        }
+
+        await using var admin = await RedisSentinelGroup.ConnectAsync(master);
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await Eventually.HoldsAsync(
+            () => !server.Keys(pattern: prefix + "lease:kid:*").Any(),
+            leaseDuration + TimeSpan.FromSeconds(5),
+            $"a fleet-wide kid lease was still on the new master {leaseDuration + TimeSpan.FromSeconds(5)} after the load (it lasts {leaseDuration})");
     }
 
     /// <summary>True when the replica's Redis connection writes to the server on <paramref name="port"/> (a connected primary).</summary>
