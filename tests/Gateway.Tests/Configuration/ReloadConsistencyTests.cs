@@ -88,6 +88,7 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime, IClassFixture<Integ
         var statuses = new ConcurrentDictionary<HttpStatusCode, int>();
         var badRefusals = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
+        var answered = 0;
 
         var load = Enumerable.Range(0, Clients).Select(i => Task.Run(async () =>
         {
@@ -95,6 +96,7 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime, IClassFixture<Integ
             {
                 using var response = await client.GetAsync($"/r/c{i}/{n}");
                 statuses.AddOrUpdate(response.StatusCode, 1, (_, count) => count + 1);
+                Interlocked.Increment(ref answered);
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable
                     && (response.Headers.RetryAfter?.Delta != TimeSpan.FromSeconds(1) || response.Content.Headers.ContentType?.MediaType != "application/problem+json"))
                 {
@@ -112,7 +114,11 @@ public sealed class ReloadConsistencyTests : IAsyncLifetime, IClassFixture<Integ
                 {
                     Assert.Fail(gateway.Logs.AllText());
                 }
-                await Task.Delay(150); // let the load run under the new configuration before the next flip
+
+                // Let the load run under the new configuration before the next flip (instead of a fixed 150 ms): each client
+                // has at most one request in flight, so of 2 x Clients more answers at least Clients were sent after the flip.
+                var answeredAtFlip = Volatile.Read(ref answered);
+                await Eventually.HoldsAsync(() => Volatile.Read(ref answered) >= answeredAtFlip + (2 * Clients), TimeSpan.FromSeconds(10), $"the clients got no answers after flip {flip}");
             }
         }
         finally

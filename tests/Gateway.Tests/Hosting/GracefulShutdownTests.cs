@@ -31,7 +31,7 @@ public sealed class GracefulShutdownTests
         await using var downstream = await SlowDownstream.StartAsync();
         await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:10"));
 
-        var inFlight = gateway.Client.GetAsync("/slow/work?ms=3000");
+        var inFlight = gateway.Client.GetAsync("/slow/work");
         await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var signalled = Stopwatch.StartNew();
         gateway.Terminate();
@@ -40,6 +40,8 @@ public sealed class GracefulShutdownTests
         await WaitUntilRefusedAsync(gateway.Port, TimeSpan.FromSeconds(2));
         Assert.False(inFlight.IsCompleted);
 
+        // The downstream answers only now: the request was held across the SIGTERM and is still completed.
+        downstream.Answer();
         using var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("slow done", await response.Content.ReadAsStringAsync());
@@ -55,7 +57,7 @@ public sealed class GracefulShutdownTests
         await using var downstream = await SlowDownstream.StartAsync();
         await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:10", shutdownDelay: "00:00:02"));
 
-        var inFlight = gateway.Client.GetAsync("/slow/work?ms=3000");
+        var inFlight = gateway.Client.GetAsync("/slow/work");
         await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         gateway.Terminate();
 
@@ -74,6 +76,8 @@ public sealed class GracefulShutdownTests
         Assert.Contains("shutting down", readyBody);
 
         await WaitUntilRefusedAsync(gateway.Port, TimeSpan.FromSeconds(5));
+        Assert.False(inFlight.IsCompleted);
+        downstream.Answer();
         using var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(15)));
@@ -85,7 +89,7 @@ public sealed class GracefulShutdownTests
         await using var downstream = await SlowDownstream.StartAsync();
         await using var gateway = await GatewayProcess.StartAsync(Config(downstream, drainTimeout: "00:00:02"));
 
-        var inFlight = gateway.Client.GetAsync("/slow/work?ms=30000");
+        var inFlight = gateway.Client.GetAsync("/slow/work"); // never answered: longer than the drain time
         await downstream.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var signalled = Stopwatch.StartNew();
         gateway.Terminate();
@@ -142,7 +146,7 @@ public sealed class GracefulShutdownTests
         throw new TimeoutException($"port {port} still accepts connections");
     }
 
-    /// <summary>A downstream that answers after <c>?ms=</c> milliseconds.</summary>
+    /// <summary>A downstream that holds every request until the test calls <see cref="Answer"/> (at most 30 s).</summary>
     private sealed class SlowDownstream : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -153,6 +157,11 @@ public sealed class GracefulShutdownTests
         }
 
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Lets the held requests complete with "slow done".</summary>
+        public void Answer() => Answered.TrySetResult();
 
         public string BaseAddress => _app.Urls.First();
 
@@ -166,13 +175,12 @@ public sealed class GracefulShutdownTests
             app.Run(async context =>
             {
                 downstream.Started.TrySetResult();
-                var ms = int.Parse(context.Request.Query["ms"].ToString() is { Length: > 0 } text ? text : "0", System.Globalization.CultureInfo.InvariantCulture);
                 try
                 {
-                    await Task.Delay(ms, context.RequestAborted);
+                    await downstream.Answered.Task.WaitAsync(TimeSpan.FromSeconds(30), context.RequestAborted);
                     await context.Response.WriteAsync("slow done");
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
                 {
                 }
             });

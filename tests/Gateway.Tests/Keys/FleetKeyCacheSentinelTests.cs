@@ -47,6 +47,15 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
     {
         using var group = await RedisSentinelGroup.StartAsync(); // its own: this test kills the master
         var config = ConfigThrough(group);
+
+        // A shorter PeerFetchWait than the default 2 s, so the fleet-wide kid lease this test waits out twice lasts 5.5 s, not
+        // 7 s: the lease is UnknownKidRefreshInterval (2 s), but at least FetchTimeout + PeerFetchWait. The FetchTimeout
+        // stays 5 s: with the master down, the Redis steps of a load (read, lease) use up part of a request's wait for keys
+        // (a 2 s FetchTimeout was seen answering 503 here), and the loopback IdP answers well within the grace.
+        var fetchTimeout = TimeSpan.FromSeconds(5);
+        var peerFetchWait = TimeSpan.FromSeconds(0.5);
+        config.Gateway["KeyCache"] = new System.Text.Json.Nodes.JsonObject { ["PeerFetchWait"] = "00:00:00.500" };
+        var kidLease = fetchTimeout + peerFetchWait;
         var prefix = config.Gateway["Redis"]!["KeyPrefix"]!.GetValue<string>();
         Idp.ResetCounters();
         var fleet = await StartFleetAsync(config, 3);
@@ -74,7 +83,8 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 }
             })));
 
-            await Task.Delay(300);
+            // Traffic before the failover: every replica answered a few requests.
+            await Eventually.HoldsAsync(() => Volatile.Read(ref answered) >= 3 * fleet.Length, TimeSpan.FromSeconds(10), "no traffic before the failover");
             var oldMaster = await group.KillMasterAsync();
 
             // A key rotated in while there is no master (the sentinels need about a second to declare it down,
@@ -91,7 +101,7 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                     Assert.True(mid[i].StatusCode == HttpStatusCode.OK, $"replica {i} answered {(int)mid[i].StatusCode} with the master down\n{fleet[i].Logs.AllText()}");
                 }
 
-                Assert.True(elapsed < TimeSpan.FromSeconds(6), $"requests with the master down took {elapsed} (FetchTimeout is 5 s)");
+                Assert.True(elapsed < TimeSpan.FromSeconds(6), $"requests with the master down took {elapsed} (FetchTimeout is {fetchTimeout})");
             }
             finally
             {
@@ -106,27 +116,26 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
                 async () => (await Task.WhenAll(fleet.Select(r => WritesToAsync(r, promoted.Port)))).All(on => on),
                 TimeSpan.FromSeconds(20),
                 $"a replica did not move to the new master (port {promoted.Port}) within 20 s");
-            await Task.Delay(300);
+            // Traffic after the failover: a few more requests on every replica.
+            var answeredAfterMove = Volatile.Read(ref answered);
+            await Eventually.HoldsAsync(() => Volatile.Read(ref answered) >= answeredAfterMove + (3 * fleet.Length), TimeSpan.FromSeconds(10), "no traffic after the failover");
             await traffic.CancelAsync();
             await load.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.True(refused.IsEmpty, "valid tokens refused during the failover: " + string.Join("; ", refused));
             Assert.True(answered >= 30, $"only {answered} requests were made during the failover");
 
-            // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and the
-            // fleet-wide kid lease are over (UnknownKidRefreshInterval 2 s, the lease at least FetchTimeout + PeerFetchWait,
-            // 5 s + 2 s) another unknown kid is answered 401 at once by design. A quick failover can end sooner.
-            var throttleLeft = TimeSpan.FromSeconds(7.5) - Stopwatch.GetElapsedTime(midRotationDone);
-            if (throttleLeft > TimeSpan.Zero)
-            {
-                await Task.Delay(throttleLeft);
-            }
+            // The rotation during the failover started an unknown-kid refresh on each replica: until its throttle and any
+            // fleet-wide kid lease are over another unknown kid is answered 401 at once by design. With the master down no
+            // lease was written, so usually there is none to wait for.
+            await WaitForUnknownKidIntervalAsync(promoted, prefix, midRotationDone, kidLease);
 
             // Sharing resumes: a rotated key used on all three replicas at once costs one JWKS request (one lease
             // winner on the new master), and the entry lives there.
             await using var rotated = Idp.RotateInRsaKey("failover-rot-" + Guid.NewGuid().ToString("N")[..8]);
             Idp.ResetCounters();
             var token = Idp.Mint(kid: rotated.Kid);
+            var rotationStarted = Stopwatch.GetTimestamp(); // its kid lease is taken after this
             var responses = await Task.WhenAll(fleet.Select(r => r.Client.GetWithTokenAsync("/api/x", token)));
             for (var i = 0; i < fleet.Length; i++)
             {
@@ -141,9 +150,9 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
             }
 
             // No split-brain of leases: 60 unknown kids spread over the replicas make one JWKS request.
-            // First let the rotation's fleet-wide kid lease expire: UnknownKidRefreshInterval (2 s), but at least
-            // FetchTimeout + PeerFetchWait (5 s + 2 s).
-            await Task.Delay(TimeSpan.FromSeconds(7.5));
+            // First let the rotation's fleet-wide kid lease expire on the new master (5.5 s after it was taken).
+            await WaitForUnknownKidIntervalAsync(promoted, prefix, rotationStarted, kidLease);
+
             Idp.ResetCounters();
             var attacker = TestIdentityProvider.CreateUnpublishedRsaKey("failover-flood");
             var rsa = ((Microsoft.IdentityModel.Tokens.RsaSecurityKey)attacker.SecurityKey).Rsa;
@@ -168,6 +177,27 @@ public sealed class FleetKeyCacheSentinelTests : FleetKeyCacheTests, IClassFixtu
         {
             await StopAsync(fleet);
         }
+    }
+
+    /// <summary>
+    /// Waits until an unknown kid may cause a load again after one that started at <paramref name="loadStarted"/>: each
+    /// replica's own UnknownKidRefreshInterval (2 s, in memory: nothing to poll but the clock) is over, and no fleet-wide
+    /// kid lease is left on <paramref name="master"/> (polled: it ends with its expiry, FetchTimeout + PeerFetchWait).
+    /// </summary>
+    private static async Task WaitForUnknownKidIntervalAsync(RedisServer master, string prefix, long loadStarted, TimeSpan leaseDuration)
+    {
+        var intervalLeft = TimeSpan.FromSeconds(2.5) - Stopwatch.GetElapsedTime(loadStarted);
+        if (intervalLeft > TimeSpan.Zero)
+        {
+            await Task.Delay(intervalLeft);
+        }
+
+        await using var admin = await RedisSentinelGroup.ConnectAsync(master);
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await Eventually.HoldsAsync(
+            () => !server.Keys(pattern: prefix + "lease:kid:*").Any(),
+            leaseDuration + TimeSpan.FromSeconds(5),
+            $"a fleet-wide kid lease was still on the new master {leaseDuration + TimeSpan.FromSeconds(5)} after the load (it lasts {leaseDuration})");
     }
 
     /// <summary>True when the replica's Redis connection writes to the server on <paramref name="port"/> (a connected primary).</summary>

@@ -17,7 +17,10 @@ public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationF
     private readonly IntegrationFixture _fixture;
     private readonly Xunit.Abstractions.ITestOutputHelper _output;
     private readonly TestCertificateAuthority _ca = new("gateway-test-redis-ca");
-    private readonly TestCertificateAuthority _otherCa = new("some-other-ca");
+
+    // Made only by the one test that uses it: a certificate authority costs an RSA key, and xunit builds the class anew
+    // for every test.
+    private readonly Lazy<TestCertificateAuthority> _otherCa = new(() => new("some-other-ca"));
 
     public FleetRedisTlsTests(IntegrationFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
     {
@@ -70,7 +73,7 @@ public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationF
     [Fact]
     public async Task ServerSignedByAnotherCa_IsNeverTrusted_FleetWorksFromTheIdentityProvider()
     {
-        using var redis = StartTlsRedis(_otherCa, clientCertificates: false);
+        using var redis = StartTlsRedis(_otherCa.Value, clientCertificates: false);
         var config = ConfigFor(redis); // trusts _ca only
 
         _fixture.Idp.ResetCounters();
@@ -100,7 +103,7 @@ public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationF
                 Assert.Contains("server certificate was refused", reason, StringComparison.Ordinal);
             }
 
-            await using var admin = await AdminAsync(redis, _otherCa);
+            await using var admin = await AdminAsync(redis, _otherCa.Value);
             Assert.True(admin.IsConnected, "the admin connection failed: the server is up and serves TLS");
             Assert.Empty(await admin.GetServer(admin.GetEndPoints()[0]).KeysAsync(pattern: "*").ToListAsync());
         }
@@ -183,6 +186,9 @@ public sealed class FleetRedisTlsTests : IDisposable, IClassFixture<IntegrationF
     public void Dispose()
     {
         _ca.Dispose();
-        _otherCa.Dispose();
+        if (_otherCa.IsValueCreated)
+        {
+            _otherCa.Value.Dispose();
+        }
     }
 }

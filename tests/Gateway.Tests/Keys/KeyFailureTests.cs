@@ -104,6 +104,7 @@ public sealed class KeyFailureTests
     {
         var config = _fixture.Config();
         config.Gateway["Observability"] = new JsonObject { ["AccessLog"] = true };
+        config.Issuer["UnknownKidRefreshInterval"] = "00:00:01"; // waited out below, once the IdP is back
         await using var gateway = await config.StartAsync();
         await gateway.WaitUntilReadyAsync();
         var rotated = Idp.AddRsaKey("down-" + Guid.NewGuid().ToString("N")[..8]);
@@ -138,7 +139,7 @@ public sealed class KeyFailureTests
                 Assert.True(body.RootElement.GetProperty("issuers").GetProperty("test").GetProperty("lastLoadFailed").GetBoolean());
             }
 
-            // The IdP is back: after the unknown-kid interval (2 s) the same token passes.
+            // The IdP is back: after the unknown-kid interval (1 s here) and the backoff (1 s) the same token passes.
             Idp.Failure = IdpFailure.None;
             await Eventually.HoldsAsync(
                 async () =>

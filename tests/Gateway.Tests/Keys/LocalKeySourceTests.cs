@@ -24,10 +24,14 @@ public sealed class LocalKeySourceTests
 {
     // The key refresh tick compares the file every second; generous for a loaded CI machine.
     private static readonly TimeSpan RotationTimeout = TimeSpan.FromSeconds(15);
+
+    // Made once for the class: an RSA key takes a while on a busy machine, and xunit builds the class anew for every test.
+    private static readonly SigningKey KeyA = TestIdentityProvider.CreateUnpublishedRsaKey("file-a");
+    private static readonly SigningKey KeyB = TestIdentityProvider.CreateUnpublishedRsaKey("file-b");
     private readonly IntegrationFixture _fixture;
     private readonly ITestOutputHelper _output;
-    private readonly SigningKey _keyA = TestIdentityProvider.CreateUnpublishedRsaKey("file-a");
-    private readonly SigningKey _keyB = TestIdentityProvider.CreateUnpublishedRsaKey("file-b");
+    private readonly SigningKey _keyA = KeyA;
+    private readonly SigningKey _keyB = KeyB;
 
     public LocalKeySourceTests(IntegrationFixture fixture, ITestOutputHelper output)
     {

@@ -28,6 +28,7 @@ public sealed class OutageTests
     {
         using var redis = new RedisServer();
         var config = ConfigWithRedis(redis);
+        config.Issuer["UnknownKidRefreshInterval"] = "00:00:01";
         await using var a = await config.StartAsync();
         await using var b = await config.StartAsync();
         await a.WaitUntilReadyAsync();
@@ -44,6 +45,7 @@ public sealed class OutageTests
 
         // A key rotated in while Redis is down is still accepted: the replica asks the IdP itself.
         var duringOutage = Idp.AddRsaKey("outage-" + Guid.NewGuid().ToString("N")[..8]);
+        var unknownKidLoadStarted = Stopwatch.GetTimestamp();
         try
         {
             using var rotated = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: duringOutage.Kid));
@@ -57,7 +59,13 @@ public sealed class OutageTests
         // Redis comes back: both replicas reconnect and re-subscribe by themselves.
         redis.Start();
         await Eventually.HoldsAsync(() => IsConnected(a) && IsConnected(b), TimeSpan.FromSeconds(20), "replicas did not reconnect to Redis");
-        await Task.Delay(TimeSpan.FromSeconds(2.2)); // let the unknown-kid interval of the earlier rotation pass
+
+        // A real interval of the gateway: the earlier rotation's unknown-kid interval (1 s here) must be over.
+        var intervalLeft = TimeSpan.FromSeconds(1.2) - Stopwatch.GetElapsedTime(unknownKidLoadStarted);
+        if (intervalLeft > TimeSpan.Zero)
+        {
+            await Task.Delay(intervalLeft);
+        }
 
         await using var afterRestart = Idp.RotateInRsaKey("after-" + Guid.NewGuid().ToString("N")[..8]);
         using var first = await a.Client.GetWithTokenAsync("/api/x", Idp.Mint(kid: afterRestart.Kid));
@@ -126,20 +134,28 @@ public sealed class OutageTests
     [InlineData(IdpFailure.Hang)]
     public async Task IdentityProviderDown_CachedKeysServeUntilMaxStaleness_Then503_ThenRecover(IdpFailure failure)
     {
+        // Short intervals, so the outage outlasts the staleness limit within seconds: keys live 0.5 s (refresh-ahead at
+        // 0.4 s, then failures and the backoff of 1 s, 2 s, ...), and serve until 2 s after their fetch. The
+        // background refresh ticks every second, so the recovery comes at most a backoff step and a tick later.
+        var maxStaleness = TimeSpan.FromSeconds(2);
         var config = _fixture.Config();
-        config.Issuer["KeyRefreshInterval"] = "00:00:01";
+        config.Issuer["KeyRefreshInterval"] = "00:00:00.5";
         config.Issuer["FetchTimeout"] = "00:00:01";
-        config.Gateway["KeyCache"] = new JsonObject { ["MinRefreshInterval"] = "00:00:01", ["MaxStaleness"] = "00:00:04" };
+        config.Gateway["KeyCache"] = new JsonObject { ["MinRefreshInterval"] = "00:00:00.5", ["MaxStaleness"] = "00:00:02" };
         await using var gateway = await config.StartAsync();
-        await gateway.WaitUntilReadyAsync();
-        var loadedAt = DateTime.UtcNow;
+
+        // Bounded, but longer than the default: the first fetches of a test process (JIT, first connections) may outlast
+        // the 1 s FetchTimeout on a loaded machine, and the backoff (1 s, 2 s, 4 s) then retries them.
+        await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+        var loadedAt = DateTime.UtcNow; // the keys were fetched before: the staleness limit ends earlier than loadedAt + 2 s
         var token = Idp.Mint();
         try
         {
             Idp.Failure = failure;
 
-            // Within the staleness limit: every valid request passes, and quickly even if the IdP hangs.
-            while (DateTime.UtcNow - loadedAt < TimeSpan.FromSeconds(2.5))
+            // Within the staleness limit (its first half: a request may take up to 1 s): every valid request passes,
+            // and quickly even if the IdP hangs.
+            while (DateTime.UtcNow - loadedAt < maxStaleness / 2)
             {
                 var watch = Stopwatch.StartNew();
                 using var response = await gateway.Client.GetWithTokenAsync("/api/x", token);
@@ -160,7 +176,12 @@ public sealed class OutageTests
             Assert.True(unknown.Elapsed < TimeSpan.FromSeconds(2), $"unknown kid took {unknown.Elapsed}");
 
             // Past the staleness limit: the gateway cannot decide, and says so with 503.
-            await Eventually.HoldsAsync(() => DateTime.UtcNow - loadedAt > TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(10), "");
+            var pastStaleness = maxStaleness + TimeSpan.FromSeconds(0.5) - (DateTime.UtcNow - loadedAt);
+            if (pastStaleness > TimeSpan.Zero)
+            {
+                await Task.Delay(pastStaleness); // a real interval of the key cache: no condition to poll but the clock
+            }
+
             var forwardedBefore = _fixture.Downstream.Received.Count;
             using (var stale = await gateway.Client.GetWithTokenAsync("/api/x", token))
             {

@@ -22,7 +22,7 @@ public sealed class RefreshAheadTests : IClassFixture<IntegrationFixture>
     {
         var config = _fixture.Config();
         config.Gateway["KeyCache"] = new JsonObject { ["MinRefreshInterval"] = "00:00:01" };
-        _fixture.Idp.JwksMaxAgeSeconds = 2; // refresh at 80 %: 1.6 s after each fetch (with the default bound of 1 min: never within the test)
+        _fixture.Idp.JwksMaxAgeSeconds = 1; // refresh at 80 %: 0.8 s after each fetch, at the next 1 s tick (with the default bound of 1 min: never within the test)
         try
         {
             await using var gateway = await config.StartAsync();
@@ -30,7 +30,7 @@ public sealed class RefreshAheadTests : IClassFixture<IntegrationFixture>
             _fixture.Idp.ResetCounters();
 
             // Two refreshes in a row, with no request: the schedule repeats from each fetch's own max-age.
-            await Eventually.HoldsAsync(() => _fixture.Idp.JwksFetches >= 2, TimeSpan.FromSeconds(15), "the keys were not refreshed twice within 15 s (expected every 1.6 s)");
+            await Eventually.HoldsAsync(() => _fixture.Idp.JwksFetches >= 2, TimeSpan.FromSeconds(15), "the keys were not refreshed twice within 15 s (expected every second)");
         }
         finally
         {

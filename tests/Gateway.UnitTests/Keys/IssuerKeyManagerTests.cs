@@ -154,4 +154,72 @@ public sealed class IssuerKeyManagerTests
         Assert.Null(manager.LastFailure);
         Assert.NotNull(await manager.GetKeysAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task UnknownKids_LoadAtMostOncePerInterval_AndAKeyRotatedInMeanwhile_IsFoundOnceTheIntervalPassed()
+    {
+        var origin = new ScriptedOrigin(_time);
+        var manager = Manager(origin);
+        await manager.GetKeysAsync(CancellationToken.None);
+
+        // A flood of made-up kids: one load, every kid checked and absent (401).
+        var flood = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => manager.RefreshForUnknownKidAsync("random-" + i, CancellationToken.None).AsTask()));
+        Assert.All(flood, r => Assert.Equal(KidRefreshStatus.NotPublished, r.Status));
+        Assert.Equal(2, origin.Calls);
+
+        // A key rotated in within the interval is not loaded for: answered from memory (401) until the interval is over.
+        origin.Jwks = Jwks("good", "rotated");
+        _time.Advance(Settings.UnknownKidRefreshInterval - TimeSpan.FromTicks(1));
+        Assert.Equal(KidRefreshStatus.NotPublished, (await manager.RefreshForUnknownKidAsync("rotated", CancellationToken.None)).Status);
+        Assert.Equal(2, origin.Calls);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        var found = await manager.RefreshForUnknownKidAsync("rotated", CancellationToken.None);
+        Assert.Equal(KidRefreshStatus.Found, found.Status);
+        Assert.Equal(3, origin.Calls);
+
+        // The next interval starts with that load: another made-up kid waits for it again.
+        _time.Advance(Settings.UnknownKidRefreshInterval - TimeSpan.FromTicks(1));
+        Assert.Equal(KidRefreshStatus.NotPublished, (await manager.RefreshForUnknownKidAsync("random-later", CancellationToken.None)).Status);
+        Assert.Equal(3, origin.Calls);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(KidRefreshStatus.NotPublished, (await manager.RefreshForUnknownKidAsync("random-later", CancellationToken.None)).Status);
+        Assert.Equal(4, origin.Calls);
+    }
+
+    [Fact]
+    public async Task IdentityProviderDown_TheLastKeysServeUntilMaxStaleness_ThenNone_UntilARetryAfterTheBackoffLoadsAgain()
+    {
+        var origin = new ScriptedOrigin(_time);
+        var manager = Manager(origin, new FixedRandom(0));
+        var loaded = await manager.GetKeysAsync(CancellationToken.None);
+        origin.Jwks = null; // the IdP fails from now on
+
+        // The refresh-ahead fails; the keys keep serving, from memory, up to the staleness limit after their fetch.
+        _time.Advance(loaded!.RefreshAt - _time.GetUtcNow());
+        await manager.RefreshIfDueAsync();
+        Assert.Equal(2, origin.Calls);
+        Assert.NotNull(manager.LastFailure);
+        _time.Advance(Start + Settings.MaxStaleness - _time.GetUtcNow());
+        Assert.Same(loaded, await manager.GetKeysAsync(CancellationToken.None));
+
+        // Past it: no usable keys (503), and a request may try a load only outside the backoff.
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Null(await manager.GetKeysAsync(CancellationToken.None));
+        Assert.Equal(3, origin.Calls);
+        Assert.Null(await manager.GetKeysAsync(CancellationToken.None));
+        Assert.Equal(3, origin.Calls);
+        Assert.Equal(KidRefreshStatus.RefreshFailed, (await manager.RefreshForUnknownKidAsync("any", CancellationToken.None)).Status);
+
+        // The IdP is back: the retry after the backoff (2 s after the second failure in a row) restores the keys.
+        origin.Jwks = Jwks("good");
+        _time.Advance(manager.NextRetryAt!.Value - _time.GetUtcNow() - TimeSpan.FromTicks(1));
+        await manager.RefreshIfDueAsync();
+        Assert.Null(await manager.GetKeysAsync(CancellationToken.None));
+        Assert.Equal(3, origin.Calls);
+        _time.Advance(TimeSpan.FromTicks(1));
+        await manager.RefreshIfDueAsync();
+        Assert.NotNull(await manager.GetKeysAsync(CancellationToken.None));
+        Assert.Equal(4, origin.Calls);
+    }
 }
