@@ -104,6 +104,39 @@ if miss:
     print("gateway × floor = 1.00 would mean the gateway costs nothing but the proxy and the signature check. A target "
           "'× stock' above 'best possible × stock' cannot be met by any validator that verifies the signature on a miss.")
 
+    # The measured floor: floor-proxy (YARP + a signature check and nothing else) run in the same rounds. Its cost over
+    # bare YARP is what one verification costs under load, against the tight loop of verify-cost.
+    measured = []
+    for scenario in miss:
+        rows = []
+        for v in (v for v in verifications if v["scenario"] == scenario):
+            bare, gw, std, floor = (rps_of(scenario, t, v["round"]) for t in ("bare-yarp", "gateway-miss", "standard-stack", "floor-proxy"))
+            if bare and gw and std and floor:
+                computed = 1 / (1 / bare + v["verify_us"] / 1e6)
+                beyond = lambda rps: 1e6 / rps - 1e6 / bare  # µs per request on the target core beyond bare YARP
+                rows.append(dict(verify=v["verify_us"], computed=computed, floor=floor, gw=gw, std=std,
+                                 floor_us=beyond(floor), gw_us=beyond(gw), std_us=beyond(std)))
+        if rows:
+            measured.append((scenario, rows))
+    if measured:
+        print()
+        print("Measured floor: floor-proxy (tests/Benchmarks/FloorProxy: YARP + one signature verification by kid, keys imported "
+              "once, nothing else; never a gateway) in the same rounds. µs beyond bare YARP = 1/req/s − 1/bare YARP's req/s, "
+              "per request on the target core; medians of each round's value.")
+        print()
+        print("| scenario | measured floor req/s | × computed floor | gateway × measured floor | stock × measured floor "
+              "| measured floor ÷ stock | verify µs (tight loop) | µs beyond bare: floor-proxy | gateway-miss | stock | rounds |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for scenario, rows in measured:
+            med = lambda f: statistics.median(f(r) for r in rows)
+            print(f"| {scenario} | {med(lambda r: r['floor']):,.0f} | {med(lambda r: r['floor'] / r['computed']):.2f} "
+                  f"| {med(lambda r: r['gw'] / r['floor']):.2f} | {med(lambda r: r['std'] / r['floor']):.2f} "
+                  f"| {med(lambda r: r['floor'] / r['std']):.2f} | {med(lambda r: r['verify']):.1f} | {med(lambda r: r['floor_us']):.1f} "
+                  f"| {med(lambda r: r['gw_us']):.1f} | {med(lambda r: r['std_us']):.1f} | {len(rows)} |")
+        print()
+        print("'× computed floor' below 1 is what the tight loop misses; 'measured floor ÷ stock' is the best ratio to the stock "
+              "stack a validator verifying one signature per miss reached on this machine in these rounds.")
+
 # Cold start: per variant, the time from spawn to the first 200 of /healthz/ready (keys in Redis), and what a replica
 # served in its first seconds under load against the warm gateway's rate in the same round (the steady state).
 if colds:

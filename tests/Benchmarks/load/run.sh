@@ -10,7 +10,8 @@
 # The honest miss scenarios (miss-rs256, miss-es256) send every request a token the gateway cannot answer from its
 # validated-token cache (gateway-miss: TokenCache:MaxEntries 1, DISTINCT tokens in a cycle) against the stock stack
 # and bare YARP in the same rounds, next to the crypto floor: bare YARP + one signature verification measured on
-# the target's CPU in the same round. cold-start times a new replica (keys already in Redis) to ready, and counts
+# the target's CPU in the same round (the computed floor), and next to the measured floor: floor-proxy
+# (tests/Benchmarks/FloorProxy), YARP + a signature check and nothing else, in the same rounds. cold-start times a new replica (keys already in Redis) to ready, and counts
 # what it serves in its first 5 s under load, for the container's publish with and without ReadyToRun.
 #
 #   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
@@ -110,7 +111,7 @@ wait_http() { # url expected-status seconds
 
 echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]})"
 echo "load: building (Release)"
-for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
+for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/FloorProxy/FloorProxy.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
 done
 
@@ -131,7 +132,7 @@ echo "load: minting keys and tokens"
 dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT" "$DPOP_CLIENTS"
 
 NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port); GWRL_PORT=$(free_port); REDIS_PORT=$(free_port)
-GWIN_PORT=$(free_port); GWDP_PORT=$(free_port); GWMISS_PORT=$(free_port)
+GWIN_PORT=$(free_port); GWDP_PORT=$(free_port); GWMISS_PORT=$(free_port); FLOOR_PORT=$(free_port)
 # The gateway's introspection client credentials; nginx refuses any other (401, which the gateway answers 503).
 INTROSPECTION_CLIENT=bench-gateway
 INTROSPECTION_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
@@ -266,20 +267,20 @@ PY2
 
 # A target is a process, or a process with one kind of token (introspection-*, dpop-*: one gateway, two kinds).
 declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT
-  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT [gateway-miss]=$GWMISS_PORT
+  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT [gateway-miss]=$GWMISS_PORT [floor-proxy]=$FLOOR_PORT
   [introspection-jwt]=$GWIN_PORT [introspection-opaque]=$GWIN_PORT [dpop-bearer]=$GWDP_PORT [dpop-proof]=$GWDP_PORT)
 declare -A PROCESS_OF=([introspection-jwt]=gateway-introspection [introspection-opaque]=gateway-introspection
   [dpop-bearer]=gateway-dpop [dpop-proof]=gateway-dpop)
 # The scenario's own comparison, in the same round (besides bare YARP): target → baseline.
 declare -A BASELINE_OF=([gateway-ratelimit]=gateway [introspection-opaque]=introspection-jwt [dpop-proof]=dpop-bearer)
 declare -A PID_OF=()
-PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss)
+PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss floor-proxy)
 targets_of() { # scenario → its targets
   case "$1" in
     ratelimit-redis) echo bare-yarp gateway gateway-ratelimit ;;
     introspection) echo bare-yarp introspection-jwt introspection-opaque ;;
     dpop) echo bare-yarp dpop-bearer dpop-proof ;;
-    miss-rs256|miss-es256) echo bare-yarp standard-stack gateway-miss ;;
+    miss-rs256|miss-es256) echo bare-yarp standard-stack gateway-miss floor-proxy ;;
     cold-start) echo gateway ;;  # the warm replica whose rate is the steady state; the cold ones are started per round
     *) echo bare-yarp standard-stack gateway ;;
   esac
@@ -290,6 +291,8 @@ start_target() {
   case "$name" in
     bare-yarp) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BareYarp/bin/Release/net10.0/BareYarp.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM") >"$WORK/$name.log" 2>&1 & ;;
     standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
+    # The measured floor of the miss scenarios: YARP + a signature check, nothing else (never a gateway: see its Program.cs).
+    floor-proxy) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/FloorProxy/bin/Release/net10.0/FloorProxy.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json") >"$WORK/$name.log" 2>&1 & ;;
     gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
     # Its rate-limit gate logs both moves (to local counting and back to Redis) for the correctness check.
     gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
@@ -308,6 +311,7 @@ measured() { [ -n "${WARM[$1]:-}" ]; }
 for t in "${PROCESSES[@]}"; do if measured "$t"; then start_target "$t"; fi; done
 if measured bare-yarp; then wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30; fi
 if measured standard-stack; then wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30; fi
+if measured floor-proxy; then wait_http "http://127.0.0.1:$FLOOR_PORT/api/x" 401 30; fi
 for t in gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss; do
   if measured "$t"; then wait_http "http://127.0.0.1:${PORT[$t]}/healthz/ready" 200 30; fi
 done
@@ -386,6 +390,15 @@ check "gateway-dpop: claim headers forwarded (DPoP)" "$EXPECTED_ECHO" "$(curl -s
 check "gateway-dpop: plain bearer token → 200" 200 "$(status -H "Authorization: Bearer $(head -n1 "$WORK/dpop-bearer.txt")" "$base/api/x")"
 fi
 
+# The floor checks the signature only (no claims, no headers): what it must refuse and pass.
+if measured floor-proxy; then
+  base="http://127.0.0.1:$FLOOR_PORT"
+  check "floor-proxy: no token → 401" 401 "$(status "$base/api/x")"
+  check "floor-proxy: forged RS256 token → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
+  check "floor-proxy: RS256 token → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/api/x")"
+  check "floor-proxy: ES256 token → 200" 200 "$(status -H "Authorization: Bearer $ES_TOKEN" "$base/api/x")"
+fi
+
 # ---- load ----
 RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
 
@@ -445,10 +458,10 @@ record() { # target scenario round output
   fi
 }
 
-echo "load: warm-up, ${WARMUP}s per target under load (same token; gateway-miss: its miss load, RS256 then ES256)"
+echo "load: warm-up, ${WARMUP}s per target under load (same token; gateway-miss and floor-proxy: the miss load, RS256 then ES256)"
 for t in "${PROCESSES[@]}"; do
   [ -n "${WARM[$t]:-}" ] || continue
-  if [ "$t" = gateway-miss ]; then
+  if [ "$t" = gateway-miss ] || [ "$t" = floor-proxy ]; then
     run_wrk "$t" miss-rs256 $(( (WARMUP + 1) / 2 )) >/dev/null; run_wrk "$t" miss-es256 $(( (WARMUP + 1) / 2 )) >/dev/null
   else
     run_wrk "$t" same-token "$WARMUP" >/dev/null
