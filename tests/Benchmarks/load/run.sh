@@ -118,13 +118,21 @@ done
 selected() { case " ${SCENARIOS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # cold-start runs the container's publish (deploy/Dockerfile's flags: self-contained linux-x64, invariant globalization,
 # no symbols) as the image would start it, with and without ReadyToRun; both restore from the configured NuGet feeds.
-COLD_VARIANTS=(cold-jit cold-r2r)
+# COLD_VARIANTS: NAME or NAME=VAR=value,VAR=value (environment variables of that replica, e.g. DOTNET_ runtime knobs,
+# whose numbers are hexadecimal); a NAME starting with cold-r2r runs the ReadyToRun publish, any other the JIT one.
+read -r -a COLD_VARIANTS <<<"${COLD_VARIANTS:-cold-jit cold-r2r}"
+declare -A COLD_ENV=() COLD_PUBLISH=()
+cold_specs=("${COLD_VARIANTS[@]}"); COLD_VARIANTS=()
+for spec in "${cold_specs[@]}"; do
+  name=${spec%%=*}; COLD_VARIANTS+=("$name"); COLD_ENV[$name]=""; [ "$name" != "$spec" ] && COLD_ENV[$name]=${spec#*=}
+  case "$name" in cold-r2r*) COLD_PUBLISH[$name]=cold-r2r ;; *) COLD_PUBLISH[$name]=cold-jit ;; esac
+done
 if selected cold-start; then
-  for variant in "${COLD_VARIANTS[@]}"; do
-    r2r=false; [ "$variant" = cold-r2r ] && r2r=true
-    echo "load: publishing the gateway for $variant (self-contained linux-x64, PublishReadyToRun=$r2r)"
+  for publish in $(printf '%s\n' "${COLD_PUBLISH[@]}" cold-jit | sort -u); do
+    r2r=false; [ "$publish" = cold-r2r ] && r2r=true
+    echo "load: publishing the gateway for $publish (self-contained linux-x64, PublishReadyToRun=$r2r)"
     dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
-      -p:DebugType=none -p:PublishReadyToRun=$r2r -o "$WORK/publish-$variant" -nologo -clp:ErrorsOnly -v q >/dev/null
+      -p:DebugType=none -p:PublishReadyToRun=$r2r -o "$WORK/publish-$publish" -nologo -clp:ErrorsOnly -v q >/dev/null
   done
 fi
 
@@ -484,19 +492,21 @@ cold_round() { # round
   local shift_by=$(( (round - 1) % ${#COLD_VARIANTS[@]} ))
   local order=("${COLD_VARIANTS[@]:$shift_by}" "${COLD_VARIANTS[@]:0:$shift_by}")
   for variant in "${order[@]}"; do
+    local environment=() binary="$WORK/publish-${COLD_PUBLISH[$variant]}/Gateway"
+    [ -n "${COLD_ENV[$variant]}" ] && IFS=, read -r -a environment <<<"${COLD_ENV[$variant]}"
     port=$(free_port)
-    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")
+    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- env "${environment[@]}" taskset -c "$TARGET_CPU" \
+      "$binary" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")
     port=$(free_port); wrk_file="$WORK/cold-wrk-args"
     printf '%s\0' taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -s "$LOAD/coldstart.lua" "http://127.0.0.1:$port/api/x" -- "$WORK/rs256-many.txt" >"$wrk_file"
-    out="$out $(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" load "$port" "$COLD_SECONDS" "$wrk_file" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")"
-    python3 - "$variant" "$round" "$out" "$COLD_SECONDS" >>"$RESULTS" <<'PY2'
+    out="$out $(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" load "$port" "$COLD_SECONDS" "$wrk_file" -- env "${environment[@]}" taskset -c "$TARGET_CPU" \
+      "$binary" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")"
+    python3 - "$variant" "$round" "$out" "$COLD_SECONDS" "${COLD_ENV[$variant]}" >>"$RESULTS" <<'PY2'
 import json, sys
 ready, load = (json.loads(part) for part in sys.argv[3].replace("} {", "}\n{").splitlines())
-print(json.dumps({"target": sys.argv[1], "scenario": "cold-start", "round": int(sys.argv[2]), "seconds": int(sys.argv[4]), **ready, **load}))
+print(json.dumps({"target": sys.argv[1], "scenario": "cold-start", "round": int(sys.argv[2]), "seconds": int(sys.argv[4]), "env": sys.argv[5], **ready, **load}))
 PY2
-    printf 'load:   %-9s %-15s %-20s round %d: %s\n' "" cold-start "$variant" "$round" "$out"
+    printf 'load:   %-9s %-15s %-20s round %d: %s\n' "" cold-start "$variant" "$round" "$(tail -n1 "$RESULTS")"
   done
   out=$(run_wrk gateway cold-start "$COLD_SECONDS")
   record gateway cold-start "$round" "$out"
