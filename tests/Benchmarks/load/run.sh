@@ -12,7 +12,8 @@
 # and bare YARP in the same rounds, next to the crypto floor: bare YARP + one signature verification measured on
 # the target's CPU in the same round (the computed floor), and next to the measured floor: floor-proxy
 # (tests/Benchmarks/FloorProxy), YARP + a signature check and nothing else, in the same rounds. cold-start times a new replica (keys already in Redis) to ready, and counts
-# what it serves in its first 5 s under load, for the container's publish with and without ReadyToRun.
+# what it serves in its first 5 s under load (and per quarter second), for the container's publish before and after
+# issue 12's cold-start change (COLD_VARIANTS).
 #
 #   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
@@ -109,7 +110,7 @@ wait_http() { # url expected-status seconds
   echo "load: $1 did not answer $2 within $3 s" >&2; return 1
 }
 
-echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]})"
+echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]}; gateway build: ${GATEWAY_BUILD:-dll})"
 echo "load: building (Release)"
 for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/FloorProxy/FloorProxy.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
@@ -117,22 +118,34 @@ done
 
 selected() { case " ${SCENARIOS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # cold-start runs the container's publish (deploy/Dockerfile's flags: self-contained linux-x64, invariant globalization,
-# no symbols) as the image would start it, with and without ReadyToRun; both restore from the configured NuGet feeds.
+# no symbols) as the image would start it; every publish restores from the configured NuGet feeds. Three publishes:
+# cold-jit (no ReadyToRun), cold-r2r (ReadyToRun per assembly: the image before issue 12's cold-start change) and
+# cold-composite (ReadyToRun composite: the image now).
 # COLD_VARIANTS: NAME or NAME=VAR=value,VAR=value (environment variables of that replica, e.g. DOTNET_ runtime knobs,
-# whose numbers are hexadecimal); a NAME starting with cold-r2r runs the ReadyToRun publish, any other the JIT one.
-read -r -a COLD_VARIANTS <<<"${COLD_VARIANTS:-cold-jit cold-r2r}"
+# whose numbers are hexadecimal, which override the runtimeconfig); a NAME starting with cold-composite runs the
+# composite publish, cold-r2r the per-assembly ReadyToRun one, any other the JIT one.
+read -r -a COLD_VARIANTS <<<"${COLD_VARIANTS:-cold-r2r cold-composite}"
 declare -A COLD_ENV=() COLD_PUBLISH=()
 cold_specs=("${COLD_VARIANTS[@]}"); COLD_VARIANTS=()
 for spec in "${cold_specs[@]}"; do
   name=${spec%%=*}; COLD_VARIANTS+=("$name"); COLD_ENV[$name]=""; [ "$name" != "$spec" ] && COLD_ENV[$name]=${spec#*=}
-  case "$name" in cold-r2r*) COLD_PUBLISH[$name]=cold-r2r ;; *) COLD_PUBLISH[$name]=cold-jit ;; esac
+  case "$name" in cold-composite*) COLD_PUBLISH[$name]=cold-composite ;; cold-r2r*) COLD_PUBLISH[$name]=cold-r2r ;; *) COLD_PUBLISH[$name]=cold-jit ;; esac
 done
-if selected cold-start; then
-  for publish in $(printf '%s\n' "${COLD_PUBLISH[@]}" cold-jit | sort -u); do
-    r2r=false; [ "$publish" = cold-r2r ] && r2r=true
-    echo "load: publishing the gateway for $publish (self-contained linux-x64, PublishReadyToRun=$r2r)"
+# GATEWAY_BUILD=composite runs every warm gateway target (gateway, gateway-miss, ...) from the image's publish instead of
+# the framework-dependent build (dll, the default): the steady state of what the container runs.
+GATEWAY_BUILD=${GATEWAY_BUILD:-dll}
+GATEWAY_CMD=(dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll")
+publishes=()
+if selected cold-start; then publishes=("${COLD_PUBLISH[@]}"); fi
+if [ "$GATEWAY_BUILD" = composite ]; then publishes+=(cold-composite); GATEWAY_CMD=("$WORK/publish-cold-composite/Gateway"); fi
+if [ "${#publishes[@]}" -gt 0 ]; then
+  for publish in $(printf '%s\n' "${publishes[@]}" | sort -u); do
+    options=(-p:PublishReadyToRun=false)
+    [ "$publish" = cold-r2r ] && options=(-p:PublishReadyToRun=true)
+    [ "$publish" = cold-composite ] && options=(-p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true)
+    echo "load: publishing the gateway for $publish (self-contained linux-x64, ${options[*]})"
     dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
-      -p:DebugType=none -p:PublishReadyToRun=$r2r -o "$WORK/publish-$publish" -nologo -clp:ErrorsOnly -v q >/dev/null
+      -p:DebugType=none "${options[@]}" -o "$WORK/publish-$publish" -nologo -clp:ErrorsOnly -v q >/dev/null
   done
 fi
 
@@ -301,12 +314,12 @@ start_target() {
     standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
     # The measured floor of the miss scenarios: YARP + a signature check, nothing else (never a gateway: see its Program.cs).
     floor-proxy) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/FloorProxy/bin/Release/net10.0/FloorProxy.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json") >"$WORK/$name.log" 2>&1 & ;;
-    gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
     # Its rate-limit gate logs both moves (to local counting and back to Redis) for the correctness check.
-    gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-miss) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-miss.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-miss) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-miss.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
   esac
   PID_OF[$name]=$!
   PIDS+=($!)
@@ -519,7 +532,7 @@ for scenario in "${SCENARIOS[@]}"; do
     # Prime Redis: one replica loads the keys from the identity provider and shares them; every measured one finds them.
     port=$(free_port)
     out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-cold-jit/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port" || true)
+      "$WORK/publish-${COLD_PUBLISH[${COLD_VARIANTS[0]}]}/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port" || true)
     echo "load:   priming Redis (a first replica loads the keys from the identity provider): $out"
     [ "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bench-cold:*' | wc -l)" -gt 0 ] || { echo "load: cold-start: no keys in Redis after priming" >&2; exit 1; }
     for round in $(seq 1 "$ROUNDS"); do cold_round "$round"; done
@@ -559,7 +572,7 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU, gateway build $GATEWAY_BUILD; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 python3 "$LOAD/report.py" "$RESULTS" "$RSS"
 echo
