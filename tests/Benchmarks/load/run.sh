@@ -11,13 +11,14 @@
 # validated-token cache (gateway-miss: TokenCache:MaxEntries 1, DISTINCT tokens in a cycle) against the stock stack
 # and bare YARP in the same rounds, next to the crypto floor: bare YARP + one signature verification measured on
 # the target's CPU in the same round (the computed floor), and next to the measured floor: floor-proxy
-# (tests/Benchmarks/FloorProxy), YARP + a signature check and nothing else, in the same rounds. cold-start times a new replica (keys already in Redis) to ready, and counts
-# what it serves in its first 5 s under load (and per quarter second), for the container's publish before and after
-# issue 12's cold-start change (COLD_VARIANTS).
+# (tests/Benchmarks/FloorProxy), YARP + a signature check and nothing else, in the same rounds. cold-start times a new
+# replica (keys already in Redis) to ready, and counts what it serves in its first 5 s under load (and per quarter
+# second), for the container's publish before and after issue 12's cold-start change (COLD_VARIANTS).
 #
 #   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
-#   SCENARIOS="miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~10 minutes
+#   SCENARIOS="same-token miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~20 minutes
+#   GATEWAY_BUILD=composite SCENARIOS="same-token miss-rs256 miss-es256" bash ... --reduced   # the image's build, warm
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
 # starts is stopped by PID on exit. Not part of tests/run.sh.
@@ -31,7 +32,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
     --reduced) MODE=reduced ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
