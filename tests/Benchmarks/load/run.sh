@@ -145,8 +145,11 @@ if [ "${#publishes[@]}" -gt 0 ]; then
     [ "$publish" = cold-r2r ] && options=(-p:PublishReadyToRun=true)
     [ "$publish" = cold-composite ] && options=(-p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true)
     echo "load: publishing the gateway for $publish (self-contained linux-x64, ${options[*]})"
+    # Each publish in an intermediate directory of its own: crossgen's incremental outputs of a composite publish are
+    # not those of a per-assembly one (reusing them gave a per-assembly publish that aborted at startup).
     dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
-      -p:DebugType=none "${options[@]}" -o "$WORK/publish-$publish" -nologo -clp:ErrorsOnly -v q >/dev/null
+      -p:DebugType=none "${options[@]}" -p:IntermediateOutputPath="$WORK/obj-$publish/" -o "$WORK/publish-$publish" \
+      -nologo -clp:ErrorsOnly -v q >/dev/null
   done
 fi
 
