@@ -152,18 +152,20 @@ tar -C "$REPO" --exclude='gateway/bin' --exclude='gateway/obj' --exclude='.dev-i
 grep -o 'Include="\.\.\\[^"]*"' gateway/Gateway.csproj | sed -e 's/^Include="\.\.\\//' -e 's/"$//' -e 's/\\/\//g' \
   | while read -r file; do cp --parents "$file" "$WORK/src/"; done
 (cd "$WORK/src" \
-  && timeout 300 dotnet restore gateway/Gateway.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true -nologo -v:q >/dev/null \
-  && timeout 300 dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained --no-restore \
-       -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true -o "$WORK/ctx/app" -nologo -v:q -clp:ErrorsOnly >/dev/null \
+  && timeout 300 dotnet restore gateway/Gateway.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -nologo -v:q >/dev/null \
+  && timeout 600 dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained --no-restore \
+       -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$WORK/ctx/app" -nologo -v:q -clp:ErrorsOnly >/dev/null \
   && rm -f "$WORK/ctx/app/"*.staticwebassets.endpoints.json) || die "dotnet publish"
-ok "dotnet publish -r linux-x64 --self-contained -p:PublishReadyToRun=true"
+ok "dotnet publish -r linux-x64 --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true"
 # The same publish options as deploy/Dockerfile's build stage (its restore and its publish).
-for option in -p:SelfContained=true -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true; do
+for option in -p:SelfContained=true -p:InvariantGlobalization=true -p:DebugType=none -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true; do
   [ "$(grep -c -- "$option" deploy/Dockerfile)" -ge 1 ] || bad "deploy/Dockerfile's build stage lacks $option (this check publishes with it)"
 done
-[ "$(grep -c -- '-p:PublishReadyToRun=true' deploy/Dockerfile)" = 2 ] \
-  && ok "deploy/Dockerfile restores and publishes with ReadyToRun, as this check does" \
-  || bad "deploy/Dockerfile: -p:PublishReadyToRun=true must be on both its restore and its publish"
+for option in -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true; do
+  [ "$(grep -c -- "$option" deploy/Dockerfile)" = 2 ] \
+    && ok "deploy/Dockerfile restores and publishes with $option, as this check does" \
+    || bad "deploy/Dockerfile: $option must be on both its restore and its publish"
+done
 
 # ------------------------------------------------------------------------------------------------ rootfs
 ROOTFS="$WORK/ctx/rootfs"

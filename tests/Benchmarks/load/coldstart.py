@@ -8,7 +8,8 @@ Prints one JSON object. `ready` reports ready_ms (spawn to the first 200, polled
 the readiness answer names (idp or redis). `load` puts the replica under load as soon as its port accepts
 connections (wrk gives up on a refused first connection, so it starts then: listen_ms) and reports the 2xx
 responses completed within SECONDS of the spawn, counted by coldstart.lua on the monotonic clock (the
-deadline is appended to wrk's arguments), and the ready time seen by a poller beside the load. Every wait is
+deadline and the spawn time are appended to wrk's arguments) in total and per quarter second since the spawn
+(buckets), and the ready time seen by a poller beside the load. Every wait is
 bounded; the process it started is stopped by PID (SIGTERM, then SIGKILL after 10 s), also on error or interruption.
 """
 import socket
@@ -96,15 +97,18 @@ def main():
             # wrk runs whole seconds: long enough to pass the deadline; only responses before it count.
             duration = max(1, int(deadline - time.monotonic()) + 1)
             at = wrk_args.index("wrk") + 1
-            command_line = wrk_args[:at] + [f"-d{duration}s"] + wrk_args[at:] + [repr(deadline)]
+            command_line = wrk_args[:at] + [f"-d{duration}s"] + wrk_args[at:] + [repr(deadline), repr(start)]
             wrk = subprocess.Popen(command_line, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             ready_ms, _ = wait_ready(port, start, seconds + 30)
             out, _ = wrk.communicate(timeout=duration + 60)
             served = re.search(r"coldstart: served (\d+) late (\d+)", out)
+            buckets = re.search(r"coldstart: buckets ([0-9.]+) ([0-9,]*)", out)
             if served is None:
                 sys.stderr.write(out)
             print(json.dumps({"listen_ms": listen_ms, "ready_ms_under_load": ready_ms,
-                              "served": int(served.group(1)) if served else 0}))
+                              "served": int(served.group(1)) if served else 0,
+                              "bucket_s": float(buckets.group(1)) if buckets else None,
+                              "buckets": [int(n) for n in buckets.group(2).split(",") if n] if buckets else []}))
     finally:
         if wrk is not None and wrk.poll() is None:
             wrk.kill()

@@ -104,6 +104,39 @@ if miss:
     print("gateway × floor = 1.00 would mean the gateway costs nothing but the proxy and the signature check. A target "
           "'× stock' above 'best possible × stock' cannot be met by any validator that verifies the signature on a miss.")
 
+    # The measured floor: floor-proxy (YARP + a signature check and nothing else) run in the same rounds. Its cost over
+    # bare YARP is what one verification costs under load, against the tight loop of verify-cost.
+    measured = []
+    for scenario in miss:
+        rows = []
+        for v in (v for v in verifications if v["scenario"] == scenario):
+            bare, gw, std, floor = (rps_of(scenario, t, v["round"]) for t in ("bare-yarp", "gateway-miss", "standard-stack", "floor-proxy"))
+            if bare and gw and std and floor:
+                computed = 1 / (1 / bare + v["verify_us"] / 1e6)
+                beyond = lambda rps: 1e6 / rps - 1e6 / bare  # µs per request on the target core beyond bare YARP
+                rows.append(dict(verify=v["verify_us"], computed=computed, floor=floor, gw=gw, std=std,
+                                 floor_us=beyond(floor), gw_us=beyond(gw), std_us=beyond(std)))
+        if rows:
+            measured.append((scenario, rows))
+    if measured:
+        print()
+        print("Measured floor: floor-proxy (tests/Benchmarks/FloorProxy: YARP + one signature verification by kid, keys imported "
+              "once, nothing else; never a gateway) in the same rounds. µs beyond bare YARP = 1/req/s − 1/bare YARP's req/s, "
+              "per request on the target core; medians of each round's value.")
+        print()
+        print("| scenario | measured floor req/s | × computed floor | gateway × measured floor | stock × measured floor "
+              "| measured floor ÷ stock | verify µs (tight loop) | µs beyond bare: floor-proxy | gateway-miss | stock | rounds |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for scenario, rows in measured:
+            med = lambda f: statistics.median(f(r) for r in rows)
+            print(f"| {scenario} | {med(lambda r: r['floor']):,.0f} | {med(lambda r: r['floor'] / r['computed']):.2f} "
+                  f"| {med(lambda r: r['gw'] / r['floor']):.2f} | {med(lambda r: r['std'] / r['floor']):.2f} "
+                  f"| {med(lambda r: r['floor'] / r['std']):.2f} | {med(lambda r: r['verify']):.1f} | {med(lambda r: r['floor_us']):.1f} "
+                  f"| {med(lambda r: r['gw_us']):.1f} | {med(lambda r: r['std_us']):.1f} | {len(rows)} |")
+        print()
+        print("'× computed floor' below 1 is what the tight loop misses; 'measured floor ÷ stock' is the best ratio to the stock "
+              "stack a validator verifying one signature per miss reached on this machine in these rounds.")
+
 # Cold start: per variant, the time from spawn to the first 200 of /healthz/ready (keys in Redis), and what a replica
 # served in its first seconds under load against the warm gateway's rate in the same round (the steady state).
 if colds:
@@ -112,8 +145,8 @@ if colds:
           "load; served = 2xx in the first seconds under load from spawn, × steady = served ÷ (the warm gateway's req/s × "
           "the same seconds) in the same round.")
     print()
-    print("| variant | ready ms (median) | ready ms (max) | key source | ready ms under load | 2xx served, first s (median) | × steady (median) | rounds |")
-    print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    print("| variant | environment | ready ms (median) | ready ms (max) | key source | listening ms under load | ready ms under load | 2xx served, first s (median) | × steady (median) | rounds |")
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for variant in dict.fromkeys(r["target"] for r in colds if "ready_ms" in r):
         mine = [r for r in colds if r["target"] == variant and r.get("ready_ms") is not None]
         if not mine:
@@ -126,6 +159,33 @@ if colds:
                 ratios.append(r["served"] / (steady[0] * r.get("seconds", 5)))
         under = [r["ready_ms_under_load"] for r in mine if r.get("ready_ms_under_load") is not None]
         sources = ",".join(sorted({s for r in mine for s in r.get("sources", [])}))
-        print(f"| {variant} | {statistics.median(r['ready_ms'] for r in mine):,.0f} | {max(r['ready_ms'] for r in mine):,.0f} | {sources} "
+        listening = [r["listen_ms"] for r in mine if r.get("listen_ms") is not None]
+        print(f"| {variant} | {mine[0].get('env') or '(as published)'} | {statistics.median(r['ready_ms'] for r in mine):,.0f} | {max(r['ready_ms'] for r in mine):,.0f} | {sources} "
+              f"| {f'{statistics.median(listening):,.0f}' if listening else 'never'} "
               f"| {f'{statistics.median(under):,.0f}' if under else 'never'} | {statistics.median(r['served'] for r in mine):,.0f} "
               f"| {f'{statistics.median(ratios):.2f}' if ratios else '?'} | {len(mine)} |")
+
+    # The ramp-up: per half second since the spawn, the 2xx served ÷ the steady rate's share of that half second (the
+    # warm gateway in the same round), medians over the rounds. Where it reaches ~1 the replica is at its steady rate.
+    ramp = {}
+    for variant in dict.fromkeys(r["target"] for r in colds if r.get("buckets")):
+        per_round = []
+        for r in (r for r in colds if r["target"] == variant and r.get("buckets")):
+            steady = [w["rps"] for w in colds if w["target"] == "gateway" and w["round"] == r["round"] and "rps" in w]
+            if not steady or steady[0] <= 0:
+                continue
+            step = max(1, round(0.5 / r["bucket_s"]))
+            halves = [sum(r["buckets"][i:i + step]) for i in range(0, len(r["buckets"]), step)]
+            per_round.append([n / (steady[0] * r["bucket_s"] * step) for n in halves])
+        if per_round:
+            width = min(len(x) for x in per_round)
+            ramp[variant] = [statistics.median(x[i] for x in per_round) for i in range(width)]
+    if ramp:
+        width = max(len(v) for v in ramp.values())
+        print()
+        print("Ramp-up: 2xx per half second since the spawn ÷ the warm gateway's rate (same round), medians over the rounds.")
+        print()
+        print("| variant | " + " | ".join(f"{i * 0.5:.1f}–{(i + 1) * 0.5:.1f} s" for i in range(width)) + " |")
+        print("| --- |" + " ---: |" * width)
+        for variant, values in ramp.items():
+            print(f"| {variant} | " + " | ".join(f"{v:.2f}" for v in values) + " |" * (width - len(values) + 1))

@@ -10,12 +10,15 @@
 # The honest miss scenarios (miss-rs256, miss-es256) send every request a token the gateway cannot answer from its
 # validated-token cache (gateway-miss: TokenCache:MaxEntries 1, DISTINCT tokens in a cycle) against the stock stack
 # and bare YARP in the same rounds, next to the crypto floor: bare YARP + one signature verification measured on
-# the target's CPU in the same round. cold-start times a new replica (keys already in Redis) to ready, and counts
-# what it serves in its first 5 s under load, for the container's publish with and without ReadyToRun.
+# the target's CPU in the same round (the computed floor), and next to the measured floor: floor-proxy
+# (tests/Benchmarks/FloorProxy), YARP + a signature check and nothing else, in the same rounds. cold-start times a new
+# replica (keys already in Redis) to ready, and counts what it serves in its first 5 s under load (and per quarter
+# second), for the container's publish before and after issue 12's cold-start change (COLD_VARIANTS).
 #
 #   bash tests/Benchmarks/load/run.sh           # full run: ~60 minutes (see docs/performance.md)
 #   bash tests/Benchmarks/load/run.sh --quick   # a few seconds per target: proves the setup works
-#   SCENARIOS="miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~10 minutes
+#   SCENARIOS="same-token miss-rs256 miss-es256 cold-start" bash tests/Benchmarks/load/run.sh --reduced   # ~20 minutes
+#   GATEWAY_BUILD=composite SCENARIOS="same-token miss-rs256 miss-es256" bash ... --reduced   # the image's build, warm
 #
 # Installs wrk and nginx with apt-get when missing. Everything listens on 127.0.0.1; every process it
 # starts is stopped by PID on exit. Not part of tests/run.sh.
@@ -29,7 +32,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
     --reduced) MODE=reduced ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -108,22 +111,45 @@ wait_http() { # url expected-status seconds
   echo "load: $1 did not answer $2 within $3 s" >&2; return 1
 }
 
-echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]})"
+echo "load: mode $MODE (warm-up ${WARMUP}s per target, ${SCENARIO_WARMUP}s per scenario, ${ROUNDS} round(s) of ${DURATION}s, ${CONNECTIONS} connections, ${DISTINCT} distinct tokens; scenarios: ${SCENARIOS[*]}; gateway build: ${GATEWAY_BUILD:-dll})"
 echo "load: building (Release)"
-for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
+for project in gateway/Gateway.csproj tests/Benchmarks/BareYarp/BareYarp.csproj tests/Benchmarks/StandardStack/StandardStack.csproj tests/Benchmarks/FloorProxy/FloorProxy.csproj tests/Benchmarks/BenchTokens/BenchTokens.csproj; do
   dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v q >/dev/null
 done
 
 selected() { case " ${SCENARIOS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # cold-start runs the container's publish (deploy/Dockerfile's flags: self-contained linux-x64, invariant globalization,
-# no symbols) as the image would start it, with and without ReadyToRun; both restore from the configured NuGet feeds.
-COLD_VARIANTS=(cold-jit cold-r2r)
-if selected cold-start; then
-  for variant in "${COLD_VARIANTS[@]}"; do
-    r2r=false; [ "$variant" = cold-r2r ] && r2r=true
-    echo "load: publishing the gateway for $variant (self-contained linux-x64, PublishReadyToRun=$r2r)"
+# no symbols) as the image would start it; every publish restores from the configured NuGet feeds. Three publishes:
+# cold-jit (no ReadyToRun), cold-r2r (ReadyToRun per assembly: the image before issue 12's cold-start change) and
+# cold-composite (ReadyToRun composite: the image now).
+# COLD_VARIANTS: NAME or NAME=VAR=value,VAR=value (environment variables of that replica, e.g. DOTNET_ runtime knobs,
+# whose numbers are hexadecimal, which override the runtimeconfig); a NAME starting with cold-composite runs the
+# composite publish, cold-r2r the per-assembly ReadyToRun one, any other the JIT one.
+read -r -a COLD_VARIANTS <<<"${COLD_VARIANTS:-cold-r2r cold-composite}"
+declare -A COLD_ENV=() COLD_PUBLISH=()
+cold_specs=("${COLD_VARIANTS[@]}"); COLD_VARIANTS=()
+for spec in "${cold_specs[@]}"; do
+  name=${spec%%=*}; COLD_VARIANTS+=("$name"); COLD_ENV[$name]=""; [ "$name" != "$spec" ] && COLD_ENV[$name]=${spec#*=}
+  case "$name" in cold-composite*) COLD_PUBLISH[$name]=cold-composite ;; cold-r2r*) COLD_PUBLISH[$name]=cold-r2r ;; *) COLD_PUBLISH[$name]=cold-jit ;; esac
+done
+# GATEWAY_BUILD=composite runs every warm gateway target (gateway, gateway-miss, ...) from the image's publish instead of
+# the framework-dependent build (dll, the default): the steady state of what the container runs.
+GATEWAY_BUILD=${GATEWAY_BUILD:-dll}
+GATEWAY_CMD=(dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll")
+publishes=()
+if selected cold-start; then publishes=("${COLD_PUBLISH[@]}"); fi
+if [ "$GATEWAY_BUILD" = composite ]; then publishes+=(cold-composite); GATEWAY_CMD=("$WORK/publish-cold-composite/Gateway"); fi
+if [ "${#publishes[@]}" -gt 0 ]; then
+  for publish in $(printf '%s\n' "${publishes[@]}" | sort -u); do
+    options=(-p:PublishReadyToRun=false)
+    [ "$publish" = cold-r2r ] && options=(-p:PublishReadyToRun=true)
+    [ "$publish" = cold-composite ] && options=(-p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true)
+    echo "load: publishing the gateway for $publish (self-contained linux-x64, ${options[*]})"
+    # Each publish in an intermediate directory of its own: crossgen's incremental outputs of a composite publish are
+    # not those of a per-assembly one (reusing them gave a per-assembly publish that aborted at startup).
     dotnet publish gateway/Gateway.csproj -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
-      -p:DebugType=none -p:PublishReadyToRun=$r2r -o "$WORK/publish-$variant" -nologo -clp:ErrorsOnly -v q >/dev/null
+      -p:DebugType=none "${options[@]}" -p:IntermediateOutputPath="$WORK/obj-$publish/" -o "$WORK/publish-$publish" \
+      -nologo -clp:ErrorsOnly -v q >/dev/null
   done
 fi
 
@@ -131,7 +157,7 @@ echo "load: minting keys and tokens"
 dotnet tests/Benchmarks/BenchTokens/bin/Release/net10.0/BenchTokens.dll "$WORK" "$ISSUER" "$AUDIENCE" "$DISTINCT" "$DPOP_CLIENTS"
 
 NGINX_PORT=$(free_port); BARE_PORT=$(free_port); STD_PORT=$(free_port); GW_PORT=$(free_port); GWRL_PORT=$(free_port); REDIS_PORT=$(free_port)
-GWIN_PORT=$(free_port); GWDP_PORT=$(free_port); GWMISS_PORT=$(free_port)
+GWIN_PORT=$(free_port); GWDP_PORT=$(free_port); GWMISS_PORT=$(free_port); FLOOR_PORT=$(free_port)
 # The gateway's introspection client credentials; nginx refuses any other (401, which the gateway answers 503).
 INTROSPECTION_CLIENT=bench-gateway
 INTROSPECTION_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
@@ -266,20 +292,20 @@ PY2
 
 # A target is a process, or a process with one kind of token (introspection-*, dpop-*: one gateway, two kinds).
 declare -A PORT=([bare-yarp]=$BARE_PORT [standard-stack]=$STD_PORT [gateway]=$GW_PORT [gateway-ratelimit]=$GWRL_PORT
-  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT [gateway-miss]=$GWMISS_PORT
+  [gateway-introspection]=$GWIN_PORT [gateway-dpop]=$GWDP_PORT [gateway-miss]=$GWMISS_PORT [floor-proxy]=$FLOOR_PORT
   [introspection-jwt]=$GWIN_PORT [introspection-opaque]=$GWIN_PORT [dpop-bearer]=$GWDP_PORT [dpop-proof]=$GWDP_PORT)
 declare -A PROCESS_OF=([introspection-jwt]=gateway-introspection [introspection-opaque]=gateway-introspection
   [dpop-bearer]=gateway-dpop [dpop-proof]=gateway-dpop)
 # The scenario's own comparison, in the same round (besides bare YARP): target → baseline.
 declare -A BASELINE_OF=([gateway-ratelimit]=gateway [introspection-opaque]=introspection-jwt [dpop-proof]=dpop-bearer)
 declare -A PID_OF=()
-PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss)
+PROCESSES=(bare-yarp standard-stack gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss floor-proxy)
 targets_of() { # scenario → its targets
   case "$1" in
     ratelimit-redis) echo bare-yarp gateway gateway-ratelimit ;;
     introspection) echo bare-yarp introspection-jwt introspection-opaque ;;
     dpop) echo bare-yarp dpop-bearer dpop-proof ;;
-    miss-rs256|miss-es256) echo bare-yarp standard-stack gateway-miss ;;
+    miss-rs256|miss-es256) echo bare-yarp standard-stack gateway-miss floor-proxy ;;
     cold-start) echo gateway ;;  # the warm replica whose rate is the steady state; the cold ones are started per round
     *) echo bare-yarp standard-stack gateway ;;
   esac
@@ -290,12 +316,14 @@ start_target() {
   case "$name" in
     bare-yarp) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/BareYarp/bin/Release/net10.0/BareYarp.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM") >"$WORK/$name.log" 2>&1 & ;;
     standard-stack) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/StandardStack/bin/Release/net10.0/StandardStack.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json" --Issuer "$ISSUER" --Audience "$AUDIENCE") >"$WORK/$name.log" 2>&1 & ;;
-    gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    # The measured floor of the miss scenarios: YARP + a signature check, nothing else (never a gateway: see its Program.cs).
+    floor-proxy) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/tests/Benchmarks/FloorProxy/bin/Release/net10.0/FloorProxy.dll" --urls "http://127.0.0.1:$port" --Downstream "$DOWNSTREAM" --Jwks "$WORK/jwks.json") >"$WORK/$name.log" 2>&1 & ;;
+    gateway) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
     # Its rate-limit gate logs both moves (to local counting and back to Redis) for the correctness check.
-    gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
-    gateway-miss) (cd "$WORK" && exec taskset -c "$TARGET_CPU" dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" --config "$WORK/gateway-miss.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-ratelimit) (cd "$WORK" && exec env "Logging__LogLevel__Gateway.RateLimiting.RateLimitGate=Information" taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-ratelimit.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-introspection) (cd "$WORK" && Gateway__Issuers__bench__Introspection__ClientSecret="$INTROSPECTION_SECRET" exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-introspection.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-dpop) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-dpop.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
+    gateway-miss) (cd "$WORK" && exec taskset -c "$TARGET_CPU" "${GATEWAY_CMD[@]}" --config "$WORK/gateway-miss.json" --environment Production --urls "http://127.0.0.1:$port") >"$WORK/$name.log" 2>&1 & ;;
   esac
   PID_OF[$name]=$!
   PIDS+=($!)
@@ -308,6 +336,7 @@ measured() { [ -n "${WARM[$1]:-}" ]; }
 for t in "${PROCESSES[@]}"; do if measured "$t"; then start_target "$t"; fi; done
 if measured bare-yarp; then wait_http "http://127.0.0.1:$BARE_PORT/api/x" 200 30; fi
 if measured standard-stack; then wait_http "http://127.0.0.1:$STD_PORT/api/x" 401 30; fi
+if measured floor-proxy; then wait_http "http://127.0.0.1:$FLOOR_PORT/api/x" 401 30; fi
 for t in gateway gateway-ratelimit gateway-introspection gateway-dpop gateway-miss; do
   if measured "$t"; then wait_http "http://127.0.0.1:${PORT[$t]}/healthz/ready" 200 30; fi
 done
@@ -386,6 +415,15 @@ check "gateway-dpop: claim headers forwarded (DPoP)" "$EXPECTED_ECHO" "$(curl -s
 check "gateway-dpop: plain bearer token → 200" 200 "$(status -H "Authorization: Bearer $(head -n1 "$WORK/dpop-bearer.txt")" "$base/api/x")"
 fi
 
+# The floor checks the signature only (no claims, no headers): what it must refuse and pass.
+if measured floor-proxy; then
+  base="http://127.0.0.1:$FLOOR_PORT"
+  check "floor-proxy: no token → 401" 401 "$(status "$base/api/x")"
+  check "floor-proxy: forged RS256 token → 401" 401 "$(status -H "Authorization: Bearer $BAD_TOKEN" "$base/api/x")"
+  check "floor-proxy: RS256 token → 200" 200 "$(status -H "Authorization: Bearer $RS_TOKEN" "$base/api/x")"
+  check "floor-proxy: ES256 token → 200" 200 "$(status -H "Authorization: Bearer $ES_TOKEN" "$base/api/x")"
+fi
+
 # ---- load ----
 RESULTS="$WORK/results.jsonl"; RSS="$WORK/rss.txt"; : >"$RESULTS"; : >"$RSS"
 
@@ -445,10 +483,10 @@ record() { # target scenario round output
   fi
 }
 
-echo "load: warm-up, ${WARMUP}s per target under load (same token; gateway-miss: its miss load, RS256 then ES256)"
+echo "load: warm-up, ${WARMUP}s per target under load (same token; gateway-miss and floor-proxy: the miss load, RS256 then ES256)"
 for t in "${PROCESSES[@]}"; do
   [ -n "${WARM[$t]:-}" ] || continue
-  if [ "$t" = gateway-miss ]; then
+  if [ "$t" = gateway-miss ] || [ "$t" = floor-proxy ]; then
     run_wrk "$t" miss-rs256 $(( (WARMUP + 1) / 2 )) >/dev/null; run_wrk "$t" miss-es256 $(( (WARMUP + 1) / 2 )) >/dev/null
   else
     run_wrk "$t" same-token "$WARMUP" >/dev/null
@@ -471,19 +509,21 @@ cold_round() { # round
   local shift_by=$(( (round - 1) % ${#COLD_VARIANTS[@]} ))
   local order=("${COLD_VARIANTS[@]:$shift_by}" "${COLD_VARIANTS[@]:0:$shift_by}")
   for variant in "${order[@]}"; do
+    local environment=() binary="$WORK/publish-${COLD_PUBLISH[$variant]}/Gateway"
+    [ -n "${COLD_ENV[$variant]}" ] && IFS=, read -r -a environment <<<"${COLD_ENV[$variant]}"
     port=$(free_port)
-    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")
+    out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- env "${environment[@]}" taskset -c "$TARGET_CPU" \
+      "$binary" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")
     port=$(free_port); wrk_file="$WORK/cold-wrk-args"
     printf '%s\0' taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -s "$LOAD/coldstart.lua" "http://127.0.0.1:$port/api/x" -- "$WORK/rs256-many.txt" >"$wrk_file"
-    out="$out $(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" load "$port" "$COLD_SECONDS" "$wrk_file" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-$variant/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")"
-    python3 - "$variant" "$round" "$out" "$COLD_SECONDS" >>"$RESULTS" <<'PY2'
+    out="$out $(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" load "$port" "$COLD_SECONDS" "$wrk_file" -- env "${environment[@]}" taskset -c "$TARGET_CPU" \
+      "$binary" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port")"
+    python3 - "$variant" "$round" "$out" "$COLD_SECONDS" "${COLD_ENV[$variant]}" >>"$RESULTS" <<'PY2'
 import json, sys
 ready, load = (json.loads(part) for part in sys.argv[3].replace("} {", "}\n{").splitlines())
-print(json.dumps({"target": sys.argv[1], "scenario": "cold-start", "round": int(sys.argv[2]), "seconds": int(sys.argv[4]), **ready, **load}))
+print(json.dumps({"target": sys.argv[1], "scenario": "cold-start", "round": int(sys.argv[2]), "seconds": int(sys.argv[4]), "env": sys.argv[5], **ready, **load}))
 PY2
-    printf 'load:   %-9s %-15s %-20s round %d: %s\n' "" cold-start "$variant" "$round" "$out"
+    printf 'load:   %-9s %-15s %-20s round %d: %s\n' "" cold-start "$variant" "$round" "$(tail -n1 "$RESULTS")"
   done
   out=$(run_wrk gateway cold-start "$COLD_SECONDS")
   record gateway cold-start "$round" "$out"
@@ -496,7 +536,7 @@ for scenario in "${SCENARIOS[@]}"; do
     # Prime Redis: one replica loads the keys from the identity provider and shares them; every measured one finds them.
     port=$(free_port)
     out=$(cd "$WORK" && taskset -c "$LOAD_CPU" python3 "$LOAD/coldstart.py" ready "$port" -- taskset -c "$TARGET_CPU" \
-      "$WORK/publish-cold-jit/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port" || true)
+      "$WORK/publish-${COLD_PUBLISH[${COLD_VARIANTS[0]}]}/Gateway" --config "$WORK/gateway-cold.json" --environment Production --urls "http://127.0.0.1:$port" || true)
     echo "load:   priming Redis (a first replica loads the keys from the identity provider): $out"
     [ "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bench-cold:*' | wc -l)" -gt 0 ] || { echo "load: cold-start: no keys in Redis after priming" >&2; exit 1; }
     for round in $(seq 1 "$ROUNDS"); do cold_round "$round"; done
@@ -536,7 +576,7 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "## Load benchmark ($MODE mode, $(date -u +%Y-%m-%d), $(nproc) cores, ${CONNECTIONS} connections, target on CPU $TARGET_CPU, wrk+nginx on CPU $LOAD_CPU, gateway build $GATEWAY_BUILD; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 python3 "$LOAD/report.py" "$RESULTS" "$RSS"
 echo
